@@ -1,0 +1,159 @@
+"""Align: a candidate document pair and its matching windows → aligned passages.
+
+Matching windows are grouped into seed regions; each region (plus a margin)
+is aligned word by word with an LCS alignment (rapidfuzz ``Indel`` on word
+hashes). Runs of at least ``shingle_size`` equal words anchor a passage;
+anchors separated by at most ``max_gap`` differing words join into one
+passage; the passage is the stretch from its first to its last anchor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz.distance import Indel
+
+from provenance.config import Config
+from provenance.fingerprint import window_span
+
+
+@dataclass(frozen=True)
+class Aligned:
+    """One passage shared by two documents, in word offsets [start, end)."""
+
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+    matched: int  # words aligned as equal
+
+    @property
+    def similarity(self) -> float:
+        """Aligned words over passage length (Dice: symmetric in a and b)."""
+        return 2.0 * self.matched / ((self.a_end - self.a_start) + (self.b_end - self.b_start))
+
+    @property
+    def verbatim(self) -> bool:
+        """The two passages are the same words in the same order."""
+        return self.matched == self.a_end - self.a_start == self.b_end - self.b_start
+
+
+def seed_regions(window_pairs: np.ndarray, n_a: int, n_b: int, config: Config) -> list[tuple[int, int, int, int]]:
+    """Group matching windows into word regions worth aligning.
+
+    Args:
+        window_pairs: ``(k, 2)`` window numbers in a and in b.
+        n_a, n_b: word counts of the two documents.
+
+    Returns:
+        Regions ``(a_start, a_end, b_start, b_end)`` with a margin added.
+    """
+    margin = config.window + config.shingle_size
+    seeds = []
+    for wa, wb in window_pairs.tolist():
+        a0, a1 = window_span(wa, n_a, config)
+        b0, b1 = window_span(wb, n_b, config)
+        seeds.append((a0, a1, b0, b1))
+    seeds.sort()
+    regions: list[list[int]] = []
+    for a0, a1, b0, b1 in seeds:
+        for region in reversed(regions[-4:]):
+            if a0 <= region[1] + margin and b0 <= region[3] + margin and b1 >= region[2] - margin:
+                region[1] = max(region[1], a1)
+                region[2] = min(region[2], b0)
+                region[3] = max(region[3], b1)
+                break
+        else:
+            regions.append([a0, a1, b0, b1])
+    return [
+        (max(0, r[0] - margin), min(n_a, r[1] + margin), max(0, r[2] - margin), min(n_b, r[3] + margin))
+        for r in regions
+    ]
+
+
+def align_region(a: np.ndarray, b: np.ndarray, config: Config, *, a_offset: int = 0, b_offset: int = 0) -> list[Aligned]:
+    """Aligned passages between two word-hash sequences.
+
+    >>> from provenance.normalize import word_hashes
+    >>> from provenance.config import Config
+    >>> x = word_hashes("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen")
+    >>> y = word_hashes("zero one two three four five six seven eight nine TEN eleven twelve thirteen fourteen fifteen sixteen end")
+    >>> [(p.a_start, p.a_end, p.b_start, p.b_end, p.verbatim) for p in align_region(x, y, Config())]
+    [(0, 16, 1, 17, True)]
+    """
+    blocks = [
+        (op.src_start, op.dest_start, op.src_end - op.src_start)
+        for op in Indel.opcodes(a.tolist(), b.tolist())
+        if op.tag == "equal"
+    ]
+    anchor = config.shingle_size
+    out: list[Aligned] = []
+    previous_end = -1  # last block index taken by the previous passage
+    for i, j in _chains(blocks, anchor, config.max_gap):
+        i, j = _extend(blocks, i, j, floor=previous_end + 1)
+        previous_end = j
+        kept = blocks[i : j + 1]
+        matched = sum(blk[2] for blk in kept)
+        if matched < config.min_tokens:
+            continue
+        a0, b0 = kept[0][0], kept[0][1]
+        a1, b1 = kept[-1][0] + kept[-1][2], kept[-1][1] + kept[-1][2]
+        passage = Aligned(a0 + a_offset, a1 + a_offset, b0 + b_offset, b1 + b_offset, matched)
+        if passage.similarity >= config.min_similarity:
+            out.append(passage)
+    return out
+
+
+def _chains(blocks: list[tuple[int, int, int]], anchor: int, max_gap: int) -> list[tuple[int, int]]:
+    """Index ranges [i, j] of blocks that form passages: each starts and ends
+    with an anchor (a block of at least ``anchor`` words), and consecutive
+    anchors are at most ``max_gap`` words apart in both texts."""
+    chains: list[tuple[int, int]] = []
+    first = last = -1
+    for k, (sa, sb, length) in enumerate(blocks):
+        if length < anchor:
+            continue
+        if last >= 0:
+            pa, pb, pl = blocks[last]
+            if sa - (pa + pl) > max_gap or sb - (pb + pl) > max_gap:
+                chains.append((first, last))
+                first = -1
+        if first < 0:
+            first = k
+        last = k
+    if first >= 0:
+        chains.append((first, last))
+    return chains
+
+
+_EDGE_GAP = 3  # a short match this close to a passage's edge belongs to it ("The 2014 [Agreement]")
+
+
+def _extend(blocks: list[tuple[int, int, int]], i: int, j: int, *, floor: int) -> tuple[int, int]:
+    """Widen a chain by neighbouring matches of two or more words that sit
+    within a few words of its edges (an edit next to the passage's start or end)."""
+    def close(left: tuple[int, int, int], right: tuple[int, int, int]) -> bool:
+        return right[0] - (left[0] + left[2]) <= _EDGE_GAP and right[1] - (left[1] + left[2]) <= _EDGE_GAP
+
+    while i > floor and blocks[i - 1][2] >= 2 and close(blocks[i - 1], blocks[i]):
+        i -= 1
+    while j + 1 < len(blocks) and blocks[j + 1][2] >= 2 and close(blocks[j], blocks[j + 1]):
+        j += 1
+    return i, j
+
+
+def align_pair(words_a: np.ndarray, words_b: np.ndarray, window_pairs: np.ndarray, config: Config) -> list[Aligned]:
+    """All passages shared by documents a and b, from their matching windows.
+
+    Overlapping results from neighbouring regions are reduced to the longest.
+    """
+    found: list[Aligned] = []
+    for a0, a1, b0, b1 in seed_regions(window_pairs, len(words_a), len(words_b), config):
+        found.extend(align_region(words_a[a0:a1], words_b[b0:b1], config, a_offset=a0, b_offset=b0))
+    found.sort(key=lambda p: (-p.matched, p.a_start, p.b_start))
+    kept: list[Aligned] = []
+    for p in found:
+        if not any(p.a_start < q.a_end and q.a_start < p.a_end and p.b_start < q.b_end and q.b_start < p.b_end for q in kept):
+            kept.append(p)
+    return sorted(kept, key=lambda p: (p.a_start, p.b_start))

@@ -1,0 +1,79 @@
+"""Settings for a scan, with their documented defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from provenance.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Config:
+    """All tunable settings of the pipeline.
+
+    Attributes:
+        shingle_size: words per shingle; fingerprints hash word n-grams.
+        window: shingles per fingerprinted window. Windows overlap by half, so
+            any reused stretch of ``window * 1.5 + shingle_size`` words contains
+            one whole window.
+        num_perm: MinHash permutations per window.
+        seed: seed of the MinHash permutations (datasketch's generator).
+        threshold: Jaccard similarity at which two windows become candidates
+            (sets the LSH bands and rows).
+        max_bucket_docs: an LSH bucket holding more documents than this is a
+            stock phrase or boilerplate block; its documents are linked to the
+            first few of them only, which keeps large corpora from exploding
+            into pairs.
+        min_tokens: shortest passage, in matched words. Shorter shared runs
+            ("the two countries", a date line) are not reported.
+        max_gap: longest run of differing words that still joins two aligned
+            stretches into one passage.
+        min_similarity: passages whose aligned similarity is below this are
+            dropped as coincidence.
+        near_verbatim: similarity from which an edited passage counts as
+            near-verbatim rather than derivative.
+        boilerplate_docs: a passage shared by this many documents of one site
+            (and nothing outside it) is that site's boilerplate.
+        max_file_bytes: larger files are skipped.
+        workers: processes for reading and fingerprinting; 0 means one per core.
+    """
+
+    shingle_size: int = 3
+    window: int = 24
+    num_perm: int = 64
+    seed: int = 1
+    threshold: float = 0.3
+    max_bucket_docs: int = 64
+    min_tokens: int = 15
+    max_gap: int = 12
+    min_similarity: float = 0.5
+    near_verbatim: float = 0.9
+    boilerplate_docs: int = 3
+    max_file_bytes: int = 64 * 1024 * 1024
+    workers: int = 0
+
+    def __post_init__(self) -> None:
+        positive = ("shingle_size", "window", "num_perm", "max_bucket_docs", "min_tokens", "boilerplate_docs", "max_file_bytes")
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        for name in ("threshold", "min_similarity", "near_verbatim"):
+            value = getattr(self, name)
+            if not 0.0 < value <= 1.0:
+                raise ConfigError(f"{name} must be in (0, 1], got {value}")
+        if self.max_gap < 0 or self.workers < 0:
+            raise ConfigError("max_gap and workers must not be negative")
+
+    def with_overrides(self, **overrides: Any) -> Config:
+        """Return a copy with some settings changed; unknown names raise ConfigError."""
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return replace(self, **overrides)
+
+
+def make_config(config: Config | None = None, **overrides: Any) -> Config:
+    """Combine an optional Config with keyword overrides."""
+    return (config or Config()).with_overrides(**overrides)

@@ -1,0 +1,25 @@
+"""Exceptions raised by provenance.
+
+The tree::
+
+    ProvenanceError
+     ├── ConfigError        a setting is out of range or inconsistent
+     └── InputError         a path given to the library cannot be used at all
+
+Problems with single files never raise: they become ``Skipped`` entries in the
+report so that the rest of a scan goes on.
+"""
+
+from __future__ import annotations
+
+
+class ProvenanceError(Exception):
+    """Base class of every error provenance raises on purpose."""
+
+
+class ConfigError(ProvenanceError, ValueError):
+    """A setting is out of range or inconsistent with another."""
+
+
+class InputError(ProvenanceError):
+    """A path given to the library does not exist or cannot be read at all."""

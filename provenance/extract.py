@@ -1,0 +1,188 @@
+"""Extract: bytes of a file → decoded text, and HTML → main text plus metadata.
+
+The only module that parses HTML (trafilatura, with BeautifulSoup as fallback).
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+import warnings
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_XML_ENCODING_RE = re.compile(rb"""^<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""")
+_BINARY_CONTROL = bytes(range(0, 9)) + bytes(range(14, 32))
+
+# trafilatura and htmldate log extraction hiccups at WARNING/ERROR; they are
+# not our users' problem and must not reach stderr.
+for _name in ("trafilatura", "htmldate", "justext", "readability"):
+    logging.getLogger(_name).setLevel(logging.CRITICAL)
+
+
+class ExtractError(ValueError):
+    """A file's content cannot be turned into text (binary, undecodable, empty)."""
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """Decoded text and the encoding that produced it."""
+
+    text: str
+    encoding: str
+    detected: bool = False
+
+
+def normalize_newlines(text: str) -> str:
+    r"""Make every line ending ``\n`` and change nothing else.
+
+    >>> normalize_newlines("a\r\nb\rc\n")
+    'a\nb\nc\n'
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def looks_binary(data: bytes) -> bool:
+    """True when bytes are not text: NUL bytes or many control characters.
+
+    >>> looks_binary(b"hello\\n"), looks_binary(b"\\x00\\x01PNG")
+    (False, True)
+    """
+    head = data[:8192]
+    if b"\x00" in head:
+        return True
+    if not head:
+        return False
+    controls = sum(head.count(bytes([c])) for c in _BINARY_CONTROL)
+    return controls / len(head) > 0.05
+
+
+def decode(data: bytes, *, html: bool = False) -> Decoded:
+    """Decode bytes: BOM, then UTF-8, then a declared charset, then a detected one.
+
+    Raises:
+        ExtractError: the bytes are binary or no charset decodes them.
+    """
+    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return Decoded(data.decode(name), name)
+            except UnicodeDecodeError as e:
+                raise ExtractError(f"has a {name} byte-order mark but does not decode: {e.reason}") from e
+    if looks_binary(data):
+        raise ExtractError("binary file (NUL or control bytes), not text")
+    try:
+        return Decoded(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    declared = _declared_charset(data) if html else None
+    if declared:
+        try:
+            return Decoded(data.decode(declared), declared)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[: 1 << 20]).best()
+    if best is not None:
+        try:
+            return Decoded(data.decode(best.encoding), best.encoding, detected=True)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    raise ExtractError("not valid UTF-8, and no declared or detectable charset decodes it")
+
+
+def _declared_charset(data: bytes) -> str | None:
+    head = data[:4096]
+    match = _CHARSET_RE.search(head) or _XML_ENCODING_RE.search(head)
+    if not match:
+        return None
+    name = match.group(1).decode("ascii", "replace")
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+@dataclass(frozen=True)
+class HtmlContent:
+    """Main text of an HTML page and what the page says about itself."""
+
+    text: str
+    url: str | None = None
+    title: str | None = None
+    date: str | None = None
+    site: str | None = None
+
+
+def extract_html(html: str, *, url: str | None = None) -> HtmlContent:
+    """Return the main text of an HTML page, without navigation, menus and footers.
+
+    trafilatura finds the article body (the measured leader on news pages);
+    when it finds none, BeautifulSoup's visible text of the page is used.
+
+    Raises:
+        ExtractError: the page holds no text at all.
+    """
+    import trafilatura
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = trafilatura.bare_extraction(
+            html,
+            url=url,
+            include_comments=False,
+            include_tables=True,
+            with_metadata=True,
+            favor_recall=True,
+        )
+    text = ""
+    meta_url = meta_title = meta_date = meta_site = None
+    if result is not None:
+        text = result.text or ""
+        meta_url, meta_title, meta_date, meta_site = result.url, result.title, result.date, result.sitename
+    if not text.strip():
+        text, meta_title = _soup_text(html)
+    text = normalize_newlines(text).strip("\n")
+    if not text.strip():
+        raise ExtractError("HTML page has no text")
+    page_url = meta_url or url
+    return HtmlContent(
+        text=text,
+        url=page_url,
+        title=meta_title,
+        date=meta_date if isinstance(meta_date, str) and len(meta_date) >= 10 else None,
+        site=meta_site or site_of(page_url),
+    )
+
+
+def _soup_text(html: str) -> tuple[str, str | None]:
+    from bs4 import BeautifulSoup
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        soup = BeautifulSoup(html, "lxml")
+    for tag in soup(["script", "style", "noscript", "template", "nav", "header", "footer", "form"]):
+        tag.decompose()
+    title = soup.title.get_text(strip=True) if soup.title else None
+    lines = [line.strip() for line in soup.get_text("\n").splitlines()]
+    return "\n".join(line for line in lines if line), title or None
+
+
+def site_of(url: str | None) -> str | None:
+    """The host of a URL without a leading ``www.``.
+
+    >>> site_of("https://www.example.org/a/b"), site_of(None)
+    ('example.org', None)
+    """
+    if not url:
+        return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host

@@ -1,0 +1,101 @@
+"""Candidates: window signatures → pairs of windows in different documents.
+
+MinHash LSH with the band/row layout datasketch's ``MinHashLSH`` would choose
+for the threshold, done for all windows at once: every band's rows are hashed
+to one 64-bit bucket key, windows are sorted by key, and windows sharing a
+bucket become candidate pairs. A bucket holding more than
+``config.max_bucket_docs`` windows (a stock phrase, a licence, a share bar)
+links each of its documents to the first few only, so that pairs grow
+linearly, not quadratically, with such text.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from provenance.config import Config
+
+_HUB_LINKS = 4  # documents each member of an oversized bucket is linked to
+
+
+@lru_cache(maxsize=32)
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """Bands and rows that minimise false positives plus false negatives
+    around the threshold (the rule of ``datasketch.MinHashLSH``).
+
+    >>> lsh_params(0.5, 128)
+    (25, 5)
+    """
+    xs = np.linspace(0.0, 1.0, 401)
+    best, best_err = (1, num_perm), float("inf")
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            p = 1.0 - (1.0 - xs**rows) ** bands
+            below, above = xs <= threshold, xs >= threshold
+            fp = np.trapezoid(p[below], xs[below])
+            fn = np.trapezoid(1.0 - p[above], xs[above])
+            err = 0.5 * fp + 0.5 * fn
+            if err < best_err:
+                best, best_err = (bands, rows), err
+    return best
+
+
+def candidate_pairs(sigs: np.ndarray, doc_of: np.ndarray, config: Config) -> np.ndarray:
+    """Pairs of windows from different documents that share an LSH bucket.
+
+    Args:
+        sigs: ``(n_windows, num_perm)`` signatures of all windows.
+        doc_of: document number of each window.
+
+    Returns:
+        ``(n_pairs, 2)`` int64 array of window numbers, first < second, sorted,
+        with an estimated Jaccard similarity of at least half the threshold.
+    """
+    n = len(sigs)
+    if n < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    bands, rows = lsh_params(config.threshold, config.num_perm)
+    rng = np.random.default_rng(config.seed)
+    mults = rng.integers(1, 2**63, size=rows, dtype=np.uint64) | np.uint64(1)
+    found: list[np.ndarray] = []
+    with np.errstate(over="ignore"):
+        for band in range(bands):
+            cols = sigs[:, band * rows : (band + 1) * rows].astype(np.uint64)
+            keys = (cols * mults[None, :]).sum(axis=1, dtype=np.uint64)
+            keys ^= keys >> np.uint64(29)
+            found.append(_bucket_pairs(keys, doc_of, config.max_bucket_docs))
+    pairs = np.concatenate(found) if found else np.zeros((0, 2), dtype=np.int64)
+    if not len(pairs):
+        return pairs
+    pairs = np.unique(pairs, axis=0)
+    agree = (sigs[pairs[:, 0]] == sigs[pairs[:, 1]]).mean(axis=1)
+    return pairs[agree >= config.threshold / 2]
+
+
+def _bucket_pairs(keys: np.ndarray, doc_of: np.ndarray, max_docs: int) -> np.ndarray:
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    boundaries = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
+    starts = np.concatenate(([0], boundaries))
+    lengths = np.diff(np.concatenate((starts, [len(keys)])))
+    multi = lengths >= 2
+    starts, lengths = starts[multi], lengths[multi]
+    out: list[np.ndarray] = []
+    for length in np.unique(lengths):
+        group_starts = starts[lengths == length]
+        members = order[group_starts[:, None] + np.arange(length)[None, :]]  # (groups, length)
+        if length <= max_docs:
+            i, j = np.triu_indices(length, 1)
+        else:
+            # Oversized bucket: link every member to the first few members only.
+            hub = min(_HUB_LINKS, int(length))
+            i, j = np.triu_indices(length, 1)
+            keep = i < hub
+            i, j = i[keep], j[keep]
+        left, right = members[:, i].ravel(), members[:, j].ravel()
+        differ = doc_of[left] != doc_of[right]
+        left, right = left[differ], right[differ]
+        out.append(np.stack([np.minimum(left, right), np.maximum(left, right)], axis=1))
+    return np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)

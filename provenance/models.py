@@ -1,0 +1,127 @@
+"""Result types: frozen dataclasses shared by every stage and every rendering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["verbatim", "near-verbatim", "derivative", "boilerplate"]
+KIND_ORDER: tuple[Kind, ...] = ("verbatim", "near-verbatim", "derivative", "boilerplate")
+
+SCHEMA = "provenance-report/1"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One text and what it says about itself.
+
+    ``text`` is the extracted text that every offset in a report counts into.
+    """
+
+    id: str
+    text: str
+    path: str
+    url: str | None = None
+    title: str | None = None
+    date: str | None = None
+    site: str | None = None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file (or a line of one) that could not be used, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Match:
+    """Where a passage appears in another document."""
+
+    document: str
+    start: int
+    end: int
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A region of one document that also appears in others."""
+
+    document: str
+    start: int
+    end: int
+    text: str
+    kind: Kind
+    similarity: float
+    matches: tuple[Match, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a scan found, in the order users see it."""
+
+    documents: tuple[Document, ...]
+    passages: tuple[Passage, ...]
+    skipped: tuple[Skipped, ...] = ()
+    warnings: tuple[Skipped, ...] = ()
+    stats: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def document(self, doc_id: str) -> Document:
+        """Return the document with this id (KeyError if absent)."""
+        for doc in self.documents:
+            if doc.id == doc_id:
+                return doc
+        raise KeyError(doc_id)
+
+    def passages_of(self, doc_id: str) -> list[Passage]:
+        """Passages of one document, in text order."""
+        return [p for p in self.passages if p.document == doc_id]
+
+    def reused_chars(self, doc_id: str) -> int:
+        """Characters of a document covered by reused passages (boilerplate excluded)."""
+        spans = sorted((p.start, p.end) for p in self.passages_of(doc_id) if p.kind != "boilerplate")
+        total, cur_start, cur_end = 0, -1, -1
+        for start, end in spans:
+            if start > cur_end:
+                total += max(0, cur_end - cur_start)
+                cur_start, cur_end = start, end
+            else:
+                cur_end = max(cur_end, end)
+        return total + max(0, cur_end - cur_start)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON report (schema ``provenance-report/1``): a public contract."""
+        return {
+            "schema": SCHEMA,
+            "documents": [
+                {
+                    "id": d.id,
+                    "url": d.url,
+                    "title": d.title,
+                    "date": d.date,
+                    "site": d.site,
+                    "chars": len(d.text),
+                    "reused_chars": self.reused_chars(d.id),
+                }
+                for d in self.documents
+            ],
+            "passages": [
+                {
+                    "document": p.document,
+                    "start": p.start,
+                    "end": p.end,
+                    "text": p.text,
+                    "kind": p.kind,
+                    "similarity": p.similarity,
+                    "matches": [
+                        {"document": m.document, "start": m.start, "end": m.end, "similarity": m.similarity}
+                        for m in p.matches
+                    ],
+                }
+                for p in self.passages
+            ],
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "warnings": [{"path": s.path, "message": s.reason} for s in self.warnings],
+        }

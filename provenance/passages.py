@@ -1,0 +1,91 @@
+"""Classify and group: aligned word spans → passages as users see them.
+
+Each aligned pair gives a passage on both sides. Within one document,
+passages that cover mostly the same text (matched by several documents) are
+merged into one passage with several matches. Kinds: ``verbatim`` (the same
+words after normalisation), ``near-verbatim`` (similarity >= near_verbatim),
+``derivative`` (edited reuse), ``boilerplate`` (shared only among documents of
+one site, by at least ``boilerplate_docs`` of them).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from provenance.config import Config
+from provenance.models import Document, Kind, Match, Passage
+
+
+@dataclass(frozen=True)
+class Half:
+    """One side of an aligned pair: a span of ``doc`` matching a span of ``other``."""
+
+    doc: str
+    start: int
+    end: int
+    other: str
+    other_start: int
+    other_end: int
+    similarity: float
+    verbatim: bool
+
+
+def kind_of(similarity: float, verbatim: bool, config: Config) -> Kind:
+    """The kind of an edited or copied passage.
+
+    >>> from provenance.config import Config
+    >>> kind_of(1.0, True, Config()), kind_of(0.95, False, Config()), kind_of(0.7, False, Config())
+    ('verbatim', 'near-verbatim', 'derivative')
+    """
+    if verbatim:
+        return "verbatim"
+    return "near-verbatim" if similarity >= config.near_verbatim else "derivative"
+
+
+def build_passages(halves: Iterable[Half], docs: dict[str, Document], config: Config) -> list[Passage]:
+    """Merge halves into per-document passages, classified, in a stable order."""
+    by_doc: dict[str, list[Half]] = defaultdict(list)
+    for h in halves:
+        by_doc[h.doc].append(h)
+    passages: list[Passage] = []
+    for doc_id in sorted(by_doc):
+        text = docs[doc_id].text
+        for cluster in _clusters(by_doc[doc_id]):
+            start = min(h.start for h in cluster)
+            end = max(h.end for h in cluster)
+            best = max(cluster, key=lambda h: (h.verbatim, h.similarity))
+            matches = tuple(
+                sorted(
+                    {Match(h.other, h.other_start, h.other_end, round(h.similarity, 4)) for h in cluster},
+                    key=lambda m: (m.document, m.start, m.end),
+                )
+            )
+            kind = kind_of(best.similarity, best.verbatim, config)
+            if _is_boilerplate(doc_id, matches, docs, config):
+                kind = "boilerplate"
+            passages.append(Passage(doc_id, start, end, text[start:end], kind, round(best.similarity, 4), matches))
+    return passages
+
+
+def _clusters(halves: list[Half]) -> list[list[Half]]:
+    """Group spans that mostly overlap (at least half of the shorter one)."""
+    clusters: list[tuple[int, int, list[Half]]] = []
+    for h in sorted(halves, key=lambda h: (h.start, -h.end, h.other, h.other_start)):
+        for i in range(len(clusters) - 1, max(-1, len(clusters) - 5), -1):
+            c_start, c_end, members = clusters[i]
+            overlap = min(c_end, h.end) - max(c_start, h.start)
+            if overlap > 0 and overlap >= 0.5 * min(c_end - c_start, h.end - h.start):
+                members.append(h)
+                clusters[i] = (min(c_start, h.start), max(c_end, h.end), members)
+                break
+        else:
+            clusters.append((h.start, h.end, [h]))
+    return [members for _, _, members in clusters]
+
+
+def _is_boilerplate(doc_id: str, matches: tuple[Match, ...], docs: dict[str, Document], config: Config) -> bool:
+    sites = {docs[doc_id].site} | {docs[m.document].site for m in matches}
+    witnesses = {doc_id} | {m.document for m in matches}
+    return len(sites) == 1 and None not in sites and len(witnesses) >= config.boilerplate_docs

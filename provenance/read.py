@@ -1,0 +1,224 @@
+"""Read: files and folders → documents, and one ``Skipped`` entry per bad input.
+
+Nothing here raises for a single bad file: the scan goes on without it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from provenance.errors import InputError
+from provenance.extract import ExtractError, decode, extract_html, normalize_newlines, site_of
+from provenance.models import Document, Skipped
+
+TEXT_SUFFIXES = (".txt", ".md")
+HTML_SUFFIXES = (".html", ".htm")
+JSONL_SUFFIXES = (".jsonl",)
+SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file to read, and the id its documents get."""
+
+    path: str
+    id: str
+
+
+def kind_of(name: str) -> str | None:
+    """The reader for a file name: 'text', 'html', 'jsonl' or None.
+
+    >>> kind_of("a/b.HTML.gz"), kind_of("notes.md"), kind_of("x.pdf")
+    ('html', 'text', None)
+    """
+    lower = name.lower()
+    if lower.endswith(".gz"):
+        lower = lower[:-3]
+    if lower.endswith(".meta.json"):
+        return None
+    for suffixes, kind in ((TEXT_SUFFIXES, "text"), (HTML_SUFFIXES, "html"), (JSONL_SUFFIXES, "jsonl")):
+        if lower.endswith(suffixes):
+            return kind
+    return None
+
+
+def find_sources(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Source], list[Skipped]]:
+    """Walk the paths and list the readable files in a stable order.
+
+    Ids are paths relative to the scanned folder with ``/`` separators; with
+    several paths, relative to their common parent folder.
+
+    Raises:
+        InputError: a path does not exist.
+    """
+    roots = [Path(p) for p in paths]
+    if not roots:
+        raise InputError("no path given: name a folder or file to scan")
+    for root in roots:
+        if not root.exists() and not root.is_symlink():
+            raise InputError(f"{root}: no such file or folder")
+    if len(roots) == 1:
+        root = roots[0]
+        base = root if root.is_dir() else root.parent
+    else:
+        parents = [str(r.absolute() if r.is_dir() else r.absolute().parent) for r in roots]
+        base = Path(os.path.commonpath(parents))
+        if base in {r.absolute() for r in roots}:
+            base = base.parent
+    base_abs = base.absolute()
+
+    sources: dict[str, Source] = {}
+    skipped: list[Skipped] = []
+
+    def add(path: Path) -> None:
+        rel = os.path.relpath(path.absolute(), base_abs).replace(os.sep, "/")
+        sources.setdefault(rel, Source(str(path), rel))
+
+    for root in roots:
+        if root.is_file():
+            add(root)
+            continue
+        if root.is_symlink() and not root.exists():
+            skipped.append(Skipped(str(root), "broken symbolic link"))
+            continue
+        seen_dirs: set[str] = set()
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=lambda e: skipped.append(Skipped(str(e.filename), f"cannot list folder: {e.strerror}"))):
+            real = os.path.realpath(dirpath)
+            if real in seen_dirs:
+                skipped.append(Skipped(dirpath, "symbolic link loop (folder already scanned)"))
+                dirnames[:] = []
+                continue
+            seen_dirs.add(real)
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                if name.startswith(".") or kind_of(name) is None:
+                    continue
+                path = Path(dirpath) / name
+                if path.is_symlink() and not path.exists():
+                    skipped.append(Skipped(str(path), "broken symbolic link"))
+                    continue
+                add(path)
+    return sorted(sources.values(), key=lambda s: s.id), skipped
+
+
+def read_source(source: Source, *, max_bytes: int) -> tuple[list[Document], list[Skipped], list[Skipped]]:
+    """Read one file into documents; problems become ``Skipped`` entries.
+
+    Returns:
+        (documents, skipped, warnings)
+    """
+    kind = kind_of(source.path) or "text"
+    try:
+        data = _read_bytes(source.path, max_bytes)
+    except OSError as e:
+        return [], [Skipped(source.path, f"cannot read: {e.strerror or e}")], []
+    except ValueError as e:
+        return [], [Skipped(source.path, str(e))], []
+    if not data.strip():
+        return [], [Skipped(source.path, "empty file")], []
+    if kind == "jsonl":
+        return _read_jsonl(source, data)
+    try:
+        decoded = decode(data, html=(kind == "html"))
+    except ExtractError as e:
+        return [], [Skipped(source.path, str(e))], []
+    warnings = []
+    if decoded.detected:
+        warnings.append(Skipped(source.path, f"not UTF-8; decoded as {decoded.encoding} (detected)"))
+    if kind == "html":
+        try:
+            content = extract_html(decoded.text)
+        except ExtractError as e:
+            return [], [Skipped(source.path, str(e))], warnings
+        except Exception as e:  # noqa: BLE001 - a parser crash on one page must not stop the scan
+            return [], [Skipped(source.path, f"HTML could not be parsed: {type(e).__name__}: {e}")], warnings
+        doc = Document(source.id, content.text, source.path, url=content.url, title=content.title, date=content.date, site=content.site)
+        return [doc], [], warnings
+    text = normalize_newlines(decoded.text)
+    if not text.strip():
+        return [], [Skipped(source.path, "no text after decoding")], warnings
+    return [Document(source.id, text, source.path)], [], warnings
+
+
+def _read_bytes(path: str, max_bytes: int) -> bytes:
+    size = os.path.getsize(path)
+    if size > max_bytes:
+        raise ValueError(f"larger than the {max_bytes // (1024 * 1024)} MB limit ({size // (1024 * 1024)} MB); raise --max-file-mb to read it")
+    if path.lower().endswith(".gz"):
+        try:
+            with gzip.open(path, "rb") as fh:
+                data = fh.read(max_bytes + 1)
+        except (gzip.BadGzipFile, EOFError, zlib.error) as e:
+            raise ValueError(f"broken gzip file: {e}") from e
+        if len(data) > max_bytes:
+            raise ValueError(f"decompresses to more than the {max_bytes // (1024 * 1024)} MB limit; raise --max-file-mb to read it")
+        return data
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def _read_jsonl(source: Source, data: bytes) -> tuple[list[Document], list[Skipped], list[Skipped]]:
+    docs: list[Document] = []
+    skipped: list[Skipped] = []
+    seen: set[str] = set()
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if not raw.strip():
+            continue
+        where = f"{source.path}:{number}"
+        try:
+            record = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            skipped.append(Skipped(where, f"line {number} is not valid JSON: {e}"))
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            skipped.append(Skipped(where, f"line {number} has no string field 'text'"))
+            continue
+        text = normalize_newlines(record["text"])
+        if not text.strip():
+            skipped.append(Skipped(where, f"line {number} has an empty 'text'"))
+            continue
+        rid = record.get("id")
+        doc_id = f"{source.id}#{rid}" if isinstance(rid, (str, int)) and str(rid) else f"{source.id}#{number}"
+        if doc_id in seen:
+            skipped.append(Skipped(where, f"line {number} repeats id {rid!r}"))
+            continue
+        seen.add(doc_id)
+        url = _str_or_none(record.get("url"))
+        docs.append(Document(doc_id, text, source.path, url=url, title=_str_or_none(record.get("title")), date=_iso_day(record.get("date")), site=_str_or_none(record.get("site")) or site_of(url)))
+    if not docs and not skipped:
+        skipped.append(Skipped(source.path, "no records"))
+    return docs, skipped, []
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _iso_day(value: object) -> str | None:
+    """The YYYY-MM-DD day of an ISO 8601 date string, or None.
+
+    >>> _iso_day("2017-05-12T16:20:00Z"), _iso_day("May 2017")
+    ('2017-05-12', None)
+    """
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    day = value[:10]
+    try:
+        from datetime import date
+
+        date.fromisoformat(day)
+    except ValueError:
+        return None
+    return day
+
+
+def iter_documents(sources: Iterable[Source], *, max_bytes: int) -> Iterator[tuple[list[Document], list[Skipped], list[Skipped]]]:
+    """Read sources one by one (used by the single-process path)."""
+    for source in sources:
+        yield read_source(source, max_bytes=max_bytes)

@@ -1,0 +1,209 @@
+"""The pipeline: paths → read → fingerprint → candidates → align → passages → report."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import Any
+
+import numpy as np
+
+from provenance.align import align_pair
+from provenance.config import Config, make_config
+from provenance.fingerprint import signatures
+from provenance.lsh import candidate_pairs
+from provenance.models import Document, Report, Skipped
+from provenance.normalize import word_hashes, word_offsets
+from provenance.passages import Half, build_passages
+from provenance.read import Source, find_sources, read_source
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(stage, done, total)`` while a scan runs."""
+
+_PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this, starting processes costs more than it saves
+_BATCH_BYTES = 2 * 1024 * 1024
+
+
+class _Read:
+    """What the read-and-fingerprint stage returns for one batch of files."""
+
+    __slots__ = ("docs", "skipped", "warnings", "words", "sigs")
+
+    def __init__(self) -> None:
+        self.docs: list[Document] = []
+        self.skipped: list[Skipped] = []
+        self.warnings: list[Skipped] = []
+        self.words: list[np.ndarray] = []
+        self.sigs: list[np.ndarray] = []
+
+
+def _read_batch(sources: Sequence[Source], config: Config) -> _Read:
+    out = _Read()
+    for source in sources:
+        docs, skipped, warnings = read_source(source, max_bytes=config.max_file_bytes)
+        out.docs.extend(docs)
+        out.skipped.extend(skipped)
+        out.warnings.extend(warnings)
+    out.words = [word_hashes(d.text) for d in out.docs]
+    out.sigs = signatures(out.words, config)
+    return out
+
+
+def _batches(sources: list[Source]) -> list[list[Source]]:
+    batches: list[list[Source]] = [[]]
+    size = 0
+    for s in sources:
+        try:
+            n = os.path.getsize(s.path)
+        except OSError:
+            n = 0
+        if batches[-1] and size + n > _BATCH_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(s)
+        size += n
+    return [b for b in batches if b]
+
+
+def scan(
+    paths: Iterable[str | os.PathLike[str]],
+    config: Config | None = None,
+    *,
+    progress: Progress | None = None,
+    **overrides: Any,
+) -> Report:
+    """Find every passage reused between the documents under ``paths``.
+
+    Args:
+        paths: files and folders, read recursively (.txt, .md, .html, .htm,
+            .jsonl, each optionally .gz).
+        config: settings; keyword ``overrides`` change single ones.
+        progress: optional callback ``(stage, done, total)``.
+
+    Returns:
+        The report: documents, passages (both sides of every shared region)
+        and skipped inputs, each sorted.
+
+    Raises:
+        InputError: a path does not exist.
+        ConfigError: a setting is invalid.
+
+    Example:
+        >>> report = scan(["samples"])  # doctest: +SKIP
+        >>> report.passages[0].kind  # doctest: +SKIP
+        'verbatim'
+    """
+    config = make_config(config, **overrides)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    sources, skipped = find_sources(paths)
+    read = _read_all(sources, config, progress)
+    timings["read+fingerprint"] = time.perf_counter() - t0
+
+    order = sorted(range(len(read.docs)), key=lambda i: read.docs[i].id)
+    docs = [read.docs[i] for i in order]
+    words = [read.words[i] for i in order]
+    sigs = [read.sigs[i] for i in order]
+
+    t1 = time.perf_counter()
+    counts = np.array([len(s) for s in sigs], dtype=np.int64)
+    first_window = np.concatenate(([0], np.cumsum(counts)))
+    doc_of = np.repeat(np.arange(len(docs)), counts)
+    all_sigs = np.concatenate(sigs) if sigs else np.zeros((0, config.num_perm), dtype=np.uint32)
+    pairs = candidate_pairs(all_sigs, doc_of, config)
+    timings["candidates"] = time.perf_counter() - t1
+
+    t2 = time.perf_counter()
+    halves = _align_all(pairs, doc_of, first_window, docs, words, config, progress)
+    timings["align"] = time.perf_counter() - t2
+
+    t3 = time.perf_counter()
+    passages = build_passages(halves, {d.id: d for d in docs}, config)
+    timings["passages"] = time.perf_counter() - t3
+
+    all_skipped = sorted(skipped + read.skipped, key=lambda s: (s.path, s.reason))
+    warnings = sorted(read.warnings, key=lambda s: (s.path, s.reason))
+    stats = {
+        "timings": timings,
+        "bytes": sum(len(d.text.encode("utf-8")) for d in docs),
+        "windows": int(len(all_sigs)),
+        "candidate_window_pairs": int(len(pairs)),
+    }
+    return Report(tuple(docs), tuple(passages), tuple(all_skipped), tuple(warnings), stats)
+
+
+def _read_all(sources: list[Source], config: Config, progress: Progress | None) -> _Read:
+    total = 0
+    for s in sources:
+        try:
+            total += os.path.getsize(s.path)
+        except OSError:
+            pass
+    workers = config.workers or os.cpu_count() or 1
+    batches = _batches(sources)
+    merged = _Read()
+    done = 0
+
+    def take(part: _Read) -> None:
+        nonlocal done
+        merged.docs.extend(part.docs)
+        merged.skipped.extend(part.skipped)
+        merged.warnings.extend(part.warnings)
+        merged.words.extend(part.words)
+        merged.sigs.extend(part.sigs)
+        done += 1
+        if progress:
+            progress("read", done, len(batches))
+
+    if workers == 1 or total < _PARALLEL_MIN_BYTES or len(batches) < 2:
+        for batch in batches:
+            take(_read_batch(batch, config))
+        return merged
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
+        for part in pool.map(_read_batch, batches, [config] * len(batches)):
+            take(part)
+    return merged
+
+
+def _align_all(
+    pairs: np.ndarray,
+    doc_of: np.ndarray,
+    first_window: np.ndarray,
+    docs: list[Document],
+    words: list[np.ndarray],
+    config: Config,
+    progress: Progress | None,
+) -> list[Half]:
+    if not len(pairs):
+        return []
+    doc_pairs = np.stack([doc_of[pairs[:, 0]], doc_of[pairs[:, 1]]], axis=1)
+    order = np.lexsort((pairs[:, 1], pairs[:, 0], doc_pairs[:, 1], doc_pairs[:, 0]))
+    pairs, doc_pairs = pairs[order], doc_pairs[order]
+    breaks = np.flatnonzero(np.any(doc_pairs[1:] != doc_pairs[:-1], axis=1)) + 1
+    starts = np.concatenate(([0], breaks))
+    ends = np.concatenate((breaks, [len(pairs)]))
+    offsets: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def offsets_of(i: int) -> tuple[np.ndarray, np.ndarray]:
+        if i not in offsets:
+            offsets[i] = word_offsets(docs[i].text)
+        return offsets[i]
+
+    halves: list[Half] = []
+    for n, (s, e) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+        a, b = int(doc_pairs[s, 0]), int(doc_pairs[s, 1])
+        local = pairs[s:e] - np.array([first_window[a], first_window[b]])
+        for p in align_pair(words[a], words[b], local, config):
+            a_starts, a_ends = offsets_of(a)
+            b_starts, b_ends = offsets_of(b)
+            ca0, ca1 = int(a_starts[p.a_start]), int(a_ends[p.a_end - 1])
+            cb0, cb1 = int(b_starts[p.b_start]), int(b_ends[p.b_end - 1])
+            sim, verbatim = p.similarity, p.verbatim
+            halves.append(Half(docs[a].id, ca0, ca1, docs[b].id, cb0, cb1, sim, verbatim))
+            halves.append(Half(docs[b].id, cb0, cb1, docs[a].id, ca0, ca1, sim, verbatim))
+        if progress and (n % 64 == 0 or n == len(starts) - 1):
+            progress("align", n + 1, len(starts))
+    return halves
