@@ -157,3 +157,36 @@ def align_pair(words_a: np.ndarray, words_b: np.ndarray, window_pairs: np.ndarra
         if not any(p.a_start < q.a_end and q.a_start < p.a_end and p.b_start < q.b_end and q.b_start < p.b_end for q in kept):
             kept.append(p)
     return sorted(kept, key=lambda p: (p.a_start, p.b_start))
+
+
+def diff_words(text: str, other: str) -> list[tuple[str, bool]]:
+    """Split ``text`` into segments that ``other`` shares (True) or not (False).
+
+    Words are compared as matching compares them (case, Unicode form and
+    punctuation ignored); the segments keep the original characters and
+    join back into ``text``.
+
+    >>> diff_words("The 2014 Agreement, ratified", "the 2014 Strategic Partnership, ratified")
+    [('The 2014 ', True), ('Agreement', False), (', ratified', True)]
+    """
+    from provenance.normalize import word_hashes, word_offsets
+
+    starts, ends = word_offsets(text)
+    ops = Indel.opcodes(word_hashes(text).tolist(), word_hashes(other).tolist())
+    same = np.zeros(len(starts), dtype=bool)
+    for op in ops:
+        if op.tag == "equal":
+            same[op.src_start : op.src_end] = True
+    segments: list[tuple[str, bool]] = []
+    pos = 0
+    for i in range(len(starts)):
+        if i and same[i] != same[i - 1]:
+            # A changed stretch runs from its first word's start to its last word's end.
+            cut = int(starts[i]) if same[i - 1] else int(ends[i - 1])
+            segments.append((text[pos:cut], bool(same[i - 1])))
+            pos = cut
+    if len(starts):
+        segments.append((text[pos:], bool(same[-1])))
+    elif text:
+        segments.append((text, True))
+    return [s for s in segments if s[0]]

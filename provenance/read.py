@@ -222,3 +222,13 @@ def iter_documents(sources: Iterable[Source], *, max_bytes: int) -> Iterator[tup
     """Read sources one by one (used by the single-process path)."""
     for source in sources:
         yield read_source(source, max_bytes=max_bytes)
+
+
+def read_path(path: str | os.PathLike[str], *, max_bytes: int = 64 * 1024 * 1024) -> tuple[list[Document], list[Skipped], list[Skipped]]:
+    """Read one file as a scan would, with its name as the document id.
+
+    Returns:
+        (documents, skipped, warnings)
+    """
+    p = Path(path)
+    return read_source(Source(str(p), p.name), max_bytes=max_bytes)

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+EVAL = Path(__import__("os").environ.get("PROVENANCE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
+
+
+@pytest.fixture(scope="session")
+def samples_report():
+    import provenance
+
+    return provenance.scan([SAMPLES])
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    """Factory: write {name: text} into a fresh folder and return its path."""
+
+    def make(files: dict[str, str | bytes]) -> Path:
+        for name, content in files.items():
+            path = tmp_path / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        return tmp_path
+
+    return make
+
+
+WORDS = (
+    "river council market winter harvest policy engine garden letter museum station theory bridge "
+    "doctor village signal planet budget silver forest camera ladder window history picture orange "
+    "journey protein network capital crystal machine pattern shelter science thunder vessel climate "
+    "harbour victory segment library balance quarter fortune diamond lantern compass meadow pillar "
+    "ocean valley desert canyon island glacier prairie tundra lagoon summit plateau delta estuary"
+).split()
+
+
+def random_text(rng: random.Random, n_words: int, vocab: list[str] | None = None) -> str:
+    """Sentences of random words (a different vocabulary order per seed keeps texts unrelated)."""
+    vocab = vocab or WORDS
+    out, sentence = [], []
+    for _ in range(n_words):
+        sentence.append(rng.choice(vocab))
+        if len(sentence) >= rng.randint(8, 20):
+            out.append(" ".join(sentence).capitalize() + ".")
+            sentence = []
+    if sentence:
+        out.append(" ".join(sentence).capitalize() + ".")
+    return " ".join(out)
