@@ -99,6 +99,11 @@ def align_region(a: np.ndarray, b: np.ndarray, config: Config, *, a_offset: int 
             continue
         a0, b0 = kept[0][0], kept[0][1]
         a1, b1 = kept[-1][0] + kept[-1][2], kept[-1][1] + kept[-1][2]
+        # LCS ties may align an edge word elsewhere; equal neighbours belong to the passage.
+        while a0 > 0 and b0 > 0 and a[a0 - 1] == b[b0 - 1]:
+            a0, b0, matched = a0 - 1, b0 - 1, matched + 1
+        while a1 < len(a) and b1 < len(b) and a[a1] == b[b1]:
+            a1, b1, matched = a1 + 1, b1 + 1, matched + 1
         passage = Aligned(a0 + a_offset, a1 + a_offset, b0 + b_offset, b1 + b_offset, matched)
         if passage.similarity >= config.min_similarity:
             out.append(passage)

@@ -1,0 +1,136 @@
+"""Properties: planted copies are found with the right offsets; unrelated texts are not linked."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+from datasketch import MinHash
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import provenance
+from provenance.config import Config
+from provenance.fingerprint import shingle_hashes, signatures, window_span
+from provenance.normalize import normalize, word_hashes
+
+SYLLABLES = "ka lo mi ne su ta ri vo pe da ul os en ar im bo gu fe zi ha".split()
+
+
+def vocabulary(rng: random.Random, size: int = 3000) -> list[str]:
+    return sorted({"".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))) for _ in range(size)})
+
+
+def sentences(rng: random.Random, words: list[str]) -> str:
+    out, i = [], 0
+    while i < len(words):
+        n = rng.randint(6, 18)
+        out.append(" ".join(words[i : i + n]).capitalize() + ".")
+        i += n
+    return " ".join(out)
+
+
+def random_words(rng: random.Random, vocab: list[str], n: int) -> list[str]:
+    return [rng.choice(vocab) for _ in range(n)]
+
+
+FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@FAST
+@given(seed=st.integers(0, 2**32 - 1), length=st.integers(40, 160), edited=st.booleans())
+def test_planted_copy_is_found_with_its_offsets(tmp_path_factory, seed, length, edited):
+    rng = random.Random(seed)
+    vocab = vocabulary(rng)
+    source_words = random_words(rng, vocab, rng.randint(length + 20, 600))
+    start = rng.randint(0, len(source_words) - length)
+    copied = source_words[start : start + length]
+    if edited:  # change about one word in twenty, never the first or last three
+        copied = list(copied)
+        for i in range(3, length - 3, 20):
+            copied[i + rng.randint(0, 5) if i + 5 < length - 3 else i] = rng.choice(vocab)
+    before = " ".join(random_words(rng, vocab, rng.randint(0, 300)))
+    after = " ".join(random_words(rng, vocab, rng.randint(0, 300)))
+    plant = " ".join(copied)
+    host = f"{before} {plant} {after}".strip()
+    source = " ".join(source_words)
+    root = tmp_path_factory.mktemp("planted")
+    (root / "host.txt").write_text(host, encoding="utf-8")
+    (root / "source.txt").write_text(source, encoding="utf-8")
+
+    report = provenance.scan([root])
+    p_start = host.index(plant)
+    p_end = p_start + len(plant)
+    s_start = source.index(" ".join(source_words[start : start + length]))
+    s_end = s_start + len(" ".join(source_words[start : start + length]))
+    found = [p for p in report.passages_of("host.txt") if p.start <= p_start + 1 and p.end >= p_end - 1]
+    assert found, [(p.start, p.end) for p in report.passages_of("host.txt")]
+    passage = found[0]
+    # Offsets are right to the word (a neighbouring word may match by chance).
+    assert passage.start >= p_start - 40 and passage.end <= p_end + 40
+    match = passage.matches[0]
+    assert match.document == "source.txt"
+    assert match.start <= s_start + 1 and match.end >= s_end - 1
+    assert passage.kind == ("near-verbatim" if edited else "verbatim") or (edited and passage.kind == "derivative")
+
+
+@FAST
+@given(seed=st.integers(0, 2**32 - 1))
+def test_unrelated_texts_are_not_linked(tmp_path_factory, seed):
+    rng = random.Random(seed)
+    vocab = vocabulary(rng)
+    root = tmp_path_factory.mktemp("unrelated")
+    for name in "abcd":
+        (root / f"{name}.txt").write_text(sentences(rng, random_words(rng, vocab, rng.randint(50, 800))), encoding="utf-8")
+    assert provenance.scan([root]).passages == ()
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text())
+def test_normalize_is_idempotent(text):
+    assert normalize(normalize(text)) == normalize(text)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
+def test_word_hashes_ignore_case_and_quote_style(text):
+    variant = text.upper().replace("'", "\u2019").replace('"', "\u201c")
+    if normalize(text.upper()) == normalize(text):  # some letters change under upper()/casefold
+        assert np.array_equal(word_hashes(variant), word_hashes(text))
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(3, 400))
+def test_window_signatures_equal_datasketch_minhash(seed, n):
+    config = Config()
+    rng = np.random.default_rng(seed)
+    words = rng.integers(0, 2**63, size=n, dtype=np.uint64)
+    sigs = signatures([words], config)[0]
+    shingles = shingle_hashes(words, config.shingle_size)
+    for index in {0, len(sigs) // 2, len(sigs) - 1}:
+        start, end = window_span(index, n, config)
+        reference = MinHash(num_perm=config.num_perm, seed=config.seed, hashfunc=lambda x: x)
+        reference.update_batch(shingles[start : end - config.shingle_size + 1].tolist())
+        assert np.array_equal(reference.hashvalues, sigs[index])
+        # Jaccard of a window with itself is 1 and comparison is symmetric.
+        other = sigs[max(0, index - 1)]
+        assert (sigs[index] == other).mean() == (other == sigs[index]).mean()
+
+
+def test_scan_is_deterministic_across_workers_and_hash_seed(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import SAMPLES
+
+    outputs = set()
+    for workers, hash_seed in (("1", "0"), ("2", "12345")):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = subprocess.run(
+            [sys.executable, "-m", "provenance", "scan", str(SAMPLES), "--format", "json", "--workers", workers],
+            capture_output=True, text=True, env=env, check=True,
+        ).stdout
+        outputs.add(json.dumps(json.loads(out), sort_keys=True))
+    assert len(outputs) == 1
