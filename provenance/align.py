@@ -87,16 +87,13 @@ def align_region(a: np.ndarray, b: np.ndarray, config: Config, *, a_offset: int 
         for op in Indel.opcodes(a.tolist(), b.tolist())
         if op.tag == "equal"
     ]
-    anchor = config.shingle_size
-    out: list[Aligned] = []
+    pieces: list[Aligned] = []
     previous_end = -1  # last block index taken by the previous passage
-    for i, j in _chains(blocks, anchor, config.max_gap):
+    for i, j in _chains(blocks, config.shingle_size, config.max_gap):
         i, j = _extend(blocks, i, j, floor=previous_end + 1)
         previous_end = j
         kept = blocks[i : j + 1]
         matched = sum(blk[2] for blk in kept)
-        if matched < config.min_tokens:
-            continue
         a0, b0 = kept[0][0], kept[0][1]
         a1, b1 = kept[-1][0] + kept[-1][2], kept[-1][1] + kept[-1][2]
         # LCS ties may align an edge word elsewhere; equal neighbours belong to the passage.
@@ -104,10 +101,29 @@ def align_region(a: np.ndarray, b: np.ndarray, config: Config, *, a_offset: int 
             a0, b0, matched = a0 - 1, b0 - 1, matched + 1
         while a1 < len(a) and b1 < len(b) and a[a1] == b[b1]:
             a1, b1, matched = a1 + 1, b1 + 1, matched + 1
-        passage = Aligned(a0 + a_offset, a1 + a_offset, b0 + b_offset, b1 + b_offset, matched)
-        if passage.similarity >= config.min_similarity:
-            out.append(passage)
+        pieces.append(Aligned(a0, a1, b0, b1, matched))
+    out = []
+    for p in _join(pieces, config):
+        if p.matched >= config.min_tokens and p.similarity >= config.min_similarity:
+            out.append(Aligned(p.a_start + a_offset, p.a_end + a_offset, p.b_start + b_offset, p.b_end + b_offset, p.matched))
     return out
+
+
+def _join(pieces: list[Aligned], config: Config) -> list[Aligned]:
+    """Join neighbouring pieces across a longer rewrite (up to ``join_gap``
+    words) when the joined passage stays at least ``min_similarity`` similar:
+    a paraphrased sentence between two copied ones belongs to one passage."""
+    joined: list[Aligned] = []
+    for p in pieces:
+        if joined:
+            q = joined[-1]
+            gap = max(p.a_start - q.a_end, p.b_start - q.b_end)
+            both = Aligned(q.a_start, p.a_end, q.b_start, p.b_end, q.matched + p.matched)
+            if gap <= config.join_gap and both.similarity >= config.min_similarity:
+                joined[-1] = both
+                continue
+        joined.append(p)
+    return joined
 
 
 def _chains(blocks: list[tuple[int, int, int]], anchor: int, max_gap: int) -> list[tuple[int, int]]:

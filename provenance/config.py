@@ -29,6 +29,8 @@ class Config:
             ("the two countries", a date line) are not reported.
         max_gap: longest run of differing words that still joins two aligned
             stretches into one passage.
+        join_gap: longest rewritten stretch between two passages that still
+            joins them, when the joined passage keeps ``min_similarity``.
         min_similarity: passages whose aligned similarity is below this are
             dropped as coincidence.
         near_verbatim: similarity from which an edited passage counts as
@@ -43,10 +45,11 @@ class Config:
     window: int = 24
     num_perm: int = 64
     seed: int = 1
-    threshold: float = 0.3
+    threshold: float = 0.2
     max_bucket_docs: int = 64
     min_tokens: int = 15
     max_gap: int = 12
+    join_gap: int = 40
     min_similarity: float = 0.5
     near_verbatim: float = 0.9
     boilerplate_docs: int = 3
@@ -62,8 +65,8 @@ class Config:
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise ConfigError(f"{name} must be in (0, 1], got {value}")
-        if self.max_gap < 0 or self.workers < 0:
-            raise ConfigError("max_gap and workers must not be negative")
+        if min(self.max_gap, self.join_gap, self.workers) < 0:
+            raise ConfigError("max_gap, join_gap and workers must not be negative")
 
     def with_overrides(self, **overrides: Any) -> Config:
         """Return a copy with some settings changed; unknown names raise ConfigError."""

@@ -6,7 +6,8 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
+from multiprocessing.context import BaseContext
 from typing import Any
 
 import numpy as np
@@ -162,10 +163,16 @@ def _read_all(sources: list[Source], config: Config, progress: Progress | None) 
         for batch in batches:
             take(_read_batch(batch, config))
         return merged
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
         for part in pool.map(_read_batch, batches, [config] * len(batches)):
             take(part)
     return merged
+
+
+def _context() -> BaseContext:
+    # fork where there is one: forkserver and spawn re-import the caller's
+    # __main__, which breaks scripts that call scan() without a main guard.
+    return get_context("fork" if "fork" in get_all_start_methods() else "spawn")
 
 
 def _align_all(
