@@ -60,26 +60,33 @@ def candidate_pairs(sigs: np.ndarray, doc_of: np.ndarray, config: Config) -> np.
     rng = np.random.default_rng(config.seed)
     mults = rng.integers(1, 2**63, size=rows, dtype=np.uint64) | np.uint64(1)
     found: list[np.ndarray] = []
+    index_bits = max(1, int(n - 1).bit_length())
+    index_mask = np.uint64((1 << index_bits) - 1)
+    windows = np.arange(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for band in range(bands):
             cols = sigs[:, band * rows : (band + 1) * rows].astype(np.uint64)
             keys = (cols * mults[None, :]).sum(axis=1, dtype=np.uint64)
             keys ^= keys >> np.uint64(29)
-            found.append(_bucket_pairs(keys, doc_of, config.max_bucket_docs))
+            # Pack the window number into the low bits: one plain sort then
+            # orders windows by bucket (ties broken by window number, so the
+            # result does not depend on the sort algorithm).
+            packed = np.sort((keys & ~index_mask) | windows)
+            found.append(_bucket_pairs(packed >> np.uint64(index_bits), (packed & index_mask).astype(np.int64), doc_of, config.max_bucket_docs))
     pairs = np.concatenate(found) if found else np.zeros((0, 2), dtype=np.int64)
     if not len(pairs):
         return pairs
-    pairs = np.unique(pairs, axis=0)
+    codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    pairs = np.stack([codes // n, codes % n], axis=1)
     agree = (sigs[pairs[:, 0]] == sigs[pairs[:, 1]]).mean(axis=1)
     return pairs[agree >= config.threshold / 2]
 
 
-def _bucket_pairs(keys: np.ndarray, doc_of: np.ndarray, max_docs: int) -> np.ndarray:
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
+def _bucket_pairs(sorted_keys: np.ndarray, order: np.ndarray, doc_of: np.ndarray, max_docs: int) -> np.ndarray:
+    """Window pairs of different documents sharing a key (keys sorted, ``order`` the windows)."""
     boundaries = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
     starts = np.concatenate(([0], boundaries))
-    lengths = np.diff(np.concatenate((starts, [len(keys)])))
+    lengths = np.diff(np.concatenate((starts, [len(sorted_keys)])))
     multi = lengths >= 2
     starts, lengths = starts[multi], lengths[multi]
     out: list[np.ndarray] = []
