@@ -92,7 +92,9 @@ def signatures(docs_words: Sequence[np.ndarray], config: Config) -> list[np.ndar
     a, b = permutations(config.num_perm, config.seed)
     block = _block(config)
     shingles = [shingle_hashes(w, config.shingle_size) for w in docs_words]
-    block_mins: list[list[np.ndarray]] = [[] for _ in docs_words]
+    # Per document, the minima of its blocks of ``block`` shingles, filled chunk by chunk.
+    blocks = [np.empty((-(-len(sh) // block), config.num_perm), dtype=np.uint32) for sh in shingles]
+    filled = [0] * len(shingles)
 
     # Pieces of whole blocks, packed into chunks of about _CHUNK shingles.
     piece = max(block, (_CHUNK // block) * block)
@@ -108,13 +110,13 @@ def signatures(docs_words: Sequence[np.ndarray], config: Config) -> list[np.ndar
         for _, p in pending:
             starts.append(np.arange(offset, offset + len(p), block))
             offset += len(p)
-        start_idx = np.concatenate(starts)
         with np.errstate(over="ignore"):
             permuted = _fmix32(values)[:, None] * a[None, :] + b[None, :]
-        mins = np.minimum.reduceat(permuted, start_idx, axis=0)
+        mins = np.minimum.reduceat(permuted, np.concatenate(starts), axis=0)
         row = 0
-        for (doc, p), s in zip(pending, starts, strict=True):
-            block_mins[doc].append(mins[row : row + len(s)])
+        for (doc, _), s in zip(pending, starts, strict=True):
+            blocks[doc][filled[doc] : filled[doc] + len(s)] = mins[row : row + len(s)]
+            filled[doc] += len(s)
             row += len(s)
         pending, pending_size = [], 0
 
@@ -128,12 +130,11 @@ def signatures(docs_words: Sequence[np.ndarray], config: Config) -> list[np.ndar
     flush()
 
     out = []
-    for parts in block_mins:
-        if not parts:
-            out.append(np.zeros((0, config.num_perm), dtype=np.uint32))
-            continue
-        blocks = np.concatenate(parts) if len(parts) > 1 else parts[0]
-        out.append(blocks if len(blocks) == 1 else np.minimum(blocks[:-1], blocks[1:]))
+    for doc_blocks in blocks:
+        if len(doc_blocks) > 1:  # window i = blocks i and i + 1, computed in place
+            np.minimum(doc_blocks[:-1], doc_blocks[1:], out=doc_blocks[:-1])
+            doc_blocks = doc_blocks[:-1]
+        out.append(doc_blocks)
     return out
 
 

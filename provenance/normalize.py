@@ -17,6 +17,8 @@ import numpy as np
 
 WORD_RE = re.compile(r"\w+")
 _SPLIT_RE = re.compile(r"(\w+)")
+_NON_WORD_RE = re.compile(r"\W")
+_CHUNK_CHARS = 1 << 20
 
 _QUOTES_DASHES = str.maketrans(
     {
@@ -71,6 +73,20 @@ def word_hashes(text: str) -> np.ndarray:
     >>> bool((word_hashes("The  Cat’s") == word_hashes("the cat's")).all())
     True
     """
+    if len(text) <= _CHUNK_CHARS:
+        return _hash_words(text)
+    # Long texts go in pieces cut between words, so that the word list (a
+    # Python object per word) never holds more than one piece.
+    parts, start = [], 0
+    while start < len(text):
+        cut = _NON_WORD_RE.search(text, min(len(text), start + _CHUNK_CHARS))
+        end = cut.start() if cut else len(text)
+        parts.append(_hash_words(text[start:end]))
+        start = end
+    return np.concatenate(parts)
+
+
+def _hash_words(text: str) -> np.ndarray:
     words = WORD_RE.findall(text)
     return np.fromiter(map(_HASHES.__getitem__, words), dtype=np.uint64, count=len(words))
 

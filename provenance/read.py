@@ -29,6 +29,7 @@ class Source:
 
     path: str
     id: str
+    size: int = 0
 
 
 def kind_of(name: str) -> str | None:
@@ -78,7 +79,11 @@ def find_sources(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Source],
 
     def add(path: Path) -> None:
         rel = os.path.relpath(path.absolute(), base_abs).replace(os.sep, "/")
-        sources.setdefault(rel, Source(str(path), rel))
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0  # reading it will report why
+        sources.setdefault(rel, Source(str(path), rel, size))
 
     for root in roots:
         if root.is_file():

@@ -57,15 +57,11 @@ def _batches(sources: list[Source]) -> list[list[Source]]:
     batches: list[list[Source]] = [[]]
     size = 0
     for s in sources:
-        try:
-            n = os.path.getsize(s.path)
-        except OSError:
-            n = 0
-        if batches[-1] and size + n > _BATCH_BYTES:
+        if batches[-1] and size + s.size > _BATCH_BYTES:
             batches.append([])
             size = 0
         batches[-1].append(s)
-        size += n
+        size += s.size
     return [b for b in batches if b]
 
 
@@ -107,13 +103,15 @@ def scan(
     order = sorted(range(len(read.docs)), key=lambda i: read.docs[i].id)
     docs = [read.docs[i] for i in order]
     words = [read.words[i] for i in order]
-    sigs = [read.sigs[i] for i in order]
 
     t1 = time.perf_counter()
-    counts = np.array([len(s) for s in sigs], dtype=np.int64)
+    counts = np.array([len(read.sigs[i]) for i in order], dtype=np.int64)
     first_window = np.concatenate(([0], np.cumsum(counts)))
     doc_of = np.repeat(np.arange(len(docs)), counts)
-    all_sigs = np.concatenate(sigs) if sigs else np.zeros((0, config.num_perm), dtype=np.uint32)
+    all_sigs = np.zeros((int(first_window[-1]), config.num_perm), dtype=np.uint32)
+    for n, i in enumerate(order):  # one array for all windows; per-document ones are freed as we go
+        all_sigs[first_window[n] : first_window[n + 1]] = read.sigs[i]
+        read.sigs[i] = all_sigs[:0]
     pairs = candidate_pairs(all_sigs, doc_of, config)
     timings["candidates"] = time.perf_counter() - t1
 
@@ -137,12 +135,7 @@ def scan(
 
 
 def _read_all(sources: list[Source], config: Config, progress: Progress | None) -> _Read:
-    total = 0
-    for s in sources:
-        try:
-            total += os.path.getsize(s.path)
-        except OSError:
-            pass
+    total = sum(s.size for s in sources)
     workers = config.workers or os.cpu_count() or 1
     batches = _batches(sources)
     merged = _Read()

@@ -14,7 +14,7 @@ from provenance.config import Config
 from provenance.fingerprint import shingle_hashes, signatures, window_span
 from provenance.normalize import normalize, word_hashes
 
-SYLLABLES = "ka lo mi ne su ta ri vo pe da ul os en ar im bo gu fe zi ha".split()
+SYLLABLES = ["ka", "lo", "mi", "ne", "su", "ta", "ri", "vo", "pe", "da", "ul", "os", "en", "ar", "im", "bo", "gu", "fe", "zi", "ha"]
 
 
 def vocabulary(rng: random.Random, size: int = 3000) -> list[str]:

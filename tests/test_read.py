@@ -23,7 +23,7 @@ def test_formats_and_ids(corpus):
             "ignored.pdf": b"%PDF",
         }
     )
-    (root / "c.txt.gz").write_bytes(gzip.compress("compressed text".encode()))
+    (root / "c.txt.gz").write_bytes(gzip.compress(b"compressed text"))
     report = provenance.scan([root])
     ids = [d.id for d in report.documents]
     assert ids == ["a.txt", "c.txt.gz", "d.jsonl#2", "d.jsonl#x1", "e.html", "sub/b.md"]

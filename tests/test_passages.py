@@ -1,0 +1,51 @@
+"""Classification and grouping of passages."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import provenance
+from tests.test_properties import random_words, sentences, vocabulary
+
+
+def _records(rng, vocab, n, shared: str, site: str):
+    out = []
+    for i in range(n):
+        body = sentences(rng, random_words(rng, vocab, 300))
+        out.append({"id": f"{site}-{i}", "url": f"https://www.{site}/story/{i}", "text": f"{body}\n\n{shared}"})
+    return out
+
+
+def test_text_a_site_repeats_on_its_pages_is_boilerplate(corpus):
+    rng = random.Random(7)
+    vocab = vocabulary(rng)
+    appeal = sentences(rng, random_words(rng, vocab, 60))
+    records = _records(rng, vocab, 3, appeal, "example.org")
+    root = corpus({"site.jsonl": "\n".join(json.dumps(r) for r in records) + "\n"})
+    report = provenance.scan([root])
+    assert report.passages and {p.kind for p in report.passages} == {"boilerplate"}
+    assert all(len(p.matches) == 2 for p in report.passages)
+    assert all(d["reused_chars"] == 0 for d in report.to_dict()["documents"])
+
+
+def test_the_same_text_across_sites_is_reuse_not_boilerplate(corpus):
+    rng = random.Random(8)
+    vocab = vocabulary(rng)
+    article = sentences(rng, random_words(rng, vocab, 80))
+    records = _records(rng, vocab, 1, article, "a.org") + _records(rng, vocab, 1, article, "b.org") + _records(rng, vocab, 1, article, "c.org")
+    root = corpus({"sites.jsonl": "\n".join(json.dumps(r) for r in records) + "\n"})
+    report = provenance.scan([root])
+    assert {p.kind for p in report.passages} == {"verbatim"}
+    # One passage per document, matched by both other witnesses.
+    assert sorted((p.document, len(p.matches)) for p in report.passages) == [
+        ("sites.jsonl#a.org-0", 2), ("sites.jsonl#b.org-0", 2), ("sites.jsonl#c.org-0", 2)
+    ]
+
+
+def test_short_common_phrases_are_not_passages(corpus):
+    rng = random.Random(9)
+    vocab = vocabulary(rng)
+    phrase = "the two countries signed the agreement on"
+    texts = {f"{n}.txt": sentences(rng, random_words(rng, vocab, 200)) + f" {phrase} " + sentences(rng, random_words(rng, vocab, 200)) for n in "ab"}
+    assert provenance.scan([corpus(texts)]).passages == ()
