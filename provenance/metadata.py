@@ -363,9 +363,7 @@ def html_metadata(html: str, *, url: str | None = None, htmldate_fallback: bool 
     metas = _meta_values(tree)
     articles = list(_jsonld_articles(tree))
 
-    own = _canonical(tree, url) or _first(metas.get("og:url"), url) or _jsonld_url(articles, url) or url
-    if own and not own.startswith(("http://", "https://")):
-        own = urljoin(url, own) if url else None
+    own = _own_url(tree, metas, articles, url)
 
     title = _first(metas.get("og:title")) or _first(metas.get("twitter:title"))
     if not title:
@@ -375,7 +373,9 @@ def html_metadata(html: str, *, url: str | None = None, htmldate_fallback: bool 
         title = _clean_space(node.text_content()) if node is not None else None
     site = _first(metas.get("og:site_name")) or site_of(own) or site_of(url)
 
-    url_day = date_from_url(url) or date_from_url(own)
+    # A syndicated page's canonical address (another site) usually carries the
+    # original's day, which the reprint shares; it is the last URL to ask.
+    url_day = date_from_url(url) or date_from_url(own) or date_from_url(_canonical(tree, url))
     found = _stated_date(tree, metas, articles, url_day)
     if found is None and url_day:
         found = (url_day, "url")
@@ -386,6 +386,42 @@ def html_metadata(html: str, *, url: str | None = None, htmldate_fallback: bool 
     day, source = found if found else (None, None)
     hint = None if day else (month_from_url(url) or month_from_url(own))
     return PageMeta(url=own or None, date=day, date_source=source, title=title or None, site=site, date_hint=hint)
+
+
+def _own_url(tree: Any, metas: dict[str, str], articles: list[dict[str, Any]], url: str | None) -> str | None:
+    """The page's own address: canonical, og:url, JSON-LD url, else ``url``.
+
+    A claim that points to another site than ``url`` is not this page's own
+    address but the original it syndicates (MSN pages name CNN as canonical):
+    then ``url`` stays the address, and ``provenance.credits.html_credits``
+    reports the claim as a credit.
+    """
+    for claim in (_canonical(tree, url), _first(metas.get("og:url")), _jsonld_url(articles, url)):
+        if not claim:
+            continue
+        if not claim.startswith(("http://", "https://")):
+            if not url:
+                continue
+            claim = urljoin(url, claim)
+        if url and site_of(claim) != site_of(url):
+            return url
+        return claim
+    return url
+
+
+def canonical_url(html: str, *, url: str | None = None) -> str | None:
+    """The address the page names as its canonical one (``<link rel=canonical>``, else ``og:url``).
+
+    >>> canonical_url('<link rel="canonical" href="/a/b">', url="https://x.org/a/b?p=1")
+    'https://x.org/a/b'
+    """
+    tree = _parse(html)
+    if tree is None:
+        return None
+    claim = _canonical(tree, url) or _first(_meta_values(tree).get("og:url"))
+    if claim and not claim.startswith(("http://", "https://")):
+        claim = urljoin(url, claim) if url else None
+    return claim
 
 
 def _from_url_only(url: str | None) -> PageMeta:
@@ -511,7 +547,7 @@ def _jsonld_url(articles: list[dict[str, Any]], base: str | None) -> str | None:
     return None
 
 
-_ZONE_RE = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\s*(?P<zone>Z|[+-]\d{2}:?\d{2}|GMT|UTC)?(?:\s|$|\|)", re.I)
+_ZONE_RE = re.compile(r"(?P<hour>\d{1,2}):\d{2}(?::\d{2})?(?:[.,]\d+)?\s*(?P<zone>Z|[+-]\d{2}:?\d{2}|GMT|UTC)?(?:\s|$|\|)", re.I)
 
 
 @dataclass(frozen=True)
@@ -522,6 +558,7 @@ class _Stamp:
     source: str
     utc: bool
     offset: bool
+    hour: int | None = None
 
 
 def _stamp(value: str | None, source: str) -> _Stamp | None:
@@ -533,11 +570,23 @@ def _stamp(value: str | None, source: str) -> _Stamp | None:
     zone = _ZONE_RE.search(value)
     name = (zone["zone"] or "").upper().replace(":", "") if zone else ""
     utc = name in {"Z", "+0000", "-0000", "GMT", "UTC"}
-    return _Stamp(day, source, utc=utc, offset=bool(name) and not utc)
+    hour = int(zone["hour"]) if zone else None
+    return _Stamp(day, source, utc=utc, offset=bool(name) and not utc, hour=hour)
 
 
 def _day_gap(a: str, b: str) -> int:
     return abs((_date.fromisoformat(a) - _date.fromisoformat(b)).days)
+
+
+def _local_day_may_be(day: str, stamp: _Stamp) -> bool:
+    """Whether a UTC stamp can fall on ``day`` in some publisher's time zone.
+
+    Zones run from UTC-10 (Hawaii) to UTC+14: the day before needs a UTC hour
+    before 10, the day after one from 10 on.
+    """
+    assert stamp.hour is not None
+    delta = (_date.fromisoformat(day) - _date.fromisoformat(stamp.day)).days
+    return (delta == -1 and stamp.hour < 10) or (delta == 1 and stamp.hour >= 10)
 
 
 def _stated_date(tree: Any, metas: dict[str, str], articles: list[dict[str, Any]], url_day: str | None) -> tuple[str, str] | None:
@@ -557,7 +606,7 @@ def _stated_date(tree: Any, metas: dict[str, str], articles: list[dict[str, Any]
         for other in stamps[1:]:
             if other.offset and _day_gap(other.day, first.day) <= 1:
                 return other.day, other.source
-        if url_day and _day_gap(url_day, first.day) == 1:
+        if url_day and first.hour is not None and _local_day_may_be(url_day, first):
             return url_day, "url"
     return first.day, first.source
 

@@ -185,6 +185,39 @@ def _align_all(
     breaks = np.flatnonzero(np.any(doc_pairs[1:] != doc_pairs[:-1], axis=1)) + 1
     starts = np.concatenate(([0], breaks))
     ends = np.concatenate((breaks, [len(pairs)]))
+    _ALIGN_STATE.update(pairs=pairs, doc_pairs=doc_pairs, first_window=first_window, docs=docs, words=words, config=config)
+    try:
+        workers = config.workers or os.cpu_count() or 1
+        # Contiguous slices of document pairs, several per worker for balance;
+        # results come back in slice order, so the output never depends on workers.
+        n_slices = 1 if workers == 1 or len(pairs) < _PARALLEL_MIN_PAIRS or "fork" not in get_all_start_methods() else workers * 8
+        bounds = np.linspace(0, len(starts), n_slices + 1).astype(int)
+        slices = [(starts[lo:hi], ends[lo:hi]) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True) if hi > lo]
+        halves: list[Half] = []
+        if len(slices) == 1:
+            halves = _align_slice(slices[0])
+            if progress:
+                progress("align", 1, 1)
+            return halves
+        # Forked workers inherit the state above instead of receiving copies.
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+            for n, part in enumerate(pool.map(_align_slice, slices), start=1):
+                halves.extend(part)
+                if progress:
+                    progress("align", n, len(slices))
+        return halves
+    finally:
+        _ALIGN_STATE.clear()
+
+
+_ALIGN_STATE: dict[str, Any] = {}
+_PARALLEL_MIN_PAIRS = 100_000  # window pairs below which one process aligns faster
+
+
+def _align_slice(bounds: tuple[np.ndarray, np.ndarray]) -> list[Half]:
+    state = _ALIGN_STATE
+    pairs, doc_pairs, first_window = state["pairs"], state["doc_pairs"], state["first_window"]
+    docs, words, config = state["docs"], state["words"], state["config"]
     offsets: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def offsets_of(i: int) -> tuple[np.ndarray, np.ndarray]:
@@ -193,7 +226,7 @@ def _align_all(
         return offsets[i]
 
     halves: list[Half] = []
-    for n, (s, e) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+    for s, e in zip(bounds[0].tolist(), bounds[1].tolist(), strict=True):
         a, b = int(doc_pairs[s, 0]), int(doc_pairs[s, 1])
         local = pairs[s:e] - np.array([first_window[a], first_window[b]])
         for p in align_pair(words[a], words[b], local, config):
@@ -204,6 +237,4 @@ def _align_all(
             sim, verbatim = p.similarity, p.verbatim
             halves.append(Half(docs[a].id, ca0, ca1, docs[b].id, cb0, cb1, sim, verbatim))
             halves.append(Half(docs[b].id, cb0, cb1, docs[a].id, ca0, ca1, sim, verbatim))
-        if progress and (n % 64 == 0 or n == len(starts) - 1):
-            progress("align", n + 1, len(starts))
     return halves
