@@ -104,7 +104,7 @@ def align_region(a: np.ndarray, b: np.ndarray, config: Config, *, a_offset: int 
         pieces.append(Aligned(a0, a1, b0, b1, matched))
     out = []
     for p in _join(pieces, config):
-        if p.matched >= config.min_tokens and p.similarity >= config.min_similarity:
+        if min(p.a_end - p.a_start, p.b_end - p.b_start) >= config.min_tokens and p.similarity >= config.min_similarity:
             out.append(Aligned(p.a_start + a_offset, p.a_end + a_offset, p.b_start + b_offset, p.b_end + b_offset, p.matched))
     return out
 

@@ -25,8 +25,8 @@ class Config:
             stock phrase or boilerplate block; its documents are linked to the
             first few of them only, which keeps large corpora from exploding
             into pairs.
-        min_tokens: shortest passage, in matched words. Shorter shared runs
-            ("the two countries", a date line) are not reported.
+        min_tokens: shortest passage, in words, on both sides. Shorter
+            shared runs ("the two countries", a date line) are not reported.
         max_gap: longest run of differing words that still joins two aligned
             stretches into one passage.
         join_gap: longest rewritten stretch between two passages that still

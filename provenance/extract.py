@@ -136,7 +136,7 @@ def extract_html(html: str, *, url: str | None = None) -> HtmlContent:
             include_comments=False,
             include_tables=True,
             with_metadata=True,
-            favor_recall=True,
+            favor_precision=True,
         )
     text = ""
     meta_url = meta_title = meta_date = meta_site = None

@@ -99,6 +99,9 @@ _TEXT_DATE_RES = (
     re.compile(r"(?<![\d.])(?P<day>\d{1,2})\.(?P<mnum>\d{1,2})\.(?P<year>\d{4})(?!\d)"),
 )
 
+_DATELINE_LINE = 100  # a line this short is a dateline or byline, not prose
+_DATELINE_LEAD = 40  # or the date opens its line: "MOSCOW, 12 May 2017 — …"
+
 _URL_DAY_RES = (
     # /2017/05/12/ or /2017-05-12 or _2017_05_12
     re.compile(r"(?<!\d)(?P<year>(?:19|20)\d{2})[/_-](?P<month>\d{1,2})[/_-](?P<day>\d{1,2})(?!\d)"),
@@ -227,8 +230,10 @@ def dateline_date(text: str, *, within: int = 600) -> str | None:
     """The date of a dateline near the start of a text, as ``YYYY-MM-DD``.
 
     Looks only at the first ``within`` characters, where a byline or dateline
-    sits; a date further down is more likely an event the text reports.
-    Numeric dates with slashes (``05/12/2017``) are ambiguous and ignored.
+    sits, and only at dates that stand on a short line of their own or open
+    their line (``MOSCOW, 12 May 2017 —``): a date inside a sentence is more
+    likely an event the text reports. Numeric dates with slashes
+    (``05/12/2017``) are ambiguous and ignored.
 
     >>> dateline_date("Title\\nMay 12\\n16:20 2017\\n\\nIn an interview ...")
     '2017-05-12'
@@ -241,8 +246,15 @@ def dateline_date(text: str, *, within: int = 600) -> str | None:
     best: tuple[int, str] | None = None
     for pattern in _TEXT_DATE_RES:
         for match in pattern.finditer(head):
+            if best is not None and match.start() >= best[0]:
+                break
+            line_start = head.rfind("\n", 0, match.start()) + 1
+            line_end = text.find("\n", match.start())
+            line_end = len(text) if line_end < 0 else line_end
+            if line_end - line_start > _DATELINE_LINE and match.start() - line_start > _DATELINE_LEAD:
+                continue
             day = _match_day(match)
-            if day and (best is None or match.start() < best[0]):
+            if day:
                 best = (match.start(), day)
                 break
     return best[1] if best else None
@@ -616,9 +628,9 @@ def _stamps(tree: Any, metas: dict[str, str], articles: list[dict[str, Any]]) ->
         yield _stamp(value, "html-meta")
     for obj in articles:
         for key in ("datePublished", "dateCreated", "uploadDate"):
-            value = obj.get(key)
-            if isinstance(value, str):
-                yield _stamp(value, "json-ld")
+            raw = obj.get(key)
+            if isinstance(raw, str):
+                yield _stamp(raw, "json-ld")
     # itemprop="datePublished" on a visible element (microdata), then <time datetime>.
     for node in tree.xpath('//*[@itemprop="datePublished"]'):
         yield _stamp(node.get("datetime") or node.get("content") or node.text_content(), "html-meta")

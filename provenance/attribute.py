@@ -1,0 +1,375 @@
+"""Attribute: which of the witnesses of a passage is its origin, and why.
+
+Pure functions over plain data. The input is a group of *witnesses*, the
+documents that carry the same passage, each with its own URL, site, date and
+the credits whose scope covers the passage there; the output is an ``Origin``
+with its evidence, short sentences a reader can check.
+
+The rules, strongest first (the first that decides wins):
+
+1. **credit** — a witness credits a URL for the passage (``Source: https://…``).
+   The origin is that URL; ``document`` is the corpus document whose own URL
+   it is (compared scheme-less, without ``www.`` or a trailing slash).
+   **credit-name** — the credit names an outlet but no URL (``This comment
+   appeared in Vedomosti``) and no witness is on that outlet: the origin is
+   the name.
+2. **pointed-to** — a credit names an outlet (by name or by its home page)
+   and a witness is on that outlet's site: that witness is the origin.
+3. **earliest-date** — no credit: the witness dated a day or more before every
+   other dated witness, when its date is stated (not an htmldate guess:
+   ``GUESSED_DATE_SOURCES``). Same-day dates never decide; a guessed date may
+   not win but counts against the winner (lower confidence), as do undated
+   witnesses (they might be older).
+4. **none** — nothing decides: url, name and document are None and the
+   evidence lists each witness's date and credits.
+
+Credits are followed along a chain: if the credited document is itself a
+witness that credits another source, the origin is that source. When
+witnesses credit different sources, the one credited by most witnesses wins
+(URL before name, then text order of witnesses), at lower confidence.
+
+``CONFIDENCE`` holds the documented values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date as _date
+
+from provenance.credits import Credit
+from provenance.extract import site_of
+from provenance.metadata import GUESSED_DATE_SOURCES, normalize_url
+
+RULES: tuple[str, ...] = ("credit", "credit-name", "pointed-to", "earliest-date", "none")
+"""Every value ``Origin.rule`` takes, strongest first."""
+
+CONFIDENCE: dict[str, float] = {
+    "credit": 0.95,  # the publisher names the original's URL
+    "credit-name": 0.85,  # names the outlet, not the article
+    "pointed-to": 0.8,  # a witness sits on the credited outlet: the name-to-site match can err
+    "earliest-date": 0.6,  # dates order copies but a reprint can predate a late-dated original
+    "none": 0.1,
+}
+"""Confidence of each rule when nothing weakens it."""
+
+CONFLICT_PENALTY = 0.15
+"""Subtracted when witnesses credit different sources."""
+DATE_PENALTY = 0.1
+"""Subtracted from an earliest-date verdict for undated witnesses, and again for guessed dates."""
+
+
+@dataclass(frozen=True)
+class Witness:
+    """A document that carries the passage, and what it says about itself and its sources.
+
+    ``credits_covering`` are the credits whose scope covers the passage in
+    this document (see ``Credit.covers``); any sequence is accepted and kept as
+    a tuple.
+    """
+
+    doc_id: str
+    url: str | None = None
+    site: str | None = None
+    date: str | None = None
+    date_source: str | None = None
+    credits_covering: tuple[Credit, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "credits_covering", tuple(self.credits_covering))
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a passage comes from, how sure that is, and why.
+
+    ``evidence[0]`` states the deciding fact; ``verdict_from_evidence`` reads
+    the verdict back from it.
+    """
+
+    url: str | None
+    name: str | None
+    document: str | None
+    confidence: float
+    evidence: tuple[str, ...]
+    rule: str = "none"
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """One witness's credit, resolved against the corpus."""
+
+    witness: Witness
+    credit: Credit
+    document: str | None  # the corpus document at the credited URL, or the witness on the credited outlet
+    pointed: bool  # resolved by outlet (name or home page), not by exact URL
+
+    @property
+    def key(self) -> str:
+        if self.document is not None:
+            return "doc:" + self.document
+        if self.credit.url:
+            return "url:" + normalize_url(self.credit.url)
+        return "name:" + _name_key(self.credit.name or "")
+
+
+def _name_key(name: str) -> str:
+    """A name reduced for comparison: letters and digits, no leading 'the'.
+
+    >>> _name_key("The Moscow Times"), _name_key("moscowtimes")
+    ('moscowtimes', 'moscowtimes')
+    """
+    name = name.strip().lower()
+    if name.startswith("the "):
+        name = name[4:]
+    return re.sub(r"[\W_]+", "", name)
+
+
+_GENERIC_LABELS = {"www", "m", "amp", "com", "org", "net", "co", "uk", "ru", "de", "fr", "info", "news", "edu", "gov", "io"}
+
+
+def _site_keys(witness: Witness) -> set[str]:
+    """Keys a credited outlet name may match for this witness: site name, host, host's main label."""
+    keys: set[str] = set()
+    for value in (witness.site, site_of(witness.url)):
+        if not value:
+            continue
+        keys.add(_name_key(value))
+        host = value.lower()
+        if "." in host and " " not in host:
+            labels = [label for label in host.split(".") if label not in _GENERIC_LABELS]
+            keys.update(_name_key(label) for label in labels[-1:])
+            keys.add(_name_key(host.rsplit(".", 1)[0]))
+    keys.discard("")
+    return keys
+
+
+def _is_home_page(url: str) -> bool:
+    return "/" not in normalize_url(url).split("?")[0]
+
+
+def _credited_site(credit: Credit) -> str | None:
+    """The outlet a credit names as a site: a home-page URL's host, or a domain-like name."""
+    if credit.url:
+        return site_of(credit.url) if _is_home_page(credit.url) else None
+    if credit.name and re.fullmatch(r"[\w-]+(?:\.[\w-]+)+", credit.name.strip()):
+        return site_of("http://" + credit.name.strip())
+    return None
+
+
+def _resolve(witness: Witness, credit: Credit, own: dict[str, str], witnesses: Sequence[Witness]) -> _Claim:
+    if credit.url:
+        doc = own.get(normalize_url(credit.url))
+        if doc is not None:
+            return _Claim(witness, credit, doc, pointed=False)
+    site = _credited_site(credit)
+    name_key = _name_key(credit.name) if credit.name else None
+    if site or (name_key and not credit.url):
+        for other in witnesses:
+            if other.doc_id == witness.doc_id:
+                continue
+            if (site and site in {site_of(other.url), other.site}) or (name_key and name_key in _site_keys(other)):
+                return _Claim(witness, credit, other.doc_id, pointed=True)
+    return _Claim(witness, credit, None, pointed=False)
+
+
+def _cue(credit: Credit) -> str:
+    return f'("{credit.cue} …")'
+
+
+def _follow(claim: _Claim, claims_of: dict[str, list[_Claim]], evidence: list[str]) -> _Claim:
+    """Follow a chain of credits: the credited document may itself credit another source."""
+    seen = {claim.witness.doc_id}
+    while claim.document is not None and claim.document not in seen and claims_of.get(claim.document):
+        seen.add(claim.document)
+        onward = [c for c in claims_of[claim.document] if c.document != claim.document]
+        if not onward:
+            break
+        evidence.append(f"{claim.document} in turn credits {_target_text(onward[0])} for this passage {_cue(onward[0].credit)}")
+        claim = onward[0]
+    return claim
+
+
+def _target_text(claim: _Claim) -> str:
+    if claim.credit.url:
+        return claim.credit.url
+    return f"{claim.credit.name} by name" if claim.credit.name else "an unnamed source"
+
+
+def attribute(witnesses: Sequence[Witness], own_urls: Mapping[str, str] | None = None) -> Origin:
+    """Decide where a passage comes from, with the evidence for the decision.
+
+    Args:
+        witnesses: the documents that carry the passage.
+        own_urls: own URL → document id for every document of the corpus
+            (witnesses' own URLs are added to it).
+
+    Returns:
+        The origin: its URL and/or name, the corpus document when it is one,
+        a confidence (``CONFIDENCE``) and the evidence, deciding fact first.
+
+    Example:
+        >>> credit = Credit("https://a.org/x/", None, "Source:", 500, 520, (0, 500))
+        >>> o = attribute([Witness("blog.txt", credits_covering=[credit]), Witness("a.html", url="https://www.a.org/x")])
+        >>> (o.url, o.document, o.confidence, o.rule)
+        ('https://a.org/x/', 'a.html', 0.95, 'credit')
+        >>> o.evidence
+        ('blog.txt credits https://a.org/x/ for this passage ("Source: …")', 'https://a.org/x/ is the own URL of a.html')
+    """
+    witnesses = sorted(witnesses, key=lambda w: w.doc_id)
+    own: dict[str, str] = {}
+    for url, doc in (own_urls or {}).items():
+        own.setdefault(normalize_url(url), doc)
+    for w in witnesses:
+        if w.url:
+            own.setdefault(normalize_url(w.url), w.doc_id)
+
+    claims_of: dict[str, list[_Claim]] = {}
+    for w in witnesses:
+        for credit in w.credits_covering:
+            claims_of.setdefault(w.doc_id, []).append(_resolve(w, credit, own, witnesses))
+    if claims_of:
+        return _by_credit(witnesses, claims_of)
+    return _by_date(witnesses)
+
+
+def _by_credit(witnesses: Sequence[Witness], claims_of: dict[str, list[_Claim]]) -> Origin:
+    chains: list[tuple[_Claim, _Claim, list[str]]] = []
+    for w in witnesses:
+        for claim in claims_of.get(w.doc_id, []):
+            steps: list[str] = []
+            chains.append((claim, _follow(claim, claims_of, steps), steps))
+    # Votes: distinct witnesses whose credits end at the same source.
+    voters: dict[str, set[str]] = {}
+    for first, final, _ in chains:
+        voters.setdefault(final.key, set()).add(first.witness.doc_id)
+
+    def strength(item: tuple[_Claim, _Claim, list[str]]) -> tuple[int, int, int, int]:
+        first, final, _ = item
+        located = final.document is not None
+        return (len(voters[final.key]), int(bool(final.credit.url) or located), int(located), -chains.index(item))
+
+    first, final, steps = max(chains, key=strength)
+    evidence = [f"{final.witness.doc_id} credits {_target_text(final)} for this passage {_cue(final.credit)}"]
+    if final is not first:
+        evidence = [evidence[0], f"{first.witness.doc_id} credits {_target_text(first)} {_cue(first.credit)}", *steps[:-1]]
+    conflicts = sorted({f"{f.witness.doc_id} credits {_target_text(f)} instead {_cue(f.credit)}" for _, f, _ in chains if f.key != final.key})
+    others = sorted({c.witness.doc_id for c, f, _ in chains if f.key == final.key} - {first.witness.doc_id, final.witness.doc_id})
+    if others:
+        evidence.append(f"{', '.join(others)} also credit{'s' if len(others) == 1 else ''} the same source")
+    evidence.extend(conflicts)
+
+    credit = final.credit
+    doc = final.document
+    target = next((w for w in witnesses if w.doc_id == doc), None)
+    if final.pointed and doc is not None:
+        rule = "pointed-to"
+        site = (target.site if target else None) or _credited_site(credit) or credit.name
+        url = target.url if target else None
+        name = credit.name or (target.site if target else None) or site
+        evidence[0] = f"{doc} is on {site}, which {final.witness.doc_id} credits for this passage {_cue(credit)}"
+    elif credit.url:
+        rule = "credit"
+        url = credit.url
+        name = credit.name or (target.site if target else None) or site_of(url)
+        if doc is not None:
+            evidence.insert(1, f"{url} is the own URL of {doc}")
+    else:
+        rule = "credit-name"
+        url, name, doc = None, credit.name, None
+    confidence = CONFIDENCE[rule] - (CONFLICT_PENALTY if conflicts else 0.0)
+    return Origin(url, name, doc, round(confidence, 2), tuple(evidence), rule)
+
+
+def _dated(w: Witness) -> str:
+    return f"{w.doc_id} is dated {w.date} ({w.date_source or 'unknown source'})"
+
+
+def _by_date(witnesses: Sequence[Witness]) -> Origin:
+    dated = sorted((w for w in witnesses if w.date and _valid_day(w.date)), key=lambda w: (w.date, w.doc_id))
+    undated = [w.doc_id for w in witnesses if not (w.date and _valid_day(w.date))]
+    facts = [_dated(w) for w in dated]
+    if undated:
+        facts.append(f"{', '.join(undated)} {'has' if len(undated) == 1 else 'have'} no date")
+    if len(dated) < 2:
+        reason = "no credit covers this passage and fewer than two witnesses are dated"
+        return Origin(None, None, None, CONFIDENCE["none"], (f"No origin: {reason}", *facts), "none")
+    first, second = dated[0], dated[1]
+    assert first.date is not None and second.date is not None
+    if first.date == second.date:
+        tied = [w.doc_id for w in dated if w.date == first.date]
+        reason = f"no credit covers this passage and {', '.join(tied)} share the earliest date {first.date}"
+        return Origin(None, None, None, CONFIDENCE["none"], (f"No origin: {reason}", *facts), "none")
+    if (first.date_source or "") in GUESSED_DATE_SOURCES:
+        reason = f"no credit covers this passage and the earliest date, {first.doc_id}'s {first.date}, is a guess ({first.date_source})"
+        return Origin(None, None, None, CONFIDENCE["none"], (f"No origin: {reason}", *facts), "none")
+    confidence = CONFIDENCE["earliest-date"]
+    others = [w for w in dated[1:]]
+    lead = f"{first.doc_id} is the earliest witness: dated {first.date} ({first.date_source or 'unknown source'}), a day or more before {', '.join(w.doc_id for w in others)}"
+    evidence = [lead, *(_dated(w) for w in others)]
+    if undated:
+        confidence -= DATE_PENALTY
+        evidence.append(f"{', '.join(undated)} {'has' if len(undated) == 1 else 'have'} no date and might be older")
+    guessed = [w.doc_id for w in others if (w.date_source or "") in GUESSED_DATE_SOURCES]
+    if guessed:
+        confidence -= DATE_PENALTY
+        evidence.append(f"the dates of {', '.join(guessed)} are guesses (htmldate)")
+    evidence.insert(1, "no credit covers this passage")
+    return Origin(first.url, first.site or site_of(first.url), first.doc_id, round(confidence, 2), tuple(evidence), "earliest-date")
+
+
+def _valid_day(value: str) -> bool:
+    try:
+        _date.fromisoformat(value[:10])
+    except ValueError:
+        return False
+    return len(value) >= 10
+
+
+_VERDICT_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("pointed-to", re.compile(r"^(?P<winner>.+?) is on .+, which .+? credits for this passage \(")),
+    ("earliest-date", re.compile(r"^(?P<winner>.+?) is the earliest witness: dated ")),
+    ("none", re.compile(r"^No origin: ")),
+    ("credit", re.compile(r"^.+? credits (?P<winner>(?:https?://|www\.)\S+) for this passage \(")),
+    ("credit-name", re.compile(r"^.+? credits (?P<winner>.+) by name for this passage \(")),
+)
+
+
+def verdict_from_evidence(evidence: Sequence[str]) -> tuple[str, str | None]:
+    """Read the verdict back from an origin's evidence: (rule, winner).
+
+    The winner is the credited URL (``credit``), the credited name
+    (``credit-name``), the winning document (``pointed-to``,
+    ``earliest-date``), or None (``none``). Tests check that this agrees with
+    the ``Origin`` the evidence came with, so the evidence always carries the
+    verdict.
+
+    >>> verdict_from_evidence(["004 credits Vedomosti by name for this passage (\\"This comment appeared in …\\")"])
+    ('credit-name', 'Vedomosti')
+    >>> verdict_from_evidence(["003 is the earliest witness: dated 2017-05-12 (dateline), a day or more before 001"])
+    ('earliest-date', '003')
+
+    Raises:
+        ValueError: the evidence does not start with a deciding sentence.
+    """
+    if not evidence:
+        raise ValueError("no evidence: pass Origin.evidence")
+    for rule, pattern in _VERDICT_RES:
+        match = pattern.match(evidence[0])
+        if match:
+            return rule, match.groupdict().get("winner")
+    raise ValueError(f"the first evidence sentence states no verdict: {evidence[0]!r}")
+
+
+def winner_of(origin: Origin) -> str | None:
+    """What ``verdict_from_evidence`` names as the winner of this origin's rule.
+
+    >>> winner_of(Origin(None, "Vedomosti", None, 0.85, (), "credit-name"))
+    'Vedomosti'
+    """
+    if origin.rule == "credit":
+        return origin.url
+    if origin.rule == "credit-name":
+        return origin.name
+    return origin.document

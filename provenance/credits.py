@@ -1,0 +1,500 @@
+"""Credits: where a document says that (part of) its text comes from another source.
+
+A credit is a line such as ``Source: https://…``, ``This comment appeared in
+Vedomosti.`` or ``Originally published by The Diplomat``. ``find_credits``
+finds them in plain text, names the outlet and/or URL, and works out which
+stretch of the text each one covers (its *scope*):
+
+* a credit at the end of a section covers the section: back to the end of
+  the previous credit, or to the start of the text;
+* a credit in the header of a text (nothing but a title before it) covers
+  forward, to the next credit or the end of the text;
+* a credit right after another one (nothing but blank lines between them)
+  shares that credit's scope.
+
+Text after the last trailing credit (comment forms, donation appeals) is
+covered by none. Matching is conservative: a cue must open a sentence or a
+line (``via`` only a whole line or a closing ``(via X)``), and a name must
+look like an outlet (capitalised, short, not a date).
+
+``html_credits`` finds attribution links in HTML, whose position in the text
+the caller maps.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin
+
+from provenance.extract import site_of
+
+
+@dataclass(frozen=True)
+class Credit:
+    """A credit line: who a stretch of text is credited to, and which stretch.
+
+    ``start``/``end`` is the span of the credit itself in the text;
+    ``scope`` is the stretch of text it covers (``start <= end``).
+    """
+
+    url: str | None
+    name: str | None
+    cue: str
+    start: int
+    end: int
+    scope: tuple[int, int]
+
+    def covers(self, start: int, end: int, *, share: float = 0.5) -> bool:
+        """Whether the credit's scope covers at least ``share`` of the span ``start:end``.
+
+        >>> Credit(None, "X", "via", 90, 95, (0, 90)).covers(10, 50)
+        True
+        >>> Credit(None, "X", "via", 90, 95, (0, 90)).covers(80, 200)
+        False
+        """
+        if end <= start:
+            return self.scope[0] <= start <= self.scope[1]
+        overlap = min(end, self.scope[1]) - max(start, self.scope[0])
+        return overlap > 0 and overlap >= share * (end - start)
+
+
+# --------------------------------------------------------------------------- patterns
+
+_URL = r"(?:https?://|www\.)[^\s<>\"'\]\[)]+(?:\([^\s<>()]*\)[^\s<>\"'\]\[)]*)?"
+_URL_RE = re.compile(_URL, re.I)
+_URL_LINE_RE = re.compile(rf"^\s*(?:<\s*)?(?:\[[^\]]*\]\(\s*)?(?P<url>{_URL})\s*(?:\)|>)?\s*$", re.I)
+_NOUN = (
+    r"(?:article|story|comment(?:ary)?|piece|post|blog\s+post|essay|op-?ed|column|interview|report|"
+    r"analysis|editorial|text|feature|review|letter|version|content|material|transcript|"
+    r"translation|item|news|dispatch|note|entry|opinion)"
+)
+_VERB = r"(?:published|appeared|ran|posted|printed|featured|released)"
+_PREP = r"(?:in|on|at|by|with|from|for|via)"
+# "Reprinted from X" names the source, but "this article was reprinted on X" names a copy.
+_COPY_VERB = r"(?:reprinted|republished|reproduced|syndicated|cross-?posted|adapted|excerpted)"
+# Where a cue may begin: a line's start, a sentence's start, or after an opening bracket or a dash.
+_OPEN = r"(?:^|(?<=[.!?])[\"”’')\]]?\s+|(?<=[(\[])|(?<=[—–-])\s*|(?<=\s[—–-])\s+)[\s*_]*"
+
+_SENTENCE_CUES = (
+    # This comment appeared in X / A version of this article was originally published on X
+    re.compile(
+        rf"{_OPEN}(?P<cue>(?:(?:a|an)\s+(?:\w+\s+){{0,2}}version\s+of\s+)?(?:this|the|that|which)\s+"
+        rf"(?:\w+\s+){{0,2}}?{_NOUN}\s+(?:(?:was|is|has\s+been|had\s+been|were|have\s+been)\s+)?"
+        rf"(?:(?:originally|first|previously|initially)\s+)?(?:{_VERB}\s+{_PREP}|{_COPY_VERB}\s+"
+        rf"(?:here\s+)?(?:(?:with|by)\s+(?:the\s+)?(?:kind\s+)?permission\s+)?from))\s+(?P<rest>.*)$",
+        re.I,
+    ),
+    # Originally published in X / First published by X / It was first published on X
+    re.compile(
+        rf"{_OPEN}(?P<cue>(?:(?:it|this)\s+(?:was|is)\s+)?(?:originally|first|previously|initially)\s+"
+        rf"(?:{_VERB})\s+(?:here\s+)?{_PREP})\s+(?P<rest>.*)$",
+        re.I,
+    ),
+    # Reprinted (with permission) from X / Republished from X / Cross-posted from X
+    re.compile(
+        rf"{_OPEN}(?P<cue>{_COPY_VERB}\s+"
+        r"(?:here\s+)?(?:(?:(?:with|by)\s+(?:the\s+)?(?:kind\s+)?permission\s+)?(?:from|of)|from))\s+(?P<rest>.*)$",
+        re.I,
+    ),
+)
+# Source: X (URL on the same line, or on the next non-empty line)
+_SOURCE_RE = re.compile(
+    r"^[\s*_(\[]*(?P<cue>(?:original\s+|news\s+|article\s+)?sources?(?:\s+(?:link|url|article))?\s*[:：]|source\b(?=\s+(?:https?://|www\.)))\s*(?P<rest>.*)$",
+    re.I,
+)
+# (Source: X) closing a paragraph
+_PAREN_SOURCE_RE = re.compile(r"\((?P<cue>sources?\s*:)\s*(?P<rest>[^()]+)\)\s*\.?\s*$", re.I)
+# via X as a line of its own, or (via X) closing a paragraph
+_VIA_LINE_RE = re.compile(r"^[\s*_(\[]*(?P<cue>via|h/t|hat\s+tip)\b\s*:?\s*(?P<rest>.+)$", re.I)
+_VIA_PAREN_RE = re.compile(r"\((?P<cue>via|h/t)\s*:?\s+(?P<rest>[^()]+)\)\s*\.?\s*$", re.I)
+# Courtesy of X as a line of its own (not "Photo courtesy of …")
+_COURTESY_RE = re.compile(r"^[\s*_(\[]*(?P<cue>courtesy\s+of|courtesy:)\s*(?P<rest>.+)$", re.I)
+
+_MAX_CREDIT_LINE = 400
+_MAX_VIA_LINE = 150
+_HEADER_CHARS = 300
+_HEADER_LINES = 4
+
+# Where an outlet's name ends inside the rest of a sentence.
+_NAME_STOP_RES = (
+    re.compile(
+        r"(?<!\b[A-Z])(?<!\bInc)(?<!\bLtd)(?<!\bCo)(?<!\bSt)(?<!\bMr)(?<!\bDr)(?<!\bJr)(?<!\bNo)"
+        r"[.!?;](?=[\s\"”’')\]]|$)"
+    ),
+    re.compile(r",?\s+(?:and|which|where|who|but|so)\s+(?=[a-z])"),
+    re.compile(r",\s+(?=[a-z])"),
+    re.compile(r",\s+(?:on|in)\s+(?=\d|[A-Z][a-z]+\s+\d)"),
+    re.compile(
+        r"\s+(?:on|in)\s+(?=\d{1,4}\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|"
+        r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)",
+        re.I,
+    ),
+    re.compile(
+        r"\s+(?:under|here|with\s+(?:the\s+)?(?:kind\s+)?permission|by\s+permission|as\s+part|as\s+an?|"
+        r"and\s+is|and\s+was|and\s+has|and\s+are|and\s+it|and\s+appears|republished|reprinted|reproduced)\b",
+    ),
+    re.compile(r"\s+[—–]\s+|\s+-\s+|\s*\((?!\s*(?:https?://|www\.))|\s*\|"),
+)
+_NOT_NAMES = re.compile(
+    r"^(?:it|this|that|these|those|here|there|them|him|her|us|our|my|your|his|its|their|print|full|"
+    r"part|a|an|the|photo|photos|image|images|picture|author|the author|permission|publisher|editor|staff|"
+    r"wire|wires|agencies|internet|web|online|unknown|n/a|none|january|february|march|april|may|june|july|august|september|october|november|december)$",
+    re.I,
+)
+_DATE_START_RE = re.compile(
+    r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day\b)",
+    re.I,
+)
+_DOMAIN_RE = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:/\S*)?$", re.I)
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int
+    end: int
+    text: str
+
+
+def _lines(text: str) -> list[_Line]:
+    out: list[_Line] = []
+    pos = 0
+    for raw in text.split("\n"):
+        out.append(_Line(pos, pos + len(raw), raw))
+        pos += len(raw) + 1
+    return out
+
+
+def _strip_url(url: str) -> str:
+    url = url.rstrip(".,;:!?'\"”’»>")
+    while url.endswith(")") and url.count("(") < url.count(")"):
+        url = url[:-1]
+    return url
+
+
+def clean_name(rest: str) -> str | None:
+    """The outlet's name at the start of what follows a cue, or None when it is not a name.
+
+    Cuts at the end of the sentence and at clauses that follow a name (``, and is
+    republished…``, ``on May 12``); drops a lower-case leading ``the`` (prose)
+    but keeps a capital one (part of names like *The Diplomat*).
+
+    >>> clean_name("Vedomosti."), clean_name("the Financial Times on May 12, 2017.")
+    ('Vedomosti', 'Financial Times')
+    >>> clean_name("The Conversation, and is republished under a Creative Commons license.")
+    'The Conversation'
+    >>> clean_name("U.S. News & World Report."), clean_name("2016."), clean_name("it later")
+    ('U.S. News & World Report', None, None)
+    """
+    name = rest.strip()
+    for pattern in _NAME_STOP_RES:
+        match = pattern.search(name)
+        if match:
+            name = name[: match.start()]
+    name = name.strip(" \t*_\"'“”‘’«»:,;.[]()<>").strip()
+    if name.lower().startswith("the ") and name[0] == "t":
+        name = name[4:].strip()
+    if not name or len(name) > 80 or len(name.split()) > 10:
+        return None
+    if _NOT_NAMES.match(name) or re.fullmatch(r"[\d\s/.,:-]+", name) or _DATE_START_RE.match(name):
+        return None
+    first = name[0]
+    if not (first.isupper() or first.isdigit() or _DOMAIN_RE.match(name)):
+        return None
+    if first.isdigit() and not _DOMAIN_RE.match(name) and not re.search(r"[A-Za-z]{2}", name):
+        return None
+    return name
+
+
+def _target(rest: str) -> tuple[str | None, str | None, int]:
+    """(url, name, length of ``rest`` used) for the text after a cue."""
+    markdown = re.match(r"\s*\[(?P<name>[^\]]+)\]\(\s*(?P<url>[^)\s]+)\s*\)", rest)
+    if markdown:
+        url = markdown["url"] if _URL_RE.match(markdown["url"]) else None
+        return url, clean_name(markdown["name"]), markdown.end()
+    name_part = rest
+    url = None
+    used = None
+    found = _URL_RE.search(rest)
+    if found:
+        before = rest[: found.start()]
+        # A URL belongs to the credit when it opens it or follows a short name ("Sputnik (https://…)").
+        if not before.strip() or (len(before) <= 80 and not re.search(r"(?<!\b[A-Z])[.!?](?:\s|$)", before)):
+            url = _strip_url(found.group())
+            name_part = before
+            used = found.start() + len(url)
+    name = clean_name(name_part) if name_part.strip() else None
+    if name and url and _looks_like_url(name):
+        name = None
+    if used is None:
+        used = _name_extent(rest, name)
+    return url, name, used
+
+
+def _looks_like_url(value: str) -> bool:
+    return bool(_URL_RE.match(value)) or value.lower().startswith(("http", "www."))
+
+
+def _name_extent(rest: str, name: str | None) -> int:
+    """How much of ``rest`` the credit sentence takes: up to its end."""
+    end = re.search(r"(?<!\b[A-Z])[.!?](?=[\s\"”’')\]]|$)", rest)
+    if name:
+        at = rest.find(name)
+        if at >= 0:
+            after = re.search(r"(?<!\b[A-Z])[.!?](?=[\s\"”’')\]]|$)", rest[at + len(name) - 1 :])
+            if after:
+                return at + len(name) - 1 + after.end()
+    return end.end() if end else len(rest.rstrip())
+
+
+@dataclass(frozen=True)
+class _Found:
+    url: str | None
+    name: str | None
+    cue: str
+    start: int
+    end: int
+    line: int
+
+
+def _find_in_line(lines: list[_Line], index: int, follows_credit: bool = False) -> Iterator[_Found]:
+    line = lines[index]
+    text = line.text
+    if not text.strip() or len(text) > 4 * _MAX_CREDIT_LINE:
+        return
+    # Source: … at the start of a line, with the URL here or on the next non-empty line.
+    source = _SOURCE_RE.match(text)
+    if source and (follows_credit or _opens_paragraph(lines, index, source["cue"])):
+        cue = source["cue"].strip()
+        rest = source["rest"]
+        if rest.strip():
+            url, name, used = _target(rest)
+            if url or name:
+                yield _Found(url, name, cue, line.start + source.start("cue"), line.start + source.start("rest") + used, index)
+                return
+        else:
+            for later in range(index + 1, min(index + 4, len(lines))):
+                if not lines[later].text.strip():
+                    continue
+                match = _URL_LINE_RE.match(lines[later].text)
+                if match:
+                    url = _strip_url(match["url"])
+                    end = lines[later].start + match.start("url") + len(url)
+                    yield _Found(url, None, cue, line.start + source.start("cue"), end, index)
+                    return
+                markdown = re.fullmatch(r"\s*\[(?P<name>[^\]]+)\]\(\s*(?P<url>https?://[^)\s]+)\s*\)\s*", lines[later].text)
+                if markdown:
+                    yield _Found(markdown["url"], clean_name(markdown["name"]), cue, line.start + source.start("cue"), lines[later].end, index)
+                    return
+                break
+        return
+    if len(text) > _MAX_CREDIT_LINE and not _PAREN_SOURCE_RE.search(text) and not _VIA_PAREN_RE.search(text):
+        # Long paragraphs are prose; only a closing "(Source: X)" or "(via X)" is a credit there.
+        pass
+    else:
+        for pattern in (_COURTESY_RE,) + ((_VIA_LINE_RE,) if len(text.strip()) <= _MAX_VIA_LINE else ()):
+            match = pattern.match(text)
+            if match and (follows_credit or _opens_paragraph(lines, index, match["cue"])):
+                url, name, used = _target(match["rest"])
+                if url or name:
+                    yield _Found(url, name, match["cue"].strip(), line.start + match.start("cue"), line.start + match.start("rest") + used, index)
+                    return
+        for pattern in _SENTENCE_CUES:
+            match = pattern.search(text)
+            if match:
+                url, name, used = _target(match["rest"])
+                if url or name:
+                    cue = " ".join(match["cue"].split())
+                    yield _Found(url, name, cue, line.start + match.start("cue"), line.start + match.start("rest") + used, index)
+                    return
+    for pattern in (_PAREN_SOURCE_RE, _VIA_PAREN_RE):
+        match = pattern.search(text)
+        if match:
+            url, name, _ = _target(match["rest"])
+            if url or name:
+                yield _Found(url, name, match["cue"].strip(), line.start + match.start("cue") - 1, line.start + match.end("rest") + 1, index)
+                return
+
+
+def _opens_paragraph(lines: list[_Line], index: int, cue: str) -> bool:
+    """Whether a line-start cue opens a paragraph rather than continuing a hard-wrapped sentence.
+
+    A capitalised cue needs the line before to be blank or to end a sentence;
+    a lower-case one (``via …``, ``source: …``) needs a blank line before it.
+    """
+    if index == 0 or not lines[index - 1].text.strip():
+        return True
+    if not cue[:1].isupper():
+        return False
+    return bool(re.search(r"[.!?:\"”’)\]]\s*$", lines[index - 1].text))
+
+
+def find_credits(text: str) -> list[Credit]:
+    """Find the credit lines of a text, each with the stretch of text it covers.
+
+    Args:
+        text: the document's text (offsets count into it).
+
+    Returns:
+        Credits in text order.
+
+    Example:
+        >>> text = "Title\\n\\nFirst article body.\\n\\nSource:\\n\\nhttps://a.org/x/\\n\\nSecond body. This comment appeared in Vedomosti.\\n\\nDonate!"
+        >>> [(c.url, c.name, c.cue, text[c.scope[0]:c.scope[1]].strip()) for c in find_credits(text)]  # doctest: +NORMALIZE_WHITESPACE
+        [('https://a.org/x/', None, 'Source:', 'Title\\n\\nFirst article body.'),
+         (None, 'Vedomosti', 'This comment appeared in', 'Second body.')]
+    """
+    lines = _lines(text)
+    found: list[_Found] = []
+    for index in range(len(lines)):
+        if found and lines[index].start < found[-1].end:
+            continue  # the URL line of a "Source:" credit
+        follows = bool(found) and index > 0 and found[-1].end >= lines[index - 1].start
+        found.extend(_find_in_line(lines, index, follows))
+    credits: list[Credit] = []
+    for i, item in enumerate(found):
+        region_start = found[i - 1].end if i else 0
+        next_start = found[i + 1].start if i + 1 < len(found) else len(text)
+        before = text[region_start : item.start]
+        if credits and not re.search(r"\w", before):
+            scope = credits[-1].scope  # a credit right after another shares its scope
+        elif _is_header(before, text[item.end : next_start]):
+            scope = (region_start, next_start)
+        else:
+            scope = (region_start, item.start)
+        credits.append(Credit(item.url, item.name, item.cue, item.start, item.end, scope))
+    return credits
+
+
+def _is_header(before: str, after: str) -> bool:
+    """Whether a credit opens its text: before it only a title or byline, after it the body.
+
+    Title and byline lines are short and do not end like sentences; a credit
+    after a sentence, or with less text after it than before, closes a section.
+    """
+    lines = [line.strip() for line in before.split("\n") if line.strip()]
+    if len(before.strip()) > _HEADER_CHARS or len(lines) > _HEADER_LINES:
+        return False
+    if any(len(line) > 150 or re.search(r"[.!?…][\"”’')\]]?$", line) for line in lines):
+        return False
+    return len(after.strip()) > 2 * len(before.strip())
+
+
+# --------------------------------------------------------------------------- HTML
+
+# A cue right before a link: it must open the paragraph or a sentence, and end where the link starts.
+_HTML_BEFORE_RES = (
+    re.compile(r"(?:^|[.!?]\s+|[(\[|]\s*)(?:original\s+|news\s+)?sources?\s*[:：]?\s*$", re.I),
+    re.compile(r"^[(\[]?\s*(?:via|h/t|hat\s+tip)\s*:?\s*$", re.I),
+    re.compile(r"(?:^|[.!?]\s+|\(\s*)courtesy\s+of\s*$", re.I),
+    *(re.compile(pattern.pattern.replace(r"\s+(?P<rest>.*)$", r"\s*$"), re.I) for pattern in _SENTENCE_CUES),
+)
+# A link whose own text is the credit: "Read the original article", "Source", "Originally published at X".
+_HTML_LABEL_RE = re.compile(
+    r"^(?:read\s+(?:the\s+)?|see\s+(?:the\s+)?)?(?:original\s+(?:article|story|post|source|version)|sources?)\s*[.:]?$",
+    re.I,
+)
+_SKIP_HREF_RE = re.compile(r"(?:^(?:mailto|javascript|tel):|share|sharer|intent/tweet|/login|/signup|subscribe)", re.I)
+_BLOCKS = {"p", "li", "div", "blockquote", "td", "dd", "dt", "footer", "aside", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6", "em", "i", "small", "span", "strong", "b", "cite"}
+
+
+def html_credits(html: str, own_url: str | None) -> list[tuple[str, str | None]]:
+    """Attribution links of an HTML page that point to another site.
+
+    A link counts when its text or the text just before it in its paragraph
+    holds a cue (``Source``, ``Originally published``, ``via``, ``Courtesy
+    of`` …) and its host differs from ``own_url``'s. A canonical address on
+    another site (syndication, e.g. MSN → CNN) counts too, with no name.
+    Links in figures and photo credits are left out.
+
+    Returns:
+        (url, name) pairs in page order, each URL once; name is the link text
+        unless that is itself a URL.
+
+    Example:
+        >>> page = '<p>Body.</p><p>Source: <a href="https://sputniknews.com/a/">Sputnik</a></p><p>via <a href="/b">us</a></p>'
+        >>> html_credits(page, "https://blog.example.org/post")
+        [('https://sputniknews.com/a/', 'Sputnik')]
+    """
+    import lxml.html
+
+    html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
+    if not html.strip():
+        return []
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (ValueError, TypeError, lxml.etree.ParserError):
+        return []
+    own_site = site_of(own_url)
+    out: dict[str, str | None] = {}
+
+    def add(url: str, name: str | None) -> None:
+        site = site_of(url)
+        if site and site != own_site and url not in out:
+            out[url] = name
+
+    for node in tree.iter("link"):
+        if "canonical" in (node.get("rel") or "").lower().split() and own_url:
+            href = (node.get("href") or "").strip()
+            if href.startswith(("http://", "https://")):
+                add(href, None)
+    for anchor in tree.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if not href or _SKIP_HREF_RE.search(href) or href.startswith("#"):
+            continue
+        if not href.startswith(("http://", "https://", "//")):
+            if not own_url:
+                continue
+            href = urljoin(own_url, href)
+        elif href.startswith("//"):
+            href = "https:" + href
+        if _in_figure(anchor):
+            continue
+        label = " ".join(anchor.text_content().split())
+        before = _text_before(anchor)
+        if not _cued(label, before):
+            continue
+        add(href, label if label and not _looks_like_url(label) and len(label) <= 100 else None)
+    return list(out.items())
+
+
+def _cued(label: str, before: str) -> bool:
+    """Whether a link with text ``label`` after paragraph text ``before`` is a credit."""
+    if _HTML_LABEL_RE.match(label):
+        return True
+    if any(pattern.match(label) for pattern in _SENTENCE_CUES):
+        return True
+    return any(pattern.search(before) for pattern in _HTML_BEFORE_RES)
+
+
+def _in_figure(node: Any) -> bool:
+    return any(parent.tag in ("figure", "figcaption", "picture") for parent in node.iterancestors())
+
+
+def _text_before(anchor: Any) -> str:
+    """Text of the anchor's paragraph that comes before the anchor (at most 300 characters)."""
+    block = anchor.getparent()
+    while block is not None and block.tag not in _BLOCKS:
+        block = block.getparent()
+    if block is None:
+        return ""
+    parts: list[str] = []
+    _collect_until(block, anchor, parts)
+    return " ".join("".join(parts).split())[-300:]
+
+
+def _collect_until(node: Any, anchor: Any, parts: list[str]) -> bool:
+    """Append the text of ``node`` in document order until ``anchor``; True once it is reached."""
+    if node is anchor:
+        return True
+    if isinstance(node.tag, str) and node.text:
+        parts.append(node.text)
+    for child in node:
+        if _collect_until(child, anchor, parts):
+            return True
+        if child.tail:
+            parts.append(child.tail)
+    return False
