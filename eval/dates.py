@@ -50,7 +50,8 @@ def gold_day(value: object) -> str | None:
 
 def load_gold(folder: Path) -> dict[str, dict[str, Any]]:
     """Gold ``{url: {"file", "date"}}``."""
-    return json.loads((folder / "gold.json").read_text(encoding="utf-8"))
+    gold: dict[str, dict[str, Any]] = json.loads((folder / "gold.json").read_text(encoding="utf-8"))
+    return gold
 
 
 def evaluate(folder: Path, urls: Collection[str] | None = None) -> dict[str, Any]:

@@ -14,7 +14,9 @@ The rules, strongest first (the first that decides wins):
    appeared in Vedomosti``) and no witness is on that outlet: the origin is
    the name.
 2. **pointed-to** — a credit names an outlet (by name or by its home page)
-   and a witness is on that outlet's site: that witness is the origin.
+   and a witness is on that outlet's site: that witness is the origin (the
+   crediting witness itself when it is on that site: a page that says
+   "originally published on <its own site>" claims the text).
 3. **earliest-date** — no credit: the witness dated a day or more before every
    other dated witness, when its date is stated (not an htmldate guess:
    ``GUESSED_DATE_SOURCES``). Same-day dates never decide; a guessed date may
@@ -166,9 +168,9 @@ def _resolve(witness: Witness, credit: Credit, own: dict[str, str], witnesses: S
     site = _credited_site(credit)
     name_key = _name_key(credit.name) if credit.name else None
     if site or (name_key and not credit.url):
-        for other in witnesses:
-            if other.doc_id == witness.doc_id:
-                continue
+        # Another witness on the credited outlet first; then the crediting witness itself
+        # ("Originally published on Live Science" on livescience.com claims the text as its own).
+        for other in sorted(witnesses, key=lambda w: w.doc_id == witness.doc_id):
             if (site and site in {site_of(other.url), other.site}) or (name_key and name_key in _site_keys(other)):
                 return _Claim(witness, credit, other.doc_id, pointed=True)
     return _Claim(witness, credit, None, pointed=False)

@@ -24,7 +24,6 @@ the caller maps.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
@@ -113,7 +112,8 @@ _VIA_PAREN_RE = re.compile(r"\((?P<cue>via|h/t)\s*:?\s+(?P<rest>[^()]+)\)\s*\.?\
 # Courtesy of X as a line of its own (not "Photo courtesy of …")
 _COURTESY_RE = re.compile(r"^[\s*_(\[]*(?P<cue>courtesy\s+of|courtesy:)\s*(?P<rest>.+)$", re.I)
 
-_MAX_CREDIT_LINE = 400
+_MAX_CREDIT_LINE = 400  # a longer line is a paragraph: only its first and last sentences are looked at
+_WINDOW = 300
 _MAX_VIA_LINE = 150
 _HEADER_CHARS = 300
 _HEADER_LINES = 4
@@ -260,63 +260,78 @@ class _Found:
     line: int
 
 
-def _find_in_line(lines: list[_Line], index: int, follows_credit: bool = False) -> Iterator[_Found]:
+def _find_in_line(lines: list[_Line], index: int, follows_credit: bool = False) -> _Found | None:
+    """The credit in one line, if any (a line holds at most one)."""
     line = lines[index]
     text = line.text
-    if not text.strip() or len(text) > 4 * _MAX_CREDIT_LINE:
-        return
-    # Source: … at the start of a line, with the URL here or on the next non-empty line.
+    if not text.strip():
+        return None
     source = _SOURCE_RE.match(text)
-    if source and (follows_credit or _opens_paragraph(lines, index, source["cue"])):
-        cue = source["cue"].strip()
-        rest = source["rest"]
-        if rest.strip():
-            url, name, used = _target(rest)
-            if url or name:
-                yield _Found(url, name, cue, line.start + source.start("cue"), line.start + source.start("rest") + used, index)
-                return
-        else:
-            for later in range(index + 1, min(index + 4, len(lines))):
-                if not lines[later].text.strip():
-                    continue
-                match = _URL_LINE_RE.match(lines[later].text)
-                if match:
-                    url = _strip_url(match["url"])
-                    end = lines[later].start + match.start("url") + len(url)
-                    yield _Found(url, None, cue, line.start + source.start("cue"), end, index)
-                    return
-                markdown = re.fullmatch(r"\s*\[(?P<name>[^\]]+)\]\(\s*(?P<url>https?://[^)\s]+)\s*\)\s*", lines[later].text)
-                if markdown:
-                    yield _Found(markdown["url"], clean_name(markdown["name"]), cue, line.start + source.start("cue"), lines[later].end, index)
-                    return
-                break
-        return
-    if len(text) > _MAX_CREDIT_LINE and not _PAREN_SOURCE_RE.search(text) and not _VIA_PAREN_RE.search(text):
-        # Long paragraphs are prose; only a closing "(Source: X)" or "(via X)" is a credit there.
-        pass
-    else:
+    if source:
+        if follows_credit or _opens_paragraph(lines, index, source["cue"]):
+            return _source_credit(lines, index, source)
+        return None
+    if len(text.strip()) <= _MAX_CREDIT_LINE:
         for pattern in (_COURTESY_RE,) + ((_VIA_LINE_RE,) if len(text.strip()) <= _MAX_VIA_LINE else ()):
             match = pattern.match(text)
             if match and (follows_credit or _opens_paragraph(lines, index, match["cue"])):
                 url, name, used = _target(match["rest"])
                 if url or name:
-                    yield _Found(url, name, match["cue"].strip(), line.start + match.start("cue"), line.start + match.start("rest") + used, index)
-                    return
+                    return _Found(url, name, match["cue"].strip(), line.start + match.start("cue"), line.start + match.start("rest") + used, index)
+    for offset, window in _windows(text):
         for pattern in _SENTENCE_CUES:
-            match = pattern.search(text)
+            match = pattern.search(window)
             if match:
                 url, name, used = _target(match["rest"])
                 if url or name:
                     cue = " ".join(match["cue"].split())
-                    yield _Found(url, name, cue, line.start + match.start("cue"), line.start + match.start("rest") + used, index)
-                    return
+                    start = line.start + offset + match.start("cue")
+                    return _Found(url, name, cue, start, line.start + offset + match.start("rest") + used, index)
     for pattern in (_PAREN_SOURCE_RE, _VIA_PAREN_RE):
         match = pattern.search(text)
         if match:
             url, name, _ = _target(match["rest"])
             if url or name:
-                yield _Found(url, name, match["cue"].strip(), line.start + match.start("cue") - 1, line.start + match.end("rest") + 1, index)
-                return
+                return _Found(url, name, match["cue"].strip(), line.start + match.start("cue") - 1, line.start + match.end("rest") + 1, index)
+    return None
+
+
+def _windows(text: str) -> list[tuple[int, str]]:
+    """Where a sentence cue is looked for: the whole line, or a long paragraph's first and last sentences.
+
+    A credit sentence opens or closes its paragraph; the middle of a long one is prose.
+    """
+    if len(text) <= _MAX_CREDIT_LINE:
+        return [(0, text)]
+    windows = [(0, text[:_WINDOW])]
+    tail_start = len(text) - _WINDOW
+    boundary = re.search(r"[.!?][\"”’')\]]?\s+", text[tail_start:])
+    if boundary:
+        windows.append((tail_start + boundary.end(), text[tail_start + boundary.end() :]))
+    return windows
+
+
+def _source_credit(lines: list[_Line], index: int, source: re.Match[str]) -> _Found | None:
+    """A ``Source:`` credit, with its URL on the same line or on the next non-empty one."""
+    line = lines[index]
+    cue = source["cue"].strip()
+    start = line.start + source.start("cue")
+    rest = source["rest"]
+    if rest.strip():
+        url, name, used = _target(rest)
+        return _Found(url, name, cue, start, line.start + source.start("rest") + used, index) if url or name else None
+    for later in lines[index + 1 : index + 4]:
+        if not later.text.strip():
+            continue
+        match = _URL_LINE_RE.match(later.text)
+        if match:
+            url = _strip_url(match["url"])
+            return _Found(url, None, cue, start, later.start + match.start("url") + len(url), index)
+        markdown = re.fullmatch(r"\s*\[(?P<name>[^\]]+)\]\(\s*(?P<url>https?://[^)\s]+)\s*\)\s*", later.text)
+        if markdown:
+            return _Found(markdown["url"], clean_name(markdown["name"]), cue, start, later.end, index)
+        return None
+    return None
 
 
 def _opens_paragraph(lines: list[_Line], index: int, cue: str) -> bool:
@@ -353,7 +368,9 @@ def find_credits(text: str) -> list[Credit]:
         if found and lines[index].start < found[-1].end:
             continue  # the URL line of a "Source:" credit
         follows = bool(found) and index > 0 and found[-1].end >= lines[index - 1].start
-        found.extend(_find_in_line(lines, index, follows))
+        item = _find_in_line(lines, index, follows)
+        if item is not None:
+            found.append(item)
     credits: list[Credit] = []
     for i, item in enumerate(found):
         region_start = found[i - 1].end if i else 0

@@ -742,7 +742,12 @@ def load_sidecar(path: str | os.PathLike[str]) -> tuple[dict[str, str] | None, l
 MANIFEST_NAMES: tuple[str, ...] = ("manifest.csv", "manifest.jsonl")
 
 
-def _norm_path(path: str | os.PathLike[str]) -> str:
+def path_key(path: str | os.PathLike[str]) -> str:
+    """The key ``load_manifests`` files metadata under: the absolute, normalised path.
+
+    >>> path_key("/corpus/sub/../a.txt")
+    '/corpus/a.txt'
+    """
     return os.path.normpath(os.path.abspath(path))
 
 
@@ -755,8 +760,7 @@ def load_manifests(folder: str | os.PathLike[str]) -> tuple[dict[str, dict[str, 
     are skipped and described.
 
     Returns:
-        (absolute normalised path → metadata, problems found). Look a file up
-        with ``os.path.normpath(os.path.abspath(file))``.
+        (``path_key(file)`` → metadata, problems found).
     """
     base = Path(folder)
     found: dict[str, dict[str, str]] = {}
@@ -779,7 +783,7 @@ def load_manifests(folder: str | os.PathLike[str]) -> tuple[dict[str, dict[str, 
             data, row_problems = _clean_record(record, where)
             problems.extend(row_problems)
             if data:
-                key = _norm_path(base / rel.strip())
+                key = path_key(base / rel.strip())
                 if key in found and found[key] != data:
                     problems.append(f"{where}: {rel.strip()} is listed again; the later row wins")
                 found[key] = data
