@@ -18,6 +18,7 @@ import numpy as np
 from provenance.config import Config
 
 _HUB_LINKS = 4  # documents each member of an oversized bucket is linked to
+_AGREE_CHUNK = 1 << 16
 
 
 @lru_cache(maxsize=32)
@@ -73,13 +74,18 @@ def candidate_pairs(sigs: np.ndarray, doc_of: np.ndarray, config: Config) -> np.
             # result does not depend on the sort algorithm).
             packed = np.sort((keys & ~index_mask) | windows)
             found.append(_bucket_pairs(packed >> np.uint64(index_bits), (packed & index_mask).astype(np.int64), doc_of, config.max_bucket_docs))
-    pairs = np.concatenate(found) if found else np.zeros((0, 2), dtype=np.int64)
-    if not len(pairs):
-        return pairs
-    codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    codes = np.sort(np.concatenate([p[:, 0] * n + p[:, 1] for p in found]))
+    if not len(codes):
+        return np.zeros((0, 2), dtype=np.int64)
+    # Sort and drop repeats (np.unique is much slower on millions of codes).
+    codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
     pairs = np.stack([codes // n, codes % n], axis=1)
-    agree = (sigs[pairs[:, 0]] == sigs[pairs[:, 1]]).mean(axis=1)
-    return pairs[agree >= config.threshold / 2]
+    keep = np.zeros(len(pairs), dtype=bool)
+    for lo in range(0, len(pairs), _AGREE_CHUNK):  # chunks bound the gathered rows' memory
+        chunk = pairs[lo : lo + _AGREE_CHUNK]
+        agree = (sigs[chunk[:, 0]] == sigs[chunk[:, 1]]).mean(axis=1)
+        keep[lo : lo + len(chunk)] = agree >= config.threshold / 2
+    return pairs[keep]
 
 
 def _bucket_pairs(sorted_keys: np.ndarray, order: np.ndarray, doc_of: np.ndarray, max_docs: int) -> np.ndarray:

@@ -29,9 +29,13 @@ _BATCH_BYTES = 2 * 1024 * 1024
 
 
 class _Read:
-    """What the read-and-fingerprint stage returns for one batch of files."""
+    """What the read-and-fingerprint stage returns for one batch of files.
 
-    __slots__ = ("docs", "skipped", "warnings", "words", "sigs")
+    ``sigs`` holds one array per batch (the windows of its documents, in
+    order) and ``counts`` the number of windows of each document.
+    """
+
+    __slots__ = ("docs", "skipped", "warnings", "words", "sigs", "counts")
 
     def __init__(self) -> None:
         self.docs: list[Document] = []
@@ -39,6 +43,7 @@ class _Read:
         self.warnings: list[Skipped] = []
         self.words: list[np.ndarray] = []
         self.sigs: list[np.ndarray] = []
+        self.counts: list[int] = []
 
 
 def _read_batch(sources: Sequence[Source], config: Config) -> _Read:
@@ -49,7 +54,9 @@ def _read_batch(sources: Sequence[Source], config: Config) -> _Read:
         out.skipped.extend(skipped)
         out.warnings.extend(warnings)
     out.words = [word_hashes(d.text) for d in out.docs]
-    out.sigs = signatures(out.words, config)
+    per_doc = signatures(out.words, config)
+    out.counts = [len(s) for s in per_doc]
+    out.sigs = [np.concatenate(per_doc) if per_doc else np.zeros((0, config.num_perm), dtype=np.uint32)]
     return out
 
 
@@ -100,18 +107,21 @@ def scan(
     read = _read_all(sources, config, progress)
     timings["read+fingerprint"] = time.perf_counter() - t0
 
-    order = sorted(range(len(read.docs)), key=lambda i: read.docs[i].id)
-    docs = [read.docs[i] for i in order]
-    words = [read.words[i] for i in order]
+    # Documents stay in reading order (sorted paths, then lines): already
+    # deterministic; the report sorts what users see.
+    docs, words = read.docs, read.words
 
     t1 = time.perf_counter()
-    counts = np.array([len(read.sigs[i]) for i in order], dtype=np.int64)
+    counts = np.array(read.counts, dtype=np.int64)
     first_window = np.concatenate(([0], np.cumsum(counts)))
     doc_of = np.repeat(np.arange(len(docs)), counts)
-    all_sigs = np.zeros((int(first_window[-1]), config.num_perm), dtype=np.uint32)
-    for n, i in enumerate(order):  # one array for all windows; per-document ones are freed as we go
-        all_sigs[first_window[n] : first_window[n + 1]] = read.sigs[i]
-        read.sigs[i] = all_sigs[:0]
+    all_sigs = np.empty((int(first_window[-1]), config.num_perm), dtype=np.uint32)
+    row = 0
+    while read.sigs:  # one array for all windows; each batch's is freed once copied
+        part = read.sigs.pop(0)
+        all_sigs[row : row + len(part)] = part
+        row += len(part)
+        del part
     pairs = candidate_pairs(all_sigs, doc_of, config)
     timings["candidates"] = time.perf_counter() - t1
 
@@ -131,7 +141,8 @@ def scan(
         "windows": int(len(all_sigs)),
         "candidate_window_pairs": int(len(pairs)),
     }
-    return Report(tuple(docs), tuple(passages), tuple(all_skipped), tuple(warnings), stats)
+    ordered = tuple(sorted(docs, key=lambda d: d.id))
+    return Report(ordered, tuple(passages), tuple(all_skipped), tuple(warnings), stats)
 
 
 def _read_all(sources: list[Source], config: Config, progress: Progress | None) -> _Read:
@@ -148,6 +159,7 @@ def _read_all(sources: list[Source], config: Config, progress: Progress | None) 
         merged.warnings.extend(part.warnings)
         merged.words.extend(part.words)
         merged.sigs.extend(part.sigs)
+        merged.counts.extend(part.counts)
         done += 1
         if progress:
             progress("read", done, len(batches))
