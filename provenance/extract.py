@@ -114,47 +114,45 @@ class HtmlContent:
     url: str | None = None
     title: str | None = None
     date: str | None = None
+    date_source: str | None = None
     site: str | None = None
+    links: tuple[tuple[str, str | None], ...] = ()  # attribution links to other sites: (url, name)
 
 
 def extract_html(html: str, *, url: str | None = None) -> HtmlContent:
-    """Return the main text of an HTML page, without navigation, menus and footers.
+    """Return the main text of an HTML page, without navigation, menus and
+    footers, and what the page says about itself (``metadata.html_metadata``).
 
-    trafilatura finds the article body (the measured leader on news pages);
-    when it finds none, BeautifulSoup's visible text of the page is used.
+    trafilatura finds the article body (the measured leader on news pages:
+    F1 0.964 on ``../shared/eval/news-html`` with ``favor_precision``); when it
+    finds none, BeautifulSoup's visible text of the page is used.
 
     Raises:
         ExtractError: the page holds no text at all.
     """
     import trafilatura
 
+    from provenance.credits import html_credits
+    from provenance.metadata import html_metadata
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = trafilatura.bare_extraction(
-            html,
-            url=url,
-            include_comments=False,
-            include_tables=True,
-            with_metadata=True,
-            favor_precision=True,
-        )
-    text = ""
-    meta_url = meta_title = meta_date = meta_site = None
-    if result is not None:
-        text = result.text or ""
-        meta_url, meta_title, meta_date, meta_site = result.url, result.title, result.date, result.sitename
+        text = trafilatura.extract(html, url=url, include_comments=False, include_tables=True, favor_precision=True) or ""
+    title = None
     if not text.strip():
-        text, meta_title = _soup_text(html)
+        text, title = _soup_text(html)
     text = normalize_newlines(text).strip("\n")
     if not text.strip():
         raise ExtractError("HTML page has no text")
-    page_url = meta_url or url
+    meta = html_metadata(html, url=url)
     return HtmlContent(
         text=text,
-        url=page_url,
-        title=meta_title,
-        date=meta_date if isinstance(meta_date, str) and len(meta_date) >= 10 else None,
-        site=meta_site or site_of(page_url),
+        url=meta.url or url,
+        title=meta.title or title,
+        date=meta.date,
+        date_source=meta.date_source,
+        site=meta.site or site_of(meta.url or url),
+        links=tuple(html_credits(html, meta.url or url)),
     )
 
 

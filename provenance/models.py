@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
+
+from provenance.attribute import Origin
+from provenance.credits import Credit
 
 Kind = Literal["verbatim", "near-verbatim", "derivative", "boilerplate"]
 KIND_ORDER: tuple[Kind, ...] = ("verbatim", "near-verbatim", "derivative", "boilerplate")
@@ -25,6 +29,14 @@ class Document:
     title: str | None = None
     date: str | None = None
     site: str | None = None
+    date_source: str | None = None
+    credits: tuple[Credit, ...] = ()
+
+    def whole_credit(self, share: float = 0.6) -> Credit | None:
+        """The credit that covers most of this document's text, when one
+        covers at least ``share`` of it: the document is a reprint."""
+        covering = [c for c in self.credits if c.covers(0, len(self.text.rstrip()), share=share)]
+        return covering[0] if covering else None
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,7 @@ class Passage:
     kind: Kind
     similarity: float
     matches: tuple[Match, ...]
+    origin: Origin | None = None
 
 
 @dataclass(frozen=True)
@@ -77,7 +90,14 @@ class Report:
 
     def passages_of(self, doc_id: str) -> list[Passage]:
         """Passages of one document, in text order."""
-        return [p for p in self.passages if p.document == doc_id]
+        return list(self._by_document.get(doc_id, ()))
+
+    @cached_property
+    def _by_document(self) -> dict[str, list[Passage]]:
+        by_doc: dict[str, list[Passage]] = {}
+        for p in self.passages:
+            by_doc.setdefault(p.document, []).append(p)
+        return by_doc
 
     def reused_chars(self, doc_id: str) -> int:
         """Characters of a document covered by reused passages (boilerplate excluded)."""
@@ -93,6 +113,7 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report (schema ``provenance-report/1``): a public contract."""
+        reused = {d.id: self.reused_chars(d.id) for d in self.documents}
         return {
             "schema": SCHEMA,
             "documents": [
@@ -103,7 +124,10 @@ class Report:
                     "date": d.date,
                     "site": d.site,
                     "chars": len(d.text),
-                    "reused_chars": self.reused_chars(d.id),
+                    "reused_chars": reused[d.id],
+                    "date_source": d.date_source,
+                    "credits": [_credit_dict(c) for c in d.credits],
+                    "reprint_of": _credit_dict(credit) if (credit := d.whole_credit()) else None,
                 }
                 for d in self.documents
             ],
@@ -119,9 +143,27 @@ class Report:
                         {"document": m.document, "start": m.start, "end": m.end, "similarity": m.similarity}
                         for m in p.matches
                     ],
+                    "origin": _origin_dict(p.origin),
                 }
                 for p in self.passages
             ],
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "warnings": [{"path": s.path, "message": s.reason} for s in self.warnings],
         }
+
+
+def _credit_dict(c: Credit) -> dict[str, Any]:
+    return {"url": c.url, "name": c.name, "cue": c.cue, "start": c.start, "end": c.end, "scope": list(c.scope)}
+
+
+def _origin_dict(o: Origin | None) -> dict[str, Any] | None:
+    if o is None:
+        return None
+    return {
+        "url": o.url,
+        "name": o.name,
+        "document": o.document,
+        "confidence": o.confidence,
+        "evidence": list(o.evidence),
+        "rule": o.rule,
+    }

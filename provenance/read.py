@@ -10,11 +10,19 @@ import json
 import os
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from provenance.credits import Credit, find_credits
 from provenance.errors import InputError
 from provenance.extract import ExtractError, decode, extract_html, normalize_newlines, site_of
+from provenance.metadata import (
+    MANIFEST_NAMES,
+    dateline_date,
+    load_manifests,
+    load_sidecar,
+    path_key,
+)
 from provenance.models import Document, Skipped
 
 TEXT_SUFFIXES = (".txt", ".md")
@@ -30,6 +38,7 @@ class Source:
     path: str
     id: str
     size: int = 0
+    meta: tuple[tuple[str, str], ...] = ()  # from a manifest: url, date, title, site
 
 
 def kind_of(name: str) -> str | None:
@@ -76,6 +85,7 @@ def find_sources(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Source],
 
     sources: dict[str, Source] = {}
     skipped: list[Skipped] = []
+    manifest: dict[str, dict[str, str]] = {}
 
     def add(path: Path) -> None:
         rel = os.path.relpath(path.absolute(), base_abs).replace(os.sep, "/")
@@ -85,8 +95,14 @@ def find_sources(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Source],
             size = 0  # reading it will report why
         sources.setdefault(rel, Source(str(path), rel, size))
 
+    def read_manifests(folder: str | Path) -> None:
+        found, problems = load_manifests(folder)
+        manifest.update(found)
+        skipped.extend(Skipped(str(folder), p) for p in problems)
+
     for root in roots:
         if root.is_file():
+            read_manifests(root.parent)
             add(root)
             continue
         if root.is_symlink() and not root.exists():
@@ -100,16 +116,18 @@ def find_sources(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Source],
                 dirnames[:] = []
                 continue
             seen_dirs.add(real)
+            read_manifests(dirpath)
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
-                if name.startswith(".") or kind_of(name) is None:
+                if name.startswith(".") or name in MANIFEST_NAMES or kind_of(name) is None:
                     continue
                 path = Path(dirpath) / name
                 if path.is_symlink() and not path.exists():
                     skipped.append(Skipped(str(path), "broken symbolic link"))
                     continue
                 add(path)
-    return sorted(sources.values(), key=lambda s: s.id), skipped
+    with_meta = [replace(s, meta=tuple(sorted(manifest[path_key(s.path)].items()))) if path_key(s.path) in manifest else s for s in sources.values()]
+    return sorted(with_meta, key=lambda s: s.id), skipped
 
 
 def read_source(source: Source, *, max_bytes: int) -> tuple[list[Document], list[Skipped], list[Skipped]]:
@@ -143,12 +161,47 @@ def read_source(source: Source, *, max_bytes: int) -> tuple[list[Document], list
             return [], [Skipped(source.path, str(e))], warnings
         except Exception as e:  # noqa: BLE001 - a parser crash on one page must not stop the scan
             return [], [Skipped(source.path, f"HTML could not be parsed: {type(e).__name__}: {e}")], warnings
-        doc = Document(source.id, content.text, source.path, url=content.url, title=content.title, date=content.date, site=content.site)
-        return [doc], [], warnings
+        page = _Meta(content.url, content.title, content.date, content.date_source, content.site)
+        return [_document(source, content.text, page, warnings, links=content.links)], [], warnings
     text = normalize_newlines(decoded.text)
     if not text.strip():
         return [], [Skipped(source.path, "no text after decoding")], warnings
-    return [Document(source.id, text, source.path)], [], warnings
+    day = dateline_date(text)
+    return [_document(source, text, _Meta(date=day, date_source="dateline" if day else None), warnings)], [], warnings
+
+
+@dataclass(frozen=True)
+class _Meta:
+    url: str | None = None
+    title: str | None = None
+    date: str | None = None
+    date_source: str | None = None
+    site: str | None = None
+
+
+def _document(source: Source, text: str, own: _Meta, warnings: list[Skipped], *, links: tuple[tuple[str, str | None], ...] = ()) -> Document:
+    """A document with its metadata: a sidecar wins over the manifest, which
+    wins over what the file says about itself."""
+    sidecar, problems = load_sidecar(source.path)
+    warnings.extend(Skipped(source.path, p) for p in problems)
+    url, title, date, date_source, site = own.url, own.title, own.date, own.date_source, own.site
+    for given, origin in ((dict(source.meta), "manifest"), (sidecar or {}, "sidecar")):
+        url = given.get("url") or url
+        title = given.get("title") or title
+        site = given.get("site") or site
+        if given.get("date"):
+            date, date_source = given["date"], origin
+    credits = find_credits(text)
+    end = len(text)
+    for link_url, name in links:
+        if not any(c.url == link_url for c in credits):
+            at = text.find(name) if name else -1
+            span = (at, at + len(name)) if name and at >= 0 else (end, end)
+            credits.append(Credit(link_url, name, "attribution link", span[0], span[1], (0, end)))
+    return Document(
+        source.id, text, source.path, url=url, title=title, date=date, site=site or site_of(url),
+        date_source=date_source, credits=tuple(credits),
+    )
 
 
 def _read_bytes(path: str, max_bytes: int) -> bytes:
@@ -195,7 +248,12 @@ def _read_jsonl(source: Source, data: bytes) -> tuple[list[Document], list[Skipp
             continue
         seen.add(doc_id)
         url = _str_or_none(record.get("url"))
-        docs.append(Document(doc_id, text, source.path, url=url, title=_str_or_none(record.get("title")), date=_iso_day(record.get("date")), site=_str_or_none(record.get("site")) or site_of(url)))
+        day = _iso_day(record.get("date"))
+        docs.append(Document(
+            doc_id, text, source.path, url=url, title=_str_or_none(record.get("title")), date=day,
+            site=_str_or_none(record.get("site")) or site_of(url), date_source="record" if day else None,
+            credits=tuple(find_credits(text)),
+        ))
     if not docs and not skipped:
         skipped.append(Skipped(source.path, "no records"))
     return docs, skipped, []

@@ -18,6 +18,7 @@ from provenance.fingerprint import signatures
 from provenance.lsh import candidate_pairs
 from provenance.models import Document, Report, Skipped
 from provenance.normalize import word_hashes, word_offsets
+from provenance.origins import attribute_passages
 from provenance.passages import Half, build_passages
 from provenance.read import Source, find_sources, read_source
 
@@ -130,7 +131,8 @@ def scan(
     timings["align"] = time.perf_counter() - t2
 
     t3 = time.perf_counter()
-    passages = build_passages(halves, {d.id: d for d in docs}, config)
+    by_id = {d.id: d for d in docs}
+    passages = attribute_passages(build_passages(halves, by_id, config), by_id)
     timings["passages"] = time.perf_counter() - t3
 
     all_skipped = sorted(skipped + read.skipped, key=lambda s: (s.path, s.reason))

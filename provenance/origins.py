@@ -1,0 +1,66 @@
+"""Group and attribute: passages → groups of witnesses of the same text → one origin each.
+
+Passages linked by their matches form a group: every document that carries
+the text is a witness. The group gets one origin (``attribute.attribute``),
+decided from the witnesses' credits that cover their passage, their own URLs
+and their dates, so all witnesses of the same text agree on where it came
+from.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+
+from provenance.attribute import Witness, attribute
+from provenance.models import Document, Passage
+
+
+def attribute_passages(passages: Sequence[Passage], docs: dict[str, Document]) -> list[Passage]:
+    """Every passage with the origin of its group of witnesses."""
+    groups = _groups(passages)
+    own_urls = {d.url: d.id for d in sorted(docs.values(), key=lambda d: d.id) if d.url}
+    out = list(passages)
+    for members in groups:
+        spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for i in members:
+            spans[passages[i].document].append((passages[i].start, passages[i].end))
+        witnesses = []
+        for doc_id in sorted(spans):
+            doc = docs[doc_id]
+            covering = [c for c in doc.credits if any(c.covers(s, e) for s, e in spans[doc_id])]
+            witnesses.append(Witness(doc_id, doc.url, doc.site, doc.date, doc.date_source, covering))
+        origin = attribute(witnesses, own_urls)
+        for i in members:
+            out[i] = replace(passages[i], origin=origin)
+    return out
+
+
+def _groups(passages: Sequence[Passage]) -> list[list[int]]:
+    """Connected passages: a match of one overlapping a passage of the other document."""
+    parent = list(range(len(passages)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    by_doc: dict[str, list[int]] = defaultdict(list)
+    for i, p in enumerate(passages):
+        by_doc[p.document].append(i)
+    for i, p in enumerate(passages):
+        for m in p.matches:
+            best, best_overlap = -1, 0
+            for j in by_doc.get(m.document, ()):
+                q = passages[j]
+                overlap = min(q.end, m.end) - max(q.start, m.start)
+                if overlap > best_overlap:
+                    best, best_overlap = j, overlap
+            if best >= 0:
+                parent[find(i)] = find(best)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(passages)):
+        groups[find(i)].append(i)
+    return sorted(groups.values())
