@@ -42,8 +42,8 @@ class Config:
     """
 
     shingle_size: int = 3
-    window: int = 24
-    num_perm: int = 64
+    window: int = 32
+    num_perm: int = 48
     seed: int = 1
     threshold: float = 0.2
     max_bucket_docs: int = 64

@@ -24,6 +24,7 @@ the caller maps.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
@@ -111,6 +112,12 @@ _VIA_LINE_RE = re.compile(r"^[\s*_(\[]*(?P<cue>via|h/t|hat\s+tip)\b\s*:?\s*(?P<r
 _VIA_PAREN_RE = re.compile(r"\((?P<cue>via|h/t)\s*:?\s+(?P<rest>[^()]+)\)\s*\.?\s*$", re.I)
 # Courtesy of X as a line of its own (not "Photo courtesy of …")
 _COURTESY_RE = re.compile(r"^[\s*_(\[]*(?P<cue>courtesy\s+of|courtesy:)\s*(?P<rest>.+)$", re.I)
+
+# Every cue above needs one of these words: lines without any are skipped
+# before the costlier patterns run (most lines of most texts).
+_CUE_HINT = rf"\b(?:sources?|via|h/t|hat\s+tip|courtesy|{_VERB[3:-1]}|{_COPY_VERB[3:-1]})\b"
+_CUE_HINT_RE = re.compile(_CUE_HINT)  # on lower-cased text: three times faster than re.I
+_CUE_HINT_I_RE = re.compile(_CUE_HINT, re.I)
 
 _MAX_CREDIT_LINE = 400  # a longer line is a paragraph: only its first and last sentences are looked at
 _WINDOW = 300
@@ -364,7 +371,12 @@ def find_credits(text: str) -> list[Credit]:
     """
     lines = _lines(text)
     found: list[_Found] = []
-    for index in range(len(lines)):
+    # One pass over the text finds the few lines with a cue word; only they are parsed.
+    starts = [line.start for line in lines]
+    lower = text.lower()
+    hints = _CUE_HINT_RE.finditer(lower) if len(lower) == len(text) else _CUE_HINT_I_RE.finditer(text)
+    hinted = sorted({bisect_right(starts, m.start()) - 1 for m in hints})
+    for index in hinted:
         if found and lines[index].start < found[-1].end:
             continue  # the URL line of a "Source:" credit
         follows = bool(found) and index > 0 and found[-1].end >= lines[index - 1].start

@@ -30,6 +30,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date as _date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
@@ -266,6 +267,7 @@ def dateline_date(text: str, *, within: int = 600) -> str | None:
 _TRACKING_PARAMS = re.compile(r"^(utm_|fbclid$|gclid$|ref$|ocid$|cmpid$|src$)", re.I)
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize_url(url: str) -> str:
     """A URL reduced for comparison: no scheme, no ``www.``, no trailing slash, no fragment.
 
