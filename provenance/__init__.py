@@ -10,17 +10,19 @@ which documents share them::
 from provenance.config import Config
 from provenance.errors import ConfigError, InputError, ProvenanceError
 from provenance.models import Document, Match, Passage, Report, Skipped
-from provenance.scan import scan
+from provenance.scan import Explanation, explain, scan
 
 __all__ = [
     "Config",
     "ConfigError",
     "Document",
+    "Explanation",
     "InputError",
     "Match",
     "Passage",
     "ProvenanceError",
     "Report",
     "Skipped",
+    "explain",
     "scan",
 ]

@@ -15,6 +15,7 @@ from provenance.config import Config
 from provenance.errors import ConfigError, InputError
 from provenance.models import Report
 from provenance.read import read_path
+from provenance.scan import explain as explain_document
 from provenance.scan import scan as scan_paths
 
 PROGRESS_AFTER_SECONDS = 2.0
@@ -60,6 +61,27 @@ def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_wo
         render_report.to_json(result, sys.stdout)
     else:
         render_report.render(result, Console(), quiet=quiet)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--in", "corpus", type=click.Path(exists=True, file_okay=False), help="Folder to compare FILE with (default: FILE's folder).")
+@click.option("--record", help="For a JSON lines file: the record's id (or line number).")
+def explain(file: str, corpus: str | None, record: str | None) -> None:
+    """Trace one document, passage by passage: where each came from, and why.
+
+    \b
+        provenance explain samples/003_9ba1684f5d8b9a0c.txt
+        provenance explain essay.txt --in sources/
+    """
+    err = Console(stderr=True)
+    with _progress(err) as progress:
+        try:
+            result = explain_document(file, corpus, record=record, progress=progress)
+        except InputError as e:
+            raise click.UsageError(str(e)) from e
+    _warn(result.report, err)
+    render_report.render_explanation(result.report, result.document, Console())
 
 
 @cli.command()

@@ -6,13 +6,16 @@ import json
 from collections import defaultdict
 from typing import IO
 
-from rich.console import Console, Group
+from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text
+from rich.tree import Tree
 
 from provenance.align import diff_words
-from provenance.models import Passage, Report
+from provenance.attribute import Origin
+from provenance.credits import Credit
+from provenance.models import Document, Passage, Report
 
 EXCERPT_CHARS = 240
 KIND_STYLE = {
@@ -43,41 +46,112 @@ def summary(report: Report) -> str:
 
 
 def render(report: Report, console: Console, *, quiet: bool = False) -> None:
-    """Print the terminal report: the summary, then each document's passages."""
+    """Print the terminal report: the summary, a provenance tree per document
+    with reuse (document → origin → other document → passages), then the
+    documents that credit a source for their whole text."""
     console.print(Text(summary(report), style="bold"))
     if quiet:
         return
     texts = {d.id: d.text for d in report.documents}
-    by_doc: dict[str, list[Passage]] = defaultdict(list)
-    for p in report.passages:
-        by_doc[p.document].append(p)
     for doc in report.documents:
-        passages = by_doc.get(doc.id)
-        if not passages:
-            continue
-        reused = report.reused_chars(doc.id)
-        title = f"[bold]{escape(doc.id)}[/] · {reused / max(1, len(doc.text)):.0%} reused"
-        if doc.url:
-            title += f" · {escape(doc.url)}"
+        passages = report.passages_of(doc.id)
+        if passages:
+            console.print(Panel(_provenance_tree(doc, passages, texts), title=_title(report, doc), title_align="left", expand=True))
+    reprints = [(d, c) for d in report.documents if (c := d.whole_credit())]
+    if reprints:
+        tree = Tree(Text("Reprints credited to a source", style="bold"))
+        for doc, credit in reprints:
+            tree.add(Text.assemble((doc.id, "bold"), " reprints ", (_credit_label(credit), "cyan"), (f'  ("{credit.cue} …")', "dim")))
+        console.print(tree)
+
+
+def render_explanation(report: Report, doc_id: str, console: Console) -> None:
+    """One document's trace: what it says about itself, then passage by
+    passage its matches and origin with every piece of evidence."""
+    doc = report.document(doc_id)
+    texts = {d.id: d.text for d in report.documents}
+    head = Tree(Text(doc.id, style="bold"))
+    for label, value in (("url", doc.url), ("site", doc.site), ("title", doc.title)):
+        if value:
+            head.add(f"{label}: {escape(value)}")
+    if doc.date:
+        head.add(f"date: {doc.date} ({doc.date_source or 'unknown source'})")
+    for c in doc.credits:
+        head.add(f"credits {escape(_credit_label(c))} for chars {c.scope[0]}-{c.scope[1]} (\"{escape(c.cue)}\" at {c.start})")
+    if (credit := doc.whole_credit()) is not None:
+        head.add(Text(f"a reprint of {_credit_label(credit)}", style="bold cyan"))
+    console.print(head)
+    passages = report.passages_of(doc_id)
+    if not passages:
+        console.print("No passage of this document appears in another document of the corpus.")
+    for p in passages:
+        node = Tree(Text.assemble((f"{p.kind} ", KIND_STYLE[p.kind]), f"chars {p.start}-{p.end}, similarity {p.similarity:.2f}"))
+        for m in p.matches:
+            node.add(_passage_line(p, m.start, m.end, m.similarity, texts[m.document], other=m.document))
+        if p.origin is not None:
+            origin = node.add(Text.assemble("origin ", (_origin_label(p.origin), "bold cyan"), f"  confidence {p.origin.confidence:.2f} ({p.origin.rule})"))
+            for sentence in p.origin.evidence:
+                origin.add(escape(sentence))
+        console.print(node)
+
+
+def _title(report: Report, doc: Document) -> str:
+    title = f"[bold]{escape(doc.id)}[/] · {report.reused_chars(doc.id) / max(1, len(doc.text)):.0%} reused"
+    if doc.date:
+        title += f" · {doc.date}"
+    if doc.url:
+        title += f" · {escape(doc.url)}"
+    return title
+
+
+def _provenance_tree(doc: Document, passages: list[Passage], texts: dict[str, str]) -> Tree:
+    tree = Tree(Text("provenance", style="dim"))
+    by_origin: dict[str, list[Passage]] = defaultdict(list)
+    for p in passages:
+        by_origin[_origin_label(p.origin)].append(p)
+    for label in sorted(by_origin, key=lambda k: (k == _UNKNOWN, k)):
+        group = by_origin[label]
+        origin = group[0].origin
+        confidence = f"  confidence {origin.confidence:.2f}" if origin else ""
+        branch = tree.add(Text.assemble(("origin ", "dim"), (label, "bold cyan"), (confidence, "dim")))
+        if origin and origin.evidence:
+            branch.add(Text(origin.evidence[0], style="dim italic"))
         by_other: dict[str, list[tuple[Passage, int]]] = defaultdict(list)
-        for p in passages:
+        for p in group:
             for i, m in enumerate(p.matches):
                 by_other[m.document].append((p, i))
-        body = []
         for other in sorted(by_other):
-            body.append(Text(f"shared with {other}", style="bold cyan"))
+            shared = branch.add(Text(f"shared with {other}", style="bold"))
             for p, i in by_other[other]:
                 m = p.matches[i]
-                body.append(_passage_line(p, m.start, m.end, m.similarity, texts[other]))
-        console.print(Panel(Group(*body), title=title, title_align="left", expand=True))
+                shared.add(_passage_line(p, m.start, m.end, m.similarity, texts[other]))
+    return tree
 
 
-def _passage_line(p: Passage, other_start: int, other_end: int, similarity: float, other_text: str) -> Text:
+_UNKNOWN = "unknown"
+
+
+def _origin_label(origin: Origin | None) -> str:
+    if origin is None or not (origin.url or origin.name):
+        return _UNKNOWN
+    if origin.url:
+        return origin.url
+    return origin.name or _UNKNOWN
+
+
+def _credit_label(credit: Credit) -> str:
+    if credit.url and credit.name:
+        return f"{credit.name} ({credit.url})"
+    return credit.url or credit.name or "?"
+
+
+def _passage_line(p: Passage, other_start: int, other_end: int, similarity: float, other_text: str, *, other: str | None = None) -> Text:
     kind = p.kind
-    head = Text(f"  {kind} ", style=KIND_STYLE.get(kind, ""))
-    head.append(f"{similarity:.2f} · chars {p.start}-{p.end} ↔ {other_start}-{other_end}\n", style="dim")
+    head = Text(f"{kind} ", style=KIND_STYLE.get(kind, ""))
+    where = f"{other} " if other else ""
+    head.append(f"{similarity:.2f} · chars {p.start}-{p.end} ↔ {where}{other_start}-{other_end}\n", style="dim")
     excerpt = p.text[:EXCERPT_CHARS]
-    body = Text("    ")
+    body = Text("")
     if kind in ("near-verbatim", "derivative"):
         counterpart = other_text[other_start:other_end]
         for segment, same in diff_words(p.text, counterpart):

@@ -6,14 +6,17 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.context import BaseContext
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from provenance.align import align_pair
 from provenance.config import Config, make_config
+from provenance.errors import InputError
 from provenance.fingerprint import signatures
 from provenance.lsh import candidate_pairs
 from provenance.models import Document, Report, Skipped
@@ -252,3 +255,48 @@ def _align_slice(bounds: tuple[np.ndarray, np.ndarray]) -> list[Half]:
             halves.append(Half(docs[a].id, ca0, ca1, docs[b].id, cb0, cb1, sim, verbatim))
             halves.append(Half(docs[b].id, cb0, cb1, docs[a].id, ca0, ca1, sim, verbatim))
     return halves
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A scan of a corpus and the document in it to explain."""
+
+    report: Report
+    document: str
+
+
+def explain(
+    path: str | os.PathLike[str],
+    corpus: str | os.PathLike[str] | None = None,
+    config: Config | None = None,
+    *,
+    record: str | None = None,
+    **overrides: Any,
+) -> Explanation:
+    """Scan ``corpus`` (default: the file's folder) with ``path`` in it, for
+    the trace of that one document.
+
+    Args:
+        path: the document's file.
+        corpus: the folder to compare it with; the file is added when it is
+            not inside.
+        record: for a JSON lines file, the record's id or line number.
+
+    Raises:
+        InputError: the file cannot be read, or holds no such record.
+    """
+    file = Path(path)
+    folder = Path(corpus) if corpus is not None else file.parent
+    inside = file.resolve().is_relative_to(folder.resolve())
+    report = scan([folder] if inside else [folder, file], config, **overrides)
+    target = file.resolve()
+    candidates = [d for d in report.documents if Path(d.path).resolve() == target]
+    if record is not None:
+        candidates = [d for d in candidates if d.id.rsplit("#", 1)[-1] == record]
+    if not candidates:
+        why = next((s.reason for s in report.skipped if Path(s.path.split(":")[0]).resolve() == target), "no such record" if record else "not a document")
+        raise InputError(f"{file}: {why}")
+    if len(candidates) > 1:
+        ids = ", ".join(d.id.rsplit("#", 1)[-1] for d in candidates[:5])
+        raise InputError(f"{file} holds {len(candidates)} records; choose one with --record (e.g. {ids})")
+    return Explanation(report, candidates[0].id)
