@@ -55,7 +55,7 @@ def looks_binary(data: bytes) -> bool:
         return True
     if not head:
         return False
-    controls = sum(head.count(bytes([c])) for c in _BINARY_CONTROL)
+    controls = len(head) - len(head.translate(None, _BINARY_CONTROL))
     return controls / len(head) > 0.05
 
 

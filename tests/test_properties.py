@@ -134,3 +134,12 @@ def test_scan_is_deterministic_across_workers_and_hash_seed(tmp_path):
         ).stdout
         outputs.add(json.dumps(json.loads(out), sort_keys=True))
     assert len(outputs) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZ09_ -.,’“é\u00a0ß\n\tİﬁ"), max_size=300) | st.text(max_size=100))
+def test_vectorised_word_hashes_equal_the_per_word_definition(text):
+    from provenance.normalize import WORD_RE, hash_word
+
+    expected = [hash_word(w) for w in WORD_RE.findall(text)]
+    assert word_hashes(text).tolist() == expected
