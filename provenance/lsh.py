@@ -43,6 +43,39 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     return best
 
 
+@lru_cache(maxsize=8)
+def _band_mults(rows: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.integers(1, 2**63, size=rows, dtype=np.uint64) | np.uint64(1)
+
+
+def band_key(sigs: np.ndarray, band: int, config: Config) -> np.ndarray:
+    """The 64-bit bucket key of one LSH band of every window: its rows hashed
+    into one number. ``candidate_pairs`` and the persistent index
+    (``provenance.index``) both bucket windows with it, so they agree.
+
+    Args:
+        sigs: ``(n_windows, num_perm)`` signatures.
+        band: the band number, ``0 <= band < bands``.
+
+    Returns:
+        ``(n_windows,)`` uint64 keys.
+
+    >>> from provenance.config import Config
+    >>> sigs = np.arange(96, dtype=np.uint32).reshape(2, 48)
+    >>> keys = band_key(sigs, 0, Config())
+    >>> keys.dtype.name, len(keys), bool(keys[0] != keys[1])
+    ('uint64', 2, True)
+    """
+    _, rows = lsh_params(config.threshold, config.num_perm)
+    mults = _band_mults(rows, config.seed)
+    with np.errstate(over="ignore"):
+        cols = sigs[:, band * rows : (band + 1) * rows].astype(np.uint64)
+        keys = (cols * mults[None, :]).sum(axis=1, dtype=np.uint64)
+        keys ^= keys >> np.uint64(29)
+    return keys
+
+
 def candidate_pairs(sigs: np.ndarray, doc_of: np.ndarray, config: Config) -> np.ndarray:
     """Pairs of windows from different documents that share an LSH bucket.
 
@@ -57,18 +90,14 @@ def candidate_pairs(sigs: np.ndarray, doc_of: np.ndarray, config: Config) -> np.
     n = len(sigs)
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    bands, rows = lsh_params(config.threshold, config.num_perm)
-    rng = np.random.default_rng(config.seed)
-    mults = rng.integers(1, 2**63, size=rows, dtype=np.uint64) | np.uint64(1)
+    bands, _ = lsh_params(config.threshold, config.num_perm)
     found: list[np.ndarray] = []
     index_bits = max(1, int(n - 1).bit_length())
     index_mask = np.uint64((1 << index_bits) - 1)
     windows = np.arange(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for band in range(bands):
-            cols = sigs[:, band * rows : (band + 1) * rows].astype(np.uint64)
-            keys = (cols * mults[None, :]).sum(axis=1, dtype=np.uint64)
-            keys ^= keys >> np.uint64(29)
+            keys = band_key(sigs, band, config)
             # Pack the window number into the low bits: one plain sort then
             # orders windows by bucket (ties broken by window number, so the
             # result does not depend on the sort algorithm).

@@ -227,6 +227,9 @@ def month_from_url(url: str | None) -> str | None:
     return None
 
 
+_YEAR_RE = re.compile(r"(?<!\d)\d{4}(?!\d)")
+
+
 def dateline_date(text: str, *, within: int = 600) -> str | None:
     """The date of a dateline near the start of a text, as ``YYYY-MM-DD``.
 
@@ -244,6 +247,8 @@ def dateline_date(text: str, *, within: int = 600) -> str | None:
     True
     """
     head = text[:within]
+    if not _YEAR_RE.search(head):  # every dateline form names its year
+        return None
     best: tuple[int, str] | None = None
     for pattern in _TEXT_DATE_RES:
         for match in pattern.finditer(head):
