@@ -11,7 +11,10 @@ linearly, not quadratically, with such text.
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
+from multiprocessing import get_all_start_methods, get_context
+from typing import Any
 
 import numpy as np
 
@@ -76,12 +79,13 @@ def band_key(sigs: np.ndarray, band: int, config: Config) -> np.ndarray:
     return keys
 
 
-def candidate_pairs(sigs: np.ndarray, doc_of: np.ndarray, config: Config) -> np.ndarray:
+def candidate_pairs(sigs: np.ndarray, doc_of: np.ndarray, config: Config, *, workers: int = 1) -> np.ndarray:
     """Pairs of windows from different documents that share an LSH bucket.
 
     Args:
         sigs: ``(n_windows, num_perm)`` signatures of all windows.
         doc_of: document number of each window.
+        workers: processes for the bands on large inputs.
 
     Returns:
         ``(n_pairs, 2)`` int64 array of window numbers, first < second, sorted,
@@ -91,23 +95,21 @@ def candidate_pairs(sigs: np.ndarray, doc_of: np.ndarray, config: Config) -> np.
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
     bands, _ = lsh_params(config.threshold, config.num_perm)
-    found: list[np.ndarray] = []
-    index_bits = max(1, int(n - 1).bit_length())
-    index_mask = np.uint64((1 << index_bits) - 1)
-    windows = np.arange(n, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for band in range(bands):
-            keys = band_key(sigs, band, config)
-            # Pack the window number into the low bits: one plain sort then
-            # orders windows by bucket (ties broken by window number, so the
-            # result does not depend on the sort algorithm).
-            packed = np.sort((keys & ~index_mask) | windows)
-            found.append(_bucket_pairs(packed >> np.uint64(index_bits), (packed & index_mask).astype(np.int64), doc_of, config.max_bucket_docs))
-    codes = np.sort(np.concatenate([p[:, 0] * n + p[:, 1] for p in found]))
+    _STATE.update(sigs=sigs, doc_of=doc_of, config=config)
+    try:
+        if workers > 1 and n >= _PARALLEL_MIN_WINDOWS and "fork" in get_all_start_methods():
+            # Forked workers share the signatures instead of receiving copies;
+            # each takes whole bands, and the results are merged in band order.
+            groups = [list(range(bands))[w::workers] for w in range(workers)]
+            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+                found = list(pool.map(_band_codes, groups))
+        else:
+            found = [_band_codes(list(range(bands)))]
+    finally:
+        _STATE.clear()
+    codes = _distinct(np.concatenate(found))
     if not len(codes):
         return np.zeros((0, 2), dtype=np.int64)
-    # Sort and drop repeats (np.unique is much slower on millions of codes).
-    codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
     pairs = np.stack([codes // n, codes % n], axis=1)
     keep = np.zeros(len(pairs), dtype=bool)
     for lo in range(0, len(pairs), _AGREE_CHUNK):  # chunks bound the gathered rows' memory
@@ -115,6 +117,35 @@ def candidate_pairs(sigs: np.ndarray, doc_of: np.ndarray, config: Config) -> np.
         agree = (sigs[chunk[:, 0]] == sigs[chunk[:, 1]]).mean(axis=1)
         keep[lo : lo + len(chunk)] = agree >= config.threshold / 2
     return pairs[keep]
+
+
+_STATE: dict[str, Any] = {}
+_PARALLEL_MIN_WINDOWS = 200_000  # below this, starting processes costs more than it saves
+
+
+def _band_codes(bands: list[int]) -> np.ndarray:
+    """Distinct candidate pairs of some bands, each coded as ``first * n + second``."""
+    sigs, doc_of, config = _STATE["sigs"], _STATE["doc_of"], _STATE["config"]
+    n = len(sigs)
+    index_bits = max(1, int(n - 1).bit_length())
+    index_mask = np.uint64((1 << index_bits) - 1)
+    windows = np.arange(n, dtype=np.uint64)
+    found = []
+    for band in bands:
+        keys = band_key(sigs, band, config)
+        # Pack the window number into the low bits: one plain sort then
+        # orders windows by bucket (ties broken by window number, so the
+        # result does not depend on the sort algorithm).
+        packed = np.sort((keys & ~index_mask) | windows)
+        pairs = _bucket_pairs(packed >> np.uint64(index_bits), (packed & index_mask).astype(np.int64), doc_of, config.max_bucket_docs)
+        found.append(pairs[:, 0] * n + pairs[:, 1])
+    return _distinct(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
+
+def _distinct(codes: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (np.unique is much slower on millions of codes)."""
+    codes = np.sort(codes)
+    return codes[np.concatenate(([True], codes[1:] != codes[:-1]))] if len(codes) else codes
 
 
 def _bucket_pairs(sorted_keys: np.ndarray, order: np.ndarray, doc_of: np.ndarray, max_docs: int) -> np.ndarray:

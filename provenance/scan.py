@@ -39,13 +39,12 @@ class _Read:
     order) and ``counts`` the number of windows of each document.
     """
 
-    __slots__ = ("docs", "skipped", "warnings", "words", "sigs", "counts")
+    __slots__ = ("docs", "skipped", "warnings", "sigs", "counts")
 
     def __init__(self) -> None:
         self.docs: list[Document] = []
         self.skipped: list[Skipped] = []
         self.warnings: list[Skipped] = []
-        self.words: list[np.ndarray] = []
         self.sigs: list[np.ndarray] = []
         self.counts: list[int] = []
 
@@ -57,8 +56,9 @@ def _read_batch(sources: Sequence[Source], config: Config) -> _Read:
         out.docs.extend(docs)
         out.skipped.extend(skipped)
         out.warnings.extend(warnings)
-    out.words = [word_hashes(d.text) for d in out.docs]
-    per_doc = signatures(out.words, config)
+    # Word hashes are not sent back: recomputing them for the few documents
+    # that get aligned costs less than moving them all between processes.
+    per_doc = signatures([word_hashes(d.text) for d in out.docs], config)
     out.counts = [len(s) for s in per_doc]
     out.sigs = [np.concatenate(per_doc) if per_doc else np.zeros((0, config.num_perm), dtype=np.uint32)]
     return out
@@ -113,7 +113,7 @@ def scan(
 
     # Documents stay in reading order (sorted paths, then lines): already
     # deterministic; the report sorts what users see.
-    docs, words = read.docs, read.words
+    docs = read.docs
 
     t1 = time.perf_counter()
     counts = np.array(read.counts, dtype=np.int64)
@@ -126,11 +126,11 @@ def scan(
         all_sigs[row : row + len(part)] = part
         row += len(part)
         del part
-    pairs = candidate_pairs(all_sigs, doc_of, config)
+    pairs = candidate_pairs(all_sigs, doc_of, config, workers=config.workers or os.cpu_count() or 1)
     timings["candidates"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    halves = _align_all(pairs, doc_of, first_window, docs, words, config, progress)
+    halves = _align_all(pairs, doc_of, first_window, docs, config, progress)
     timings["align"] = time.perf_counter() - t2
 
     t3 = time.perf_counter()
@@ -162,7 +162,6 @@ def _read_all(sources: list[Source], config: Config, progress: Progress | None) 
         merged.docs.extend(part.docs)
         merged.skipped.extend(part.skipped)
         merged.warnings.extend(part.warnings)
-        merged.words.extend(part.words)
         merged.sigs.extend(part.sigs)
         merged.counts.extend(part.counts)
         done += 1
@@ -190,7 +189,6 @@ def _align_all(
     doc_of: np.ndarray,
     first_window: np.ndarray,
     docs: list[Document],
-    words: list[np.ndarray],
     config: Config,
     progress: Progress | None,
 ) -> list[Half]:
@@ -202,7 +200,7 @@ def _align_all(
     breaks = np.flatnonzero(np.any(doc_pairs[1:] != doc_pairs[:-1], axis=1)) + 1
     starts = np.concatenate(([0], breaks))
     ends = np.concatenate((breaks, [len(pairs)]))
-    _ALIGN_STATE.update(pairs=pairs, doc_pairs=doc_pairs, first_window=first_window, docs=docs, words=words, config=config)
+    _ALIGN_STATE.update(pairs=pairs, doc_pairs=doc_pairs, first_window=first_window, docs=docs, config=config)
     try:
         workers = config.workers or os.cpu_count() or 1
         # Contiguous slices of document pairs, several per worker for balance;
@@ -234,26 +232,59 @@ _PARALLEL_MIN_PAIRS = 100_000  # window pairs below which one process aligns fas
 def _align_slice(bounds: tuple[np.ndarray, np.ndarray]) -> list[Half]:
     state = _ALIGN_STATE
     pairs, doc_pairs, first_window = state["pairs"], state["doc_pairs"], state["first_window"]
-    docs, words, config = state["docs"], state["words"], state["config"]
-    offsets: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    docs, config = state["docs"], state["config"]
+    offsets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    words: dict[int, np.ndarray] = {}
 
-    def offsets_of(i: int) -> tuple[np.ndarray, np.ndarray]:
-        if i not in offsets:
-            offsets[i] = word_offsets(docs[i].text)
-        return offsets[i]
+    def words_of(i: int) -> np.ndarray:
+        if i not in words:
+            words[i] = word_hashes(docs[i].text)
+        return words[i]
 
     halves: list[Half] = []
     for s, e in zip(bounds[0].tolist(), bounds[1].tolist(), strict=True):
         a, b = int(doc_pairs[s, 0]), int(doc_pairs[s, 1])
         local = pairs[s:e] - np.array([first_window[a], first_window[b]])
-        for p in align_pair(words[a], words[b], local, config):
-            a_starts, a_ends = offsets_of(a)
-            b_starts, b_ends = offsets_of(b)
-            ca0, ca1 = int(a_starts[p.a_start]), int(a_ends[p.a_end - 1])
-            cb0, cb1 = int(b_starts[p.b_start]), int(b_ends[p.b_end - 1])
-            sim, verbatim = p.similarity, p.verbatim
-            halves.append(Half(docs[a].id, ca0, ca1, docs[b].id, cb0, cb1, sim, verbatim))
-            halves.append(Half(docs[b].id, cb0, cb1, docs[a].id, ca0, ca1, sim, verbatim))
+        halves.extend(align_documents(docs[a], words_of(a), docs[b], words_of(b), local, config, offsets=offsets))
+    return halves
+
+
+def align_documents(
+    a: Document,
+    words_a: np.ndarray,
+    b: Document,
+    words_b: np.ndarray,
+    window_pairs: np.ndarray,
+    config: Config,
+    *,
+    offsets: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> list[Half]:
+    """Both halves (one per side) of every passage two documents share.
+
+    Args:
+        a, b: the documents; ``words_a``/``words_b`` their word hashes.
+        window_pairs: ``(k, 2)`` candidate window numbers in a and in b.
+        offsets: a cache of ``word_offsets`` by document id, filled as needed.
+
+    Returns:
+        Halves in character offsets, a's before b's for each passage.
+    """
+    cache = offsets if offsets is not None else {}
+
+    def offsets_of(doc: Document) -> tuple[np.ndarray, np.ndarray]:
+        if doc.id not in cache:
+            cache[doc.id] = word_offsets(doc.text)
+        return cache[doc.id]
+
+    halves: list[Half] = []
+    for p in align_pair(words_a, words_b, window_pairs, config):
+        a_starts, a_ends = offsets_of(a)
+        b_starts, b_ends = offsets_of(b)
+        ca0, ca1 = int(a_starts[p.a_start]), int(a_ends[p.a_end - 1])
+        cb0, cb1 = int(b_starts[p.b_start]), int(b_ends[p.b_end - 1])
+        sim, verbatim = p.similarity, p.verbatim
+        halves.append(Half(a.id, ca0, ca1, b.id, cb0, cb1, sim, verbatim))
+        halves.append(Half(b.id, cb0, cb1, a.id, ca0, ca1, sim, verbatim))
     return halves
 
 
