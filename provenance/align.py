@@ -50,10 +50,20 @@ def seed_regions(window_pairs: np.ndarray, n_a: int, n_b: int, config: Config) -
         Regions ``(a_start, a_end, b_start, b_end)`` with a margin added.
     """
     margin = config.window + config.shingle_size
+    # Collapse runs of windows along one diagonal (a reprint matches window i
+    # with j, i+1 with j+1, ...) into one seed before the merging loop.
+    wa, wb = window_pairs[:, 0], window_pairs[:, 1]
+    order = np.lexsort((wa, wb - wa))
+    wa, wb = wa[order], wb[order]
+    breaks = np.flatnonzero((np.diff(wa) != 1) | (np.diff(wb) != 1)) + 1
+    first = np.concatenate(([0], breaks))
+    last = np.concatenate((breaks - 1, [len(wa) - 1]))
     seeds = []
-    for wa, wb in window_pairs.tolist():
-        a0, a1 = window_span(wa, n_a, config)
-        b0, b1 = window_span(wb, n_b, config)
+    for i, j in zip(first.tolist(), last.tolist(), strict=True):
+        a0, _ = window_span(int(wa[i]), n_a, config)
+        _, a1 = window_span(int(wa[j]), n_a, config)
+        b0, _ = window_span(int(wb[i]), n_b, config)
+        _, b1 = window_span(int(wb[j]), n_b, config)
         seeds.append((a0, a1, b0, b1))
     seeds.sort()
     regions: list[list[int]] = []

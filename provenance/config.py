@@ -45,7 +45,7 @@ class Config:
     window: int = 32
     num_perm: int = 48
     seed: int = 1
-    threshold: float = 0.2
+    threshold: float = 0.15
     max_bucket_docs: int = 64
     min_tokens: int = 15
     max_gap: int = 12
