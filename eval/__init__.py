@@ -8,6 +8,7 @@ or ``$PROVENANCE_EVAL_DIR``):
 - :mod:`eval.pan`: PAN 2013 text alignment, no obfuscation;
 - :mod:`eval.news`: main-text extraction from news HTML (Article Extraction Benchmark);
 - :mod:`eval.dates`: publication dates of news pages (when present).
+- :mod:`eval.origins`: origin accuracy on reprints planted from the news pages.
 
 Pure scoring lives in :mod:`eval.scoring`; the corpora are read in place,
 never copied into the repository.

@@ -1,4 +1,4 @@
-"""``python -m eval [clough|pan|news|dates ...]``: run the evaluations, print a table,
+"""``python -m eval [clough|pan|news|dates|origins ...]``: run the evaluations, print a table,
 and update ``eval/results.json``.
 
 Each corpus is a module ``eval.<name>`` with ``run(root: Path) -> dict``; a
@@ -26,7 +26,7 @@ from rich.table import Table
 import provenance
 from eval import ENV_VAR, eval_dir
 
-CORPORA = {"clough": "clough-stevenson", "pan": "pan13-02", "news": "news-html", "dates": "dates-html"}
+CORPORA = {"clough": "clough-stevenson", "pan": "pan13-02", "news": "news-html", "dates": "dates-html", "origins": "news-html"}
 RESULTS = Path(__file__).resolve().parent / "results.json"
 SCHEMA = "provenance-eval/1"
 

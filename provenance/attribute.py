@@ -144,7 +144,11 @@ def _site_keys(witness: Witness) -> set[str]:
             keys.update(_name_key(label) for label in labels[-1:])
             keys.add(_name_key(host.rsplit(".", 1)[0]))
     keys.discard("")
-    return keys
+    # An outlet often names itself with a suffix: "Al Jazeera News" on aljazeera.com.
+    return keys | {key + suffix for key in keys for suffix in _NAME_SUFFIXES}
+
+
+_NAME_SUFFIXES = ("news", "online", "com", "media")
 
 
 def _is_home_page(url: str) -> bool:

@@ -156,6 +156,10 @@ _DATE_START_RE = re.compile(
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day\b)",
     re.I,
 )
+# "Source: News agencies" credits nobody in particular.
+_GENERIC_SOURCES = re.compile(
+    r"^(?:news\s+)?(?:agencies|agency|wires?|wire\s+services?|staff\s+and\s+agencies|agencies\s+and\s+staff)$", re.I
+)
 _DOMAIN_RE = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:/\S*)?$", re.I)
 
 
@@ -206,7 +210,7 @@ def clean_name(rest: str) -> str | None:
         name = name[4:].strip()
     if not name or len(name) > 80 or len(name.split()) > 10:
         return None
-    if _NOT_NAMES.match(name) or re.fullmatch(r"[\d\s/.,:-]+", name) or _DATE_START_RE.match(name):
+    if _NOT_NAMES.match(name) or _GENERIC_SOURCES.match(name) or re.fullmatch(r"[\d\s/.,:-]+", name) or _DATE_START_RE.match(name):
         return None
     first = name[0]
     if not (first.isupper() or first.isdigit() or _DOMAIN_RE.match(name)):
@@ -267,9 +271,14 @@ class _Found:
     line: int
 
 
-def _find_in_line(lines: list[_Line], index: int, follows_credit: bool = False) -> _Found | None:
-    """The credit in one line, if any (a line holds at most one)."""
+def _find_in_line(lines: list[_Line], index: int, follows_credit: bool = False, line_paragraphs: bool = False) -> _Found | None:
+    """The credit in one line, if any (a line holds at most one).
+
+    ``line_paragraphs``: every line is a paragraph (text extracted from HTML),
+    so a line-start cue always opens one.
+    """
     line = lines[index]
+    follows_credit = follows_credit or line_paragraphs
     text = line.text
     if not text.strip():
         return None
@@ -354,7 +363,7 @@ def _opens_paragraph(lines: list[_Line], index: int, cue: str) -> bool:
     return bool(re.search(r"[.!?:\"”’)\]]\s*$", lines[index - 1].text))
 
 
-def find_credits(text: str) -> list[Credit]:
+def find_credits(text: str, *, line_paragraphs: bool = False) -> list[Credit]:
     """Find the credit lines of a text, each with the stretch of text it covers.
 
     Args:
@@ -380,7 +389,7 @@ def find_credits(text: str) -> list[Credit]:
         if found and lines[index].start < found[-1].end:
             continue  # the URL line of a "Source:" credit
         follows = bool(found) and index > 0 and found[-1].end >= lines[index - 1].start
-        item = _find_in_line(lines, index, follows)
+        item = _find_in_line(lines, index, follows, line_paragraphs)
         if item is not None:
             found.append(item)
     credits: list[Credit] = []

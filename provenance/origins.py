@@ -38,7 +38,7 @@ def attribute_passages(passages: Sequence[Passage], docs: dict[str, Document]) -
 
 
 def _groups(passages: Sequence[Passage]) -> list[list[int]]:
-    """Connected passages: a match of one overlapping a passage of the other document."""
+    """Connected passages: one's match covers most of the other, and is most of itself."""
     parent = list(range(len(passages)))
 
     def find(i: int) -> int:
@@ -58,7 +58,11 @@ def _groups(passages: Sequence[Passage]) -> list[list[int]]:
                 overlap = min(q.end, m.end) - max(q.start, m.start)
                 if overlap > best_overlap:
                     best, best_overlap = j, overlap
-            if best >= 0:
+            # Only text the two passages mostly share makes them witnesses of
+            # each other: a short quote two different articles both carry must
+            # not let one article's credit decide the other's origin.
+            shared = m.end - m.start
+            if best >= 0 and shared >= 0.5 * (p.end - p.start) and shared >= 0.5 * (passages[best].end - passages[best].start):
                 parent[find(i)] = find(best)
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(passages)):

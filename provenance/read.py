@@ -162,7 +162,7 @@ def read_source(source: Source, *, max_bytes: int) -> tuple[list[Document], list
         except Exception as e:  # noqa: BLE001 - a parser crash on one page must not stop the scan
             return [], [Skipped(source.path, f"HTML could not be parsed: {type(e).__name__}: {e}")], warnings
         page = _Meta(content.url, content.title, content.date, content.date_source, content.site)
-        return [_document(source, content.text, page, warnings, links=content.links)], [], warnings
+        return [_document(source, content.text, page, warnings, links=content.links, html=True)], [], warnings
     text = normalize_newlines(decoded.text)
     if not text.strip():
         return [], [Skipped(source.path, "no text after decoding")], warnings
@@ -179,7 +179,7 @@ class _Meta:
     site: str | None = None
 
 
-def _document(source: Source, text: str, own: _Meta, warnings: list[Skipped], *, links: tuple[tuple[str, str | None], ...] = ()) -> Document:
+def _document(source: Source, text: str, own: _Meta, warnings: list[Skipped], *, links: tuple[tuple[str, str | None], ...] = (), html: bool = False) -> Document:
     """A document with its metadata: a sidecar wins over the manifest, which
     wins over what the file says about itself."""
     sidecar, problems = load_sidecar(source.path)
@@ -191,7 +191,7 @@ def _document(source: Source, text: str, own: _Meta, warnings: list[Skipped], *,
         site = given.get("site") or site
         if given.get("date"):
             date, date_source = given["date"], origin
-    credits = find_credits(text)
+    credits = find_credits(text, line_paragraphs=html)
     end = len(text)
     for link_url, name in links:
         if not any(c.url == link_url for c in credits):
