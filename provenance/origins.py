@@ -14,13 +14,17 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from provenance.attribute import Witness, attribute
+from provenance.metadata import normalize_url
 from provenance.models import Document, Passage
 
 
 def attribute_passages(passages: Sequence[Passage], docs: dict[str, Document]) -> list[Passage]:
     """Every passage with the origin of its group of witnesses."""
     groups = _groups(passages)
-    own_urls = {d.url: d.id for d in sorted(docs.values(), key=lambda d: d.id) if d.url}
+    own_urls: dict[str, tuple[str, str]] = {}  # normalised own URL -> (URL, document)
+    for d in sorted(docs.values(), key=lambda d: d.id):
+        if d.url:
+            own_urls.setdefault(normalize_url(d.url), (d.url, d.id))
     out = list(passages)
     for members in groups:
         spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -31,7 +35,10 @@ def attribute_passages(passages: Sequence[Passage], docs: dict[str, Document]) -
             doc = docs[doc_id]
             covering = [c for c in doc.credits if any(c.covers(s, e) for s, e in spans[doc_id])]
             witnesses.append(Witness(doc_id, doc.url, doc.site, doc.date, doc.date_source, covering))
-        origin = attribute(witnesses, own_urls)
+        # Only the corpus URLs the witnesses credit matter; passing just those
+        # keeps each decision independent of the corpus size.
+        credited = {normalize_url(c.url) for w in witnesses for c in w.credits_covering if c.url}
+        origin = attribute(witnesses, dict(own_urls[u] for u in sorted(credited) if u in own_urls))
         for i in members:
             out[i] = replace(passages[i], origin=origin)
     return out
