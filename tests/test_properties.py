@@ -143,3 +143,27 @@ def test_vectorised_word_hashes_equal_the_per_word_definition(text):
 
     expected = [hash_word(w) for w in WORD_RE.findall(text)]
     assert word_hashes(text).tolist() == expected
+
+
+def test_parallel_paths_give_the_same_report(tmp_path, monkeypatch):
+    """Reading, candidates and alignment in worker processes change nothing."""
+    import sys
+
+    import provenance.lsh
+
+    scan_module = sys.modules["provenance.scan"]  # the package's `scan` is the function
+    rng = random.Random(5)
+    vocab = vocabulary(rng)
+    texts = [sentences(rng, random_words(rng, vocab, rng.randint(150, 400))) for _ in range(30)]
+    for i in range(30):
+        body = texts[i]
+        if i % 3 == 0:  # every third document reprints part of another
+            body += " " + texts[(i * 7 + 1) % 30][:600]
+        (tmp_path / f"d{i:02}.txt").write_text(body, encoding="utf-8")
+    serial = provenance.scan([tmp_path], workers=1)
+    monkeypatch.setattr(scan_module, "_PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(scan_module, "_BATCH_BYTES", 4096)
+    monkeypatch.setattr(scan_module, "_PARALLEL_MIN_PAIRS", 0)
+    monkeypatch.setattr(provenance.lsh, "_PARALLEL_MIN_WINDOWS", 0)
+    parallel = provenance.scan([tmp_path], workers=2)
+    assert serial.passages and parallel.to_dict() == serial.to_dict()
