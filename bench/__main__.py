@@ -3,6 +3,7 @@
     python -m bench                       # 10 MB and 100 MB
     python -m bench --quick               # 1 MB, to check that it works
     python -m bench --sizes 10,100,1000 --workers 2 --repeat 3
+    python -m bench --index only          # the persistent index and check latency alone
 
 For each size it generates the corpus under ``--out`` (only when missing or
 made by another generator version), times plain datasketch fingerprinting of
@@ -126,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=None, help="results file (default bench/results.json)")
     parser.add_argument("--max-wait", type=float, default=30.0, help="seconds to wait for other processes to go idle before each run (default 30; 0 = never wait)")
     parser.add_argument("--no-plain", action="store_true", help="skip the plain datasketch yardstick")
+    parser.add_argument("--index", choices=["on", "off", "only"], default="on", help="the persistent index and check latency (bench/index.py) after the scans; 'only' skips the scans (default on)")
     args = parser.parse_args(argv)
 
     sizes: list[float] = [1] if args.quick else args.sizes
@@ -134,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     # Wide enough for the tables and one-line figures when output goes to a file or pipe.
     console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
     entries: list[dict[str, Any]] = []
+    if args.index == "only":
+        return _index_section(sizes, args, console)
     try:
         for size in sizes:
             console.print(f"[dim]{size:g} MB: preparing corpus …[/dim]")
@@ -160,6 +164,15 @@ def main(argv: list[str] | None = None) -> int:
         settings_info=results.settings(sizes=sizes, seed=args.seed, workers=workers, repeat=args.repeat, max_wait=args.max_wait),
     )
     console.print(f"\nresults: {out_path}")
+    return _index_section(sizes, args, console) if args.index == "on" else 0
+
+
+def _index_section(sizes: list[float], args: argparse.Namespace, console: Console) -> int:
+    from bench import index as index_bench
+
+    path = args.out / "results-index-quick.json" if args.quick else index_bench.HERE / "results-index.json"
+    index_bench.write(path, index_bench.run(sizes, args.out, seed=args.seed, console=console))
+    console.print(f"\nindex results: {path}")
     return 0
 
 

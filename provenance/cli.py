@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 import time
-from typing import Any
+from typing import IO, Any
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from provenance import formats, gate
+from provenance import index as corpus_index
 from provenance import report as render_report
 from provenance.config import Config
-from provenance.errors import ConfigError, InputError
+from provenance.errors import ConfigError, InputError, ProvenanceError
+from provenance.html import render_html
 from provenance.models import Report
 from provenance.read import read_path
 from provenance.scan import explain as explain_document
 from provenance.scan import scan as scan_paths
 
 PROGRESS_AFTER_SECONDS = 2.0
+
+html_option = click.option("--html", type=click.Path(dir_okay=False, writable=True), metavar="FILE", help="Write the report as one self-contained HTML page to FILE (no network needed to view it).")
+color_option = click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour in the terminal report (auto: on a terminal, unless NO_COLOR is set).")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,7 +43,10 @@ def cli() -> None:
 @click.option("--min-words", type=click.IntRange(1), default=Config.min_tokens, show_default=True, help="Shortest passage reported, in words.")
 @click.option("--workers", type=click.IntRange(0), default=0, help="Processes for reading and fingerprinting (0: one per core).")
 @click.option("--max-file-mb", type=click.IntRange(1), default=Config.max_file_bytes // (1024 * 1024), show_default=True, help="Skip files larger than this.")
-def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int) -> None:
+@click.option("--with-text", is_flag=True, help="With --format json: add each document's text (documents[].text), which `provenance report` needs.")
+@html_option
+@color_option
+def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int, with_text: bool, html: str | None, color: str) -> None:
     """Find every passage of the documents under PATHS that another one reprints or reuses.
 
     Reads .txt, .md, .html, .htm and .jsonl files (also gzip-compressed),
@@ -45,6 +56,7 @@ def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_wo
     \b
         provenance scan samples/
         provenance scan articles/ --format json > report.json
+        provenance scan samples/ --html report.html
     """
     try:
         config = Config(threshold=threshold, min_tokens=min_words, workers=workers, max_file_bytes=max_file_mb * 1024 * 1024)
@@ -57,17 +69,20 @@ def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_wo
         except InputError as e:
             raise click.UsageError(str(e)) from e
     _warn(result, err)
+    if html:
+        _write_html(result, html)
     if fmt == "json":
-        render_report.to_json(result, sys.stdout)
+        render_report.to_json(result, sys.stdout, with_text=with_text)
     else:
-        render_report.render(result, Console(), quiet=quiet)
+        render_report.render(result, _console(color), quiet=quiet)
 
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--in", "corpus", type=click.Path(exists=True, file_okay=False), help="Folder to compare FILE with (default: FILE's folder).")
 @click.option("--record", help="For a JSON lines file: the record's id (or line number).")
-def explain(file: str, corpus: str | None, record: str | None) -> None:
+@color_option
+def explain(file: str, corpus: str | None, record: str | None, color: str) -> None:
     """Trace one document, passage by passage: where each came from, and why.
 
     \b
@@ -81,7 +96,31 @@ def explain(file: str, corpus: str | None, record: str | None) -> None:
         except InputError as e:
             raise click.UsageError(str(e)) from e
     _warn(result.report, err)
-    render_report.render_explanation(result.report, result.document, Console())
+    render_report.render_explanation(result.report, result.document, _console(color))
+
+
+@cli.command()
+@click.argument("report_file", metavar="REPORT", type=click.File("r", encoding="utf-8"))
+@html_option
+@click.option("--quiet", "-q", is_flag=True, help="Print the summary line only.")
+@color_option
+def report(report_file: IO[str], html: str | None, quiet: bool, color: str) -> None:
+    """Render a saved JSON report again: as HTML with --html, else in the terminal.
+
+    REPORT comes from `provenance scan --format json --with-text` ('-' reads stdin).
+
+    \b
+        provenance scan samples/ --format json --with-text > report.json
+        provenance report report.json --html report.html
+    """
+    try:
+        result = render_report.from_json(report_file)
+    except InputError as e:
+        raise click.ClickException(str(e)) from e
+    if html:
+        _write_html(result, html)
+    else:
+        render_report.render(result, _console(color), quiet=quiet)
 
 
 @cli.command()
@@ -100,6 +139,186 @@ def extract(file: str, record: str | None) -> None:
         ids = ", ".join(d.id.rsplit("#", 1)[-1] for d in docs[:5])
         raise click.UsageError(f"{file} holds {len(docs)} records; choose one with --record (e.g. {ids})")
     click.echo(docs[0].text, nl=False)
+
+
+class _IndexFailure(click.ClickException):
+    """An index or input that cannot be used: one line on stderr, exit 2."""
+
+    exit_code = 2
+
+
+db_option = click.option("--db", required=True, envvar="PROVENANCE_DB", metavar="URL", help="The index: a file path or sqlite:///path (made on first use), or redis://[:password@]host:port/N. Default: $PROVENANCE_DB.")
+_INDEX_ERRORS = (ProvenanceError, ValueError)
+
+
+def _fingerprint_overrides(threshold: float | None, min_words: int | None, max_file_mb: int | None) -> dict[str, Any]:
+    given = {"threshold": threshold, "min_tokens": min_words, "max_file_bytes": max_file_mb * 1024 * 1024 if max_file_mb else None}
+    return {k: v for k, v in given.items() if v is not None}
+
+
+@cli.group()
+def index() -> None:
+    """A persistent index of a corpus (SQLite file or Redis), for `provenance check`.
+
+    \b
+        provenance index add corpus/ --db corpus.db
+        provenance index stats --db corpus.db
+    """
+
+
+@index.command("add")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@db_option
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), help="Window similarity for candidates; a new index records it (default 0.15).")
+@click.option("--min-words", type=click.IntRange(1), help="Shortest passage, in words; a new index records it (default 15).")
+@click.option("--max-file-mb", type=click.IntRange(1), help="Skip files larger than this (default 64).")
+@click.option("--batch", type=click.IntRange(1), default=corpus_index.BATCH_PASSAGES, show_default=True, help="Passages written per transaction; an interrupted add keeps every batch written before.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_words: int | None, max_file_mb: int | None, batch: int, fmt: str) -> None:
+    """Add the documents under PATHS to the index; ids are paths relative to
+    the current folder. An unchanged document is left alone, a changed one
+    replaced.
+
+    \b
+        provenance index add corpus/ --db corpus.db
+        provenance index add feeds/ --db redis://ci-redis:6379/0
+    """
+    err = Console(stderr=True)
+    with _progress(err) as progress:
+        try:
+            result = corpus_index.add(db, paths, progress=progress, batch_passages=batch, **_fingerprint_overrides(threshold, min_words, max_file_mb))
+        except _INDEX_ERRORS as e:
+            raise _IndexFailure(str(e)) from e
+    for s in result.skipped:
+        err.print(f"skipped: {s.path}: {s.reason}", markup=False, highlight=False, soft_wrap=True)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{len(result.added)} added, {len(result.replaced)} replaced, {len(result.unchanged)} unchanged; {result.db} holds {result.passages} passages")
+
+
+@index.command("remove")
+@click.argument("ids", nargs=-1, required=True)
+@db_option
+def index_remove(ids: tuple[str, ...], db: str) -> None:
+    """Remove documents (by id, as `index list` shows them) from the index."""
+    try:
+        result = corpus_index.remove(db, ids)
+    except _INDEX_ERRORS as e:
+        raise _IndexFailure(str(e)) from e
+    for doc_id in result.removed:
+        click.echo(f"removed {doc_id}")
+    for doc_id in result.missing:
+        click.echo(f"not in the index: {doc_id}", err=True)
+
+
+@index.command("list")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+def index_list(db: str, fmt: str) -> None:
+    """List the indexed documents: id, characters, passages, date, URL."""
+    try:
+        records = corpus_index.documents(db)
+    except _INDEX_ERRORS as e:
+        raise _IndexFailure(str(e)) from e
+    if fmt == "json":
+        rows = [{"id": r.id, "chars": r.chars, "words": r.words, "passages": r.passages, "date": r.date, "url": r.url, "site": r.site, "title": r.title, "hash": r.hash} for r in records]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in records:
+        click.echo("\t".join([r.id, f"{r.chars} chars", f"{r.passages} passages", r.date or "-", r.url or "-"]))
+
+
+@index.command("stats")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+def index_stats(db: str, fmt: str) -> None:
+    """Documents, passages, size on disk and fingerprint settings of the index."""
+    try:
+        result = corpus_index.stats(db)
+    except _INDEX_ERRORS as e:
+        raise _IndexFailure(str(e)) from e
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    per = result.bytes / result.passages if result.passages else 0
+    click.echo(f"{result.db}: {result.documents} documents, {result.passages} passages, {result.bytes:,} bytes ({per:.0f} per passage)")
+    click.echo("settings: " + ", ".join(f"{k}={v}" for k, v in sorted(result.settings.items())))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@db_option
+@click.option("--fail-on", type=click.Choice(list(gate.FAIL_ON)), default="near-verbatim", show_default=True, help="The weakest kind of reused passage that fails a document.")
+@click.option("--max-reused-share", type=click.FloatRange(0, 1), help="Fail a document when more than this share of its text is reused.")
+@click.option("--require-credit", is_flag=True, help="Reused passages pass when the document credits their origin.")
+@click.option("--allow", "allow_file", type=click.Path(dir_okay=False), help="Allowlist file: reviewed document or passage fingerprints, each with a reason.")
+@click.option("--write-allowlist", type=click.Path(dir_okay=False), help="Write today's failing findings to this allowlist file (a baseline) and pass.")
+@click.option("--add-on-pass", is_flag=True, help="Add the documents that pass to the index.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit"]), default="text", show_default=True, help="Output: terminal text, JSON report with verdicts, SARIF 2.1.0 or JUnit XML.")
+@click.option("--max-file-mb", type=click.IntRange(1), help="Skip files larger than this (default 64).")
+def check(paths: tuple[str, ...], db: str, fail_on: str, max_reused_share: float | None, require_credit: bool, allow_file: str | None, write_allowlist: str | None, add_on_pass: bool, fmt: str, max_file_mb: int | None) -> None:
+    """Check incoming documents against the index and each other; fail those
+    that reuse indexed text against the policy.
+
+    Exit status: 0 all documents pass; 1 a document fails the policy; 2 usage
+    or input error (bad option, unreadable index or allowlist, server down).
+    In GitHub Actions (GITHUB_ACTIONS set) it also prints ::error annotations
+    and appends a Markdown summary to $GITHUB_STEP_SUMMARY.
+
+    \b
+        provenance check incoming/ --db corpus.db
+        provenance check new.txt --db corpus.db --require-credit --allow allow.json
+        provenance check incoming/ --db corpus.db --format sarif > provenance.sarif
+    """
+    try:
+        allowlist = gate.load_allowlist(allow_file) if allow_file else gate.Allowlist()
+        policy = gate.Policy(fail_on, max_reused_share, require_credit, allowlist)  # type: ignore[arg-type]
+        result = gate.check(paths, db, policy, add_on_pass=add_on_pass, **_fingerprint_overrides(None, None, max_file_mb))
+        if write_allowlist:
+            gate.write_allowlist(allowlist.merged(result.baseline()), write_allowlist)
+    except _INDEX_ERRORS as e:
+        raise _IndexFailure(str(e)) from e
+    _warn(result.report, Console(stderr=True))
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    elif fmt == "sarif":
+        click.echo(formats.sarif_json(result), nl=False)
+    elif fmt == "junit":
+        click.echo(formats.junit(result), nl=False)
+    else:
+        click.echo(formats.text(result), nl=False)
+    if os.environ.get("GITHUB_ACTIONS"):
+        for line in formats.github_annotations(result):
+            click.echo(line, err=fmt != "text")  # keep machine-readable stdout clean
+        summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary_path:
+            with open(summary_path, "a", encoding="utf-8") as fh:
+                fh.write(formats.github_summary(result))
+    if write_allowlist:
+        click.echo(f"wrote {write_allowlist}", err=True)
+        return
+    if not result.passed:
+        sys.exit(1)
+
+
+def _console(color: str) -> Console:
+    """The stdout console for --color: ``auto`` colours a terminal unless
+    NO_COLOR is set (https://no-color.org); ``never`` writes no escape codes."""
+    if color == "always":
+        return Console(force_terminal=True, no_color=False)
+    if color == "never" or os.environ.get("NO_COLOR"):
+        return Console(color_system=None, no_color=True)
+    return Console()
+
+
+def _write_html(result: Report, path: str) -> None:
+    page = render_html(result)
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(page)
+    except OSError as e:
+        raise click.ClickException(f"cannot write {path}: {e.strerror}; give another --html path") from e
 
 
 def _warn(result: Report, err: Console) -> None:

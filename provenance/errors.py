@@ -4,7 +4,9 @@ The tree::
 
     ProvenanceError
      ├── ConfigError        a setting is out of range or inconsistent
-     └── InputError         a path given to the library cannot be used at all
+     ├── InputError         a path given to the library cannot be used at all
+     └── StoreError         an index cannot be opened, read or written
+          └── SettingsMismatch   an index was built with other fingerprint settings
 
 Problems with single files never raise: they become ``Skipped`` entries in the
 report so that the rest of a scan goes on.
@@ -23,3 +25,11 @@ class ConfigError(ProvenanceError, ValueError):
 
 class InputError(ProvenanceError):
     """A path given to the library does not exist or cannot be read at all."""
+
+
+class StoreError(ProvenanceError):
+    """An index (``--db``) cannot be opened, read or written: bad URL, corrupt or foreign file, server down."""
+
+
+class SettingsMismatch(StoreError, ConfigError):
+    """An index was built with other fingerprint settings than the ones asked for."""

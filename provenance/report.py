@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from typing import IO
+from typing import IO, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -15,7 +15,8 @@ from rich.tree import Tree
 from provenance.align import diff_words
 from provenance.attribute import Origin
 from provenance.credits import Credit
-from provenance.models import Document, Passage, Report
+from provenance.errors import InputError
+from provenance.models import SCHEMA, Document, Match, Passage, Report, Skipped
 
 EXCERPT_CHARS = 240
 KIND_STYLE = {
@@ -26,10 +27,71 @@ KIND_STYLE = {
 }
 
 
-def to_json(report: Report, fh: IO[str]) -> None:
-    """Write the JSON report (schema ``provenance-report/1``) with a final newline."""
-    json.dump(report.to_dict(), fh, ensure_ascii=False, indent=2)
+def to_json(report: Report, fh: IO[str], *, with_text: bool = False) -> None:
+    """Write the JSON report (schema ``provenance-report/1``) with a final newline.
+
+    ``with_text`` adds each document's extracted text as ``documents[].text``,
+    which ``from_json`` needs to rebuild the report.
+    """
+    data = report.to_dict()
+    if with_text:
+        for entry, doc in zip(data["documents"], report.documents, strict=True):
+            entry["text"] = doc.text
+    json.dump(data, fh, ensure_ascii=False, indent=2)
     fh.write("\n")
+
+
+NO_TEXT_ERROR = (
+    "{name} has no document texts; write it with "
+    "`provenance scan PATH... --format json --with-text` to render it again"
+)
+
+
+def from_json(fh: IO[str]) -> Report:
+    """Rebuild a ``Report`` from a JSON report written with ``with_text``.
+
+    Raises:
+        InputError: the file is not a ``provenance-report/1`` JSON report or
+            lacks the document texts.
+    """
+    name = getattr(fh, "name", "the report")
+    try:
+        data = json.load(fh)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InputError(f"{name} is not JSON ({e}); give a report from `provenance scan --format json`") from e
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise InputError(f"{name} is not a {SCHEMA} report; give one from `provenance scan --format json --with-text`")
+    if any("text" not in d for d in data["documents"]):
+        raise InputError(NO_TEXT_ERROR.format(name=name))
+    try:
+        return _report_from_dict(data)
+    except (KeyError, TypeError, ValueError) as e:
+        raise InputError(f"{name} is not a valid {SCHEMA} report ({type(e).__name__}: {e})") from e
+
+
+def _report_from_dict(data: dict[str, Any]) -> Report:
+    def credit(c: dict[str, Any]) -> Credit:
+        return Credit(c["url"], c["name"], c["cue"], c["start"], c["end"], (c["scope"][0], c["scope"][1]))
+
+    documents = tuple(
+        Document(
+            id=d["id"], text=d["text"], path=d["id"], url=d.get("url"), title=d.get("title"), date=d.get("date"),
+            site=d.get("site"), date_source=d.get("date_source"), credits=tuple(credit(c) for c in d.get("credits") or ()),
+        )
+        for d in data["documents"]
+    )
+    passages = tuple(
+        Passage(
+            document=p["document"], start=p["start"], end=p["end"], text=p["text"], kind=p["kind"],
+            similarity=p["similarity"],
+            matches=tuple(Match(m["document"], m["start"], m["end"], m["similarity"]) for m in p["matches"]),
+            origin=Origin(o["url"], o["name"], o["document"], o["confidence"], tuple(o["evidence"]), o.get("rule", "none")) if (o := p.get("origin")) else None,
+        )
+        for p in data["passages"]
+    )
+    skipped = tuple(Skipped(s["path"], s["reason"]) for s in data.get("skipped", ()))
+    warnings = tuple(Skipped(w["path"], w["message"]) for w in data.get("warnings", ()))
+    return Report(documents, passages, skipped, warnings)
 
 
 def summary(report: Report) -> str:
@@ -53,10 +115,11 @@ def render(report: Report, console: Console, *, quiet: bool = False) -> None:
     if quiet:
         return
     texts = {d.id: d.text for d in report.documents}
+    plain = console.color_system is None
     for doc in report.documents:
         passages = report.passages_of(doc.id)
         if passages:
-            console.print(Panel(_provenance_tree(doc, passages, texts), title=_title(report, doc), title_align="left", expand=True))
+            console.print(Panel(_provenance_tree(doc, passages, texts, plain=plain), title=_title(report, doc), title_align="left", expand=True))
     reprints = [(d, c) for d in report.documents if (c := d.whole_credit())]
     if reprints:
         tree = Tree(Text("Reprints credited to a source", style="bold"))
@@ -87,7 +150,7 @@ def render_explanation(report: Report, doc_id: str, console: Console) -> None:
     for p in passages:
         node = Tree(Text.assemble((f"{p.kind} ", KIND_STYLE[p.kind]), f"chars {p.start}-{p.end}, similarity {p.similarity:.2f}"))
         for m in p.matches:
-            node.add(_passage_line(p, m.start, m.end, m.similarity, texts[m.document], other=m.document))
+            node.add(_passage_line(p, m.start, m.end, m.similarity, texts[m.document], other=m.document, plain=console.color_system is None))
         if p.origin is not None:
             origin = node.add(Text.assemble("origin ", (_origin_label(p.origin), "bold cyan"), f"  confidence {p.origin.confidence:.2f} ({p.origin.rule})"))
             for sentence in p.origin.evidence:
@@ -104,7 +167,7 @@ def _title(report: Report, doc: Document) -> str:
     return title
 
 
-def _provenance_tree(doc: Document, passages: list[Passage], texts: dict[str, str]) -> Tree:
+def _provenance_tree(doc: Document, passages: list[Passage], texts: dict[str, str], *, plain: bool = False) -> Tree:
     tree = Tree(Text("provenance", style="dim"))
     by_origin: dict[str, list[Passage]] = defaultdict(list)
     for p in passages:
@@ -112,8 +175,11 @@ def _provenance_tree(doc: Document, passages: list[Passage], texts: dict[str, st
     for label in sorted(by_origin, key=lambda k: (k == _UNKNOWN, k)):
         group = by_origin[label]
         origin = group[0].origin
-        confidence = f"  confidence {origin.confidence:.2f}" if origin else ""
-        branch = tree.add(Text.assemble(("origin ", "dim"), (label, "bold cyan"), (confidence, "dim")))
+        confidence = f"  confidence {origin.confidence:.2f} ({origin.rule})" if origin and label != _UNKNOWN else ""
+        name = origin.name if origin and origin.url and origin.name and not origin.document else label
+        branch = tree.add(Text.assemble(("origin ", "dim"), (name, "bold cyan"), (confidence, "dim")))
+        if name != label:
+            branch.add(Text(label, style="cyan"))
         if origin and origin.evidence:
             branch.add(Text(origin.evidence[0], style="dim italic"))
         by_other: dict[str, list[tuple[Passage, int]]] = defaultdict(list)
@@ -124,7 +190,7 @@ def _provenance_tree(doc: Document, passages: list[Passage], texts: dict[str, st
             shared = branch.add(Text(f"shared with {other}", style="bold"))
             for p, i in by_other[other]:
                 m = p.matches[i]
-                shared.add(_passage_line(p, m.start, m.end, m.similarity, texts[other]))
+                shared.add(_passage_line(p, m.start, m.end, m.similarity, texts[other], plain=plain))
     return tree
 
 
@@ -145,7 +211,9 @@ def _credit_label(credit: Credit) -> str:
     return credit.url or credit.name or "?"
 
 
-def _passage_line(p: Passage, other_start: int, other_end: int, similarity: float, other_text: str, *, other: str | None = None) -> Text:
+def _passage_line(p: Passage, other_start: int, other_end: int, similarity: float, other_text: str, *, other: str | None = None, plain: bool = False) -> Text:
+    """A passage's kind, offsets and excerpt; words the counterpart lacks are
+    highlighted, or marked ``{+like this+}`` (as wdiff does) without colour."""
     kind = p.kind
     head = Text(f"{kind} ", style=KIND_STYLE.get(kind, ""))
     where = f"{other} " if other else ""
@@ -158,7 +226,10 @@ def _passage_line(p: Passage, other_start: int, other_end: int, similarity: floa
             if not excerpt:
                 break
             piece, excerpt = segment[: len(excerpt)], excerpt[len(segment) :]
-            body.append(piece.replace("\n", " "), style="" if same else "bold black on yellow")
+            piece = piece.replace("\n", " ")
+            if plain and not same:
+                piece = f"{{+{piece}+}}"
+            body.append(piece, style="" if same else "bold black on yellow")
     else:
         body.append(excerpt.replace("\n", " "))
     if len(p.text) > EXCERPT_CHARS:

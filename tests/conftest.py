@@ -9,6 +9,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 EVAL = Path(__import__("os").environ.get("PROVENANCE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
 
+pytest_plugins = ["tests.servers"]  # redis_server, redis_url, db_url: index tests on both backends
+
 
 @pytest.fixture(scope="session")
 def samples_report():

@@ -1,0 +1,795 @@
+"""HTML report: result objects → one self-contained HTML page. No decisions here.
+
+The page needs no network: styles and a small script are inline, the graph is
+inline SVG laid out here in Python, and a Content-Security-Policy meta forbids
+every load (``default-src 'none'``; the script is allowed by its hash).
+
+Every piece of text that comes from a document (text, titles, URLs, credits,
+evidence) is untrusted: it goes through ``html.escape`` into markup, and the
+embedded JSON data is escaped for a ``<script>`` context (``<``, ``>`` and
+``&`` as ``\\u003c`` …), so ``</script>`` or ``<!--`` in a text cannot break out.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+from urllib.parse import urlsplit
+
+from provenance.align import diff_words
+from provenance.attribute import Origin
+from provenance.credits import Credit
+from provenance.extract import site_of
+from provenance.metadata import normalize_url
+from provenance.models import KIND_ORDER, Document, Passage, Report
+
+EDGE_KINDS: tuple[str, ...] = ("verbatim", "near-verbatim", "derivative", "credited", "shared")
+"""Edge styles of the graph, strongest first: the passage kinds, then
+``credited`` (a document credits a source for its whole text, no passage
+shows it in the corpus) and ``shared`` (passages in common, origin unknown)."""
+
+# Highlight (light) and ink (dark) colour per origin; cycled beyond twelve origins.
+PALETTE: tuple[tuple[str, str], ...] = (
+    ("#fde68a", "#b45309"),
+    ("#bfdbfe", "#1d4ed8"),
+    ("#bbf7d0", "#15803d"),
+    ("#fbcfe8", "#be185d"),
+    ("#ddd6fe", "#6d28d9"),
+    ("#fed7aa", "#c2410c"),
+    ("#a5f3fc", "#0e7490"),
+    ("#d9f99d", "#4d7c0f"),
+    ("#fecaca", "#b91c1c"),
+    ("#e9d5ff", "#7e22ce"),
+    ("#99f6e4", "#0f766e"),
+    ("#f5d0fe", "#a21caf"),
+)
+UNKNOWN_COLOUR = ("#e5e7eb", "#4b5563")
+EDGE_STYLE: dict[str, tuple[str, str, float]] = {  # colour, dash pattern, width
+    "verbatim": ("#b91c1c", "", 2.6),
+    "near-verbatim": ("#ea580c", "", 2.0),
+    "derivative": ("#ca8a04", "6 4", 1.8),
+    "credited": ("#2563eb", "2 4", 1.6),
+    "shared": ("#6b7280", "1 3", 1.4),
+}
+_EDGE_WORDS = {
+    "verbatim": "verbatim",
+    "near-verbatim": "near-verbatim",
+    "derivative": "derivative (edited)",
+    "credited": "credited for the whole text",
+    "shared": "shared, origin unknown",
+}
+UNKNOWN = "origin unknown"
+GRAPH_WIDTH = 1000
+_LEFT, _RIGHT = 250.0, 740.0  # x of the leftmost (reprints) and rightmost (origins) columns
+LABEL_CHARS = 30
+
+
+@dataclass(frozen=True)
+class Node:
+    """A graph node: a corpus document (``doc:<id>``) or an origin outside the
+    corpus (``url:<url>`` or ``name:<name>``)."""
+
+    key: str
+    label: str
+    tooltip: str
+    external: bool
+    chars: int = 0
+    colour: int | None = None  # index into PALETTE when the node is an origin
+
+
+@dataclass(frozen=True)
+class Edge:
+    """From a reprinting document to the origin its passages were traced to
+    (``shared``: between two documents, no direction known)."""
+
+    source: str
+    target: str
+    kind: str
+    passages: int
+    chars: int
+
+
+@dataclass(frozen=True)
+class Graph:
+    """Who copied whom: nodes, edges and their layout (SVG user units)."""
+
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    positions: dict[str, tuple[float, float, float]]  # key → x, y, radius
+    columns: int
+    height: float
+
+
+def render_html(report: Report, *, title: str = "Provenance report") -> str:
+    """Render the report as one self-contained HTML page.
+
+    Args:
+        report: a scan result, with the documents' texts.
+        title: the page title.
+
+    Returns:
+        The page, a complete HTML document that loads nothing from anywhere.
+
+    >>> from provenance.models import Document, Report
+    >>> page = render_html(Report((Document("a<b>.txt", "Hi <script>x</script>", "a"),), ()))
+    >>> "<script>x" in page, "&lt;script&gt;x" in page
+    (False, True)
+    """
+    colours = origin_colours(report)
+    graph = build_graph(report, colours)
+    body = "\n".join(
+        [
+            f"<header><h1>{escape(title)}</h1>{_counts(report, graph)}</header>",
+            "<main>",
+            _graph_section(graph, colours, report),
+            _table_section(report, colours),
+            *(_document_section(report, i, doc, colours) for i, doc in enumerate(report.documents)),
+            "</main>",
+            _dialog(),
+            _templates(report, colours),
+            f'<script type="application/json" id="provenance-report">{script_json(report.to_dict())}</script>',
+        ]
+    )
+    script_hash = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
+    csp = (
+        "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+        f"script-src 'sha256-{script_hash}'; base-uri 'none'; form-action 'none'"
+    )
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="referrer" content="no-referrer">\n'
+        '<link rel="icon" href="data:,">\n'
+        f"<title>{escape(title)}</title>\n<style>{_CSS}{_colour_css(colours)}</style>\n</head>\n"
+        f"<body>\n{body}\n<script>{_SCRIPT}</script>\n</body></html>\n"
+    )
+
+
+def script_json(data: Any) -> str:
+    """JSON that is safe inside a ``<script>`` element: no ``<``, ``>`` or ``&``
+    appears literally, so neither ``</script>`` nor ``<!--`` can end it.
+
+    >>> script_json({"t": "</script><!--"})
+    '{"t": "\\\\u003c/script\\\\u003e\\\\u003c!--"}'
+    """
+    text = json.dumps(data, ensure_ascii=False)
+    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, code)
+    return text
+
+
+# --------------------------------------------------------------------------- origins
+
+
+def origin_key(origin: Origin | None) -> str | None:
+    """The graph key of an origin: its corpus document, else its URL, else its
+    name; None when nothing decided it.
+
+    >>> origin_key(Origin("https://x.org/a", "x.org", None, 0.95, ()))
+    'url:https://x.org/a'
+    """
+    if origin is None:
+        return None
+    if origin.document:
+        return "doc:" + origin.document
+    if origin.url:
+        return "url:" + origin.url
+    if origin.name:
+        return "name:" + origin.name
+    return None
+
+
+def origin_colours(report: Report) -> dict[str, int]:
+    """A palette index per origin key, in the order origins first appear."""
+    colours: dict[str, int] = {}
+    for p in report.passages:
+        key = origin_key(p.origin)
+        if key is not None and key not in colours:
+            colours[key] = len(colours) % len(PALETTE)
+    for doc in report.documents:
+        credit = doc.whole_credit()
+        if credit is not None:
+            key = _credit_key(report, credit)
+            if key not in colours:
+                colours[key] = len(colours) % len(PALETTE)
+    return colours
+
+
+def _credit_key(report: Report, credit: Credit) -> str:
+    if credit.url:
+        wanted = normalize_url(credit.url)
+        for doc in report.documents:
+            if doc.url and normalize_url(doc.url) == wanted:
+                return "doc:" + doc.id
+        return "url:" + credit.url
+    return "name:" + (credit.name or "?")
+
+
+def _origin_label(origin: Origin | None) -> str:
+    if origin is None or origin_key(origin) is None:
+        return UNKNOWN
+    if origin.document:
+        return origin.document
+    return origin.name or site_of(origin.url) or origin.url or UNKNOWN
+
+
+def _doc_label(doc: Document) -> str:
+    return doc.title or doc.site or doc.id
+
+
+def _short(text: str, n: int = LABEL_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# --------------------------------------------------------------------------- graph
+
+
+def build_graph(report: Report, colours: dict[str, int] | None = None) -> Graph:
+    """Nodes, edges and a layered layout: origins in the right column, the
+    documents that reprint them to their left, documents without reuse in a
+    band below.
+
+    An edge runs from each document to each origin its passages were traced to
+    (its kind is the strongest of those passages), or to the source a document
+    credits for its whole text (``credited``); passages whose origin is unknown
+    join the documents that share them (``shared``). Boilerplate is left out.
+    """
+    colours = colours if colours is not None else origin_colours(report)
+    nodes: dict[str, Node] = {}
+    for doc in report.documents:
+        key = "doc:" + doc.id
+        tooltip = "\n".join(x for x in (doc.id, doc.title, doc.url, doc.date) if x)
+        nodes[key] = Node(key, _short(_doc_label(doc)), tooltip, False, len(doc.text), colours.get(key))
+    found: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
+    for p in report.passages:
+        if p.kind == "boilerplate":
+            continue
+        source = "doc:" + p.document
+        target = origin_key(p.origin)
+        if target is None:
+            for m in p.matches:
+                pair = tuple(sorted((source, "doc:" + m.document)))
+                found[(pair[0], pair[1])].append(("shared", p.end - p.start))
+            continue
+        if target == source:
+            continue  # this document is the origin
+        if target not in nodes:
+            assert p.origin is not None
+            label = _origin_label(p.origin)
+            nodes[target] = Node(target, _short(label), p.origin.url or label, True, 0, colours.get(target))
+        found[(source, target)].append((p.kind, p.end - p.start))
+    for doc in report.documents:
+        credit = doc.whole_credit()
+        if credit is None:
+            continue
+        source, target = "doc:" + doc.id, _credit_key(report, credit)
+        if target == source or any(s == source and t == target for s, t in found):
+            continue
+        if target not in nodes:
+            label = credit.name or site_of(credit.url) or credit.url or "?"
+            nodes[target] = Node(target, _short(label), credit.url or label, True, 0, colours.get(target))
+        found[(source, target)].append(("credited", 0))
+    edges = tuple(
+        Edge(s, t, min((k for k, _ in hits), key=EDGE_KINDS.index), sum(1 for k, _ in hits if k != "credited"), sum(c for _, c in hits))
+        for (s, t), hits in sorted(found.items())
+    )
+    # Shared pairs are found from both sides: count each passage once.
+    edges = tuple(Edge(e.source, e.target, e.kind, (e.passages + 1) // 2, e.chars // 2) if e.kind == "shared" else e for e in edges)
+    return _layout(tuple(nodes.values()), edges)
+
+
+def _layout(nodes: tuple[Node, ...], edges: tuple[Edge, ...]) -> Graph:
+    out: dict[str, set[str]] = defaultdict(set)
+    linked: set[str] = set()
+    for e in edges:
+        linked.update((e.source, e.target))
+        if e.kind != "shared":
+            out[e.source].add(e.target)
+    depth: dict[str, int] = {}
+
+    def depth_of(key: str, seen: frozenset[str]) -> int:
+        if key not in depth:
+            targets = [t for t in out[key] if t not in seen]
+            depth[key] = 1 + max((depth_of(t, seen | {key}) for t in targets), default=-1)
+        return depth[key]
+
+    keys = [n.key for n in nodes]
+    columns: dict[int, list[str]] = defaultdict(list)
+    for key in keys:
+        if key in linked:
+            columns[depth_of(key, frozenset())].append(key)
+    n_cols = max(columns, default=-1) + 1
+    # Barycentre ordering, a few sweeps each way, to cut crossings.
+    neighbours: dict[str, set[str]] = defaultdict(set)
+    for e in edges:
+        neighbours[e.source].add(e.target)
+        neighbours[e.target].add(e.source)
+    order = {key: i for col in columns.values() for i, key in enumerate(col)}
+    for sweep in range(6):
+        cols = range(n_cols) if sweep % 2 else reversed(range(n_cols))
+        for c in cols:
+            col = columns[c]
+
+            def centre(key: str) -> float:
+                near = [order[n] for n in neighbours[key] if n in order]
+                return sum(near) / len(near) if near else order[key]
+
+            col.sort(key=lambda k: (centre(k), k))
+            order.update({k: i for i, k in enumerate(col)})
+    biggest = max((n.chars for n in nodes if not n.external), default=1) or 1
+    radius = {n.key: 9.0 if n.external else 5 + 13 * (n.chars / biggest) ** 0.5 for n in nodes}
+    row = 46.0
+    top = 48.0
+    positions: dict[str, tuple[float, float, float]] = {}
+    left, right = _LEFT, _RIGHT
+    tallest = max((len(col) for col in columns.values()), default=0)
+    for c, col in columns.items():
+        # Column 0 (origins) on the right; deeper reprints further left.
+        x = right if n_cols == 1 else right - (right - left) * c / (n_cols - 1)
+        offset = (tallest - len(col)) * row / 2
+        for i, key in enumerate(col):
+            positions[key] = (x, top + offset + i * row, radius[key])
+    bottom = top + (tallest - 1) * row + 30.0 if tallest else 0.0
+    alone = [k for k in keys if k not in linked]
+    per_line = 3
+    y = bottom + 50.0
+    for i, key in enumerate(alone):
+        positions[key] = (30.0 + (i % per_line) * (GRAPH_WIDTH - 60) / per_line, y + (i // per_line) * 34.0, radius[key])
+    height = y + ((len(alone) - 1) // per_line) * 34.0 + 30.0 if alone else bottom
+    return Graph(nodes, edges, positions, n_cols, height)
+
+
+def _svg(graph: Graph, colours: dict[str, int], doc_index: dict[str, int]) -> str:
+    by_key = {n.key: n for n in graph.nodes}
+    parts = [
+        f'<svg id="graph" viewBox="0 0 {GRAPH_WIDTH} {graph.height:.0f}" role="img" aria-label="Graph of documents and the origins of their passages" xmlns="http://www.w3.org/2000/svg">',
+        "<defs>",
+        *(
+            f'<marker id="arrow-{k}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+            f'<path d="M0,0 L10,5 L0,10 z" fill="{EDGE_STYLE[k][0]}"/></marker>'
+            for k in EDGE_KINDS
+        ),
+        "</defs>",
+    ]
+    linked = {k for e in graph.edges for k in (e.source, e.target)}
+    if graph.columns > 1:
+        head_y = min(graph.positions[k][1] - graph.positions[k][2] for k in linked) - 14
+        parts.append(f'<text class="colhead" x="{_RIGHT - 12:.0f}" y="{head_y:.0f}">origins</text>')
+        parts.append(f'<text class="colhead" x="{_LEFT + 12:.0f}" y="{head_y:.0f}" text-anchor="end">reprinted or reused in</text>')
+    lefts = {k for k in linked if graph.columns > 1 and graph.positions[k][0] < _LEFT + 1}
+    for e in graph.edges:
+        x1, y1, r1 = graph.positions[e.source]
+        x2, y2, r2 = graph.positions[e.target]
+        colour, dash, width = EDGE_STYLE[e.kind]
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        marker = "" if e.kind == "shared" else f' marker-end="url(#arrow-{e.kind})"'
+        if abs(x1 - x2) < 1:  # same column: an arc on the side away from the labels
+            side = 1 if e.source in lefts else -1
+            bulge = side * (40 + abs(y2 - y1) * 0.25)
+            sx, ex = x1 + side * r1, x2 + side * (r2 + 3)
+            path = f"M{sx:.1f},{y1:.1f} C{x1 + bulge:.1f},{y1:.1f} {x2 + bulge:.1f},{y2:.1f} {ex:.1f},{y2:.1f}"
+        else:
+            sx, ex = x1 + r1, x2 - r2 - 3
+            mid = (sx + ex) / 2
+            path = f"M{sx:.1f},{y1:.1f} C{mid:.1f},{y1:.1f} {mid:.1f},{y2:.1f} {ex:.1f},{y2:.1f}"
+        what = f"{e.passages} passage{'s' * (e.passages != 1)}, {e.chars:,} chars" if e.kind != "credited" else "credits it for its whole text"
+        tip = f"{by_key[e.source].label} → {by_key[e.target].label}: {e.kind}, {what}"
+        parts.append(
+            f'<path class="edge" data-source="{escape(e.source)}" data-target="{escape(e.target)}" data-kind="{e.kind}" d="{path}" '
+            f'fill="none" stroke="{colour}" stroke-width="{width}"{dash_attr}{marker}><title>{escape(tip)}</title></path>'
+        )
+    for n in graph.nodes:
+        x, y, r = graph.positions[n.key]
+        fill, ink = PALETTE[n.colour] if n.colour is not None else ("#e2e8f0", "#475569")
+        if n.external:
+            shape = f'<rect x="{x - r:.1f}" y="{y - r:.1f}" width="{2 * r:.1f}" height="{2 * r:.1f}" rx="3" fill="{fill}" stroke="{ink}" stroke-width="1.5" stroke-dasharray="3 2"/>'
+        else:
+            shape = f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{fill}" stroke="{ink}" stroke-width="1.5"/>'
+        if n.key in lefts:
+            anchor, tx, ty = "end", x - r - 6, y + 4
+        elif n.key in linked and _LEFT < x < _RIGHT:
+            anchor, tx, ty = "middle", x, y - r - 5
+        else:
+            anchor, tx, ty = "start", x + r + 6, y + 4
+        label = f'<text x="{tx:.1f}" y="{ty:.1f}" text-anchor="{anchor}">{escape(n.label)}</text>'
+        inner = f"<title>{escape(n.tooltip)}</title>{shape}{label}"
+        cls = "node external" if n.external else "node"
+        attrs = f'class="{cls}" data-key="{escape(n.key)}"'
+        if not n.external and n.key[4:] in doc_index:
+            parts.append(f'<a href="#doc-{doc_index[n.key[4:]]}" {attrs}>{inner}</a>')
+        else:
+            parts.append(f"<g {attrs}>{inner}</g>")
+    alone = [n for n in graph.nodes if n.key not in linked]
+    if alone:
+        y0 = min(graph.positions[n.key][1] for n in alone) - 24
+        parts.append(f'<text class="colhead" x="30" y="{y0:.0f}">no reuse found</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _counts(report: Report, graph: Graph) -> str:
+    chars = sum(len(d.text) for d in report.documents)
+    reused = sum(report.reused_chars(d.id) for d in report.documents)
+    with_reuse = len({p.document for p in report.passages if p.kind != "boilerplate"})
+    external = sum(1 for n in graph.nodes if n.external)
+    items = [
+        (f"{len(report.documents):,}", "documents"),
+        (f"{with_reuse:,}", "with reuse"),
+        (f"{len(report.passages):,}", "passages"),
+        (f"{reused / chars:.1%}" if chars else "0%", "of all text reused"),
+        (f"{external:,}", "origins outside the corpus"),
+    ]
+    if report.skipped:
+        items.append((f"{len(report.skipped):,}", "files skipped"))
+    cards = "".join(f'<div class="count"><b>{v}</b><span>{escape(k)}</span></div>' for v, k in items)
+    return f'<div class="counts" id="counts">{cards}</div>'
+
+
+def _graph_section(graph: Graph, colours: dict[str, int], report: Report) -> str:
+    doc_index = {d.id: i for i, d in enumerate(report.documents)}
+    key = "".join(
+        f'<span class="ekey"><svg width="34" height="10"><line x1="1" y1="5" x2="33" y2="5" stroke="{c}" stroke-width="{w}"'
+        f' stroke-dasharray="{d or "none"}"/></svg>{_EDGE_WORDS[k]}</span>'
+        for k, (c, d, w) in EDGE_STYLE.items()
+        if any(e.kind == k for e in graph.edges)
+    )
+    shapes = '<span class="ekey"><svg width="14" height="14"><circle cx="7" cy="7" r="6" fill="#e2e8f0" stroke="#475569"/></svg>document (size: length)</span>'
+    if any(n.external for n in graph.nodes):
+        shapes += '<span class="ekey"><svg width="14" height="14"><rect x="1" y="1" width="12" height="12" rx="2" fill="#fde68a" stroke="#b45309" stroke-dasharray="3 2"/></svg>origin outside the corpus</span>'
+    return (
+        '<section id="overview"><h2>Who copied whom</h2>'
+        "<p class=\"hint\">Arrows run from each document to the origin its passages were traced to. Click a document to read it.</p>"
+        f'<div class="graphkey">{shapes}{key}</div>{_svg(graph, colours, doc_index)}</section>'
+    )
+
+
+def _table_section(report: Report, colours: dict[str, int]) -> str:
+    rows = []
+    for i, doc in enumerate(report.documents):
+        passages = [p for p in report.passages_of(doc.id) if p.kind != "boilerplate"]
+        share = report.reused_chars(doc.id) / max(1, len(doc.text))
+        origins = _doc_origins(report, doc, passages)
+        swatches = "".join(_swatch(colours.get(k), label) for k, label in origins)
+        label = _doc_label(doc)
+        sub = f'<div class="sub">{escape(doc.id)}</div>' if label != doc.id else ""
+        rows.append(
+            f'<tr><td data-v="{escape(label.lower())}"><a href="#doc-{i}">{escape(_short(label, 60))}</a>{sub}</td>'
+            f'<td data-v="{escape(doc.site or "")}">{escape(doc.site or "")}</td>'
+            f'<td data-v="{escape(doc.date or "")}">{escape(doc.date or "")}</td>'
+            f'<td class="num" data-v="{len(doc.text)}">{len(doc.text):,}</td>'
+            f'<td data-v="{share:.6f}"><span class="bar"><span style="width:{share:.1%}"></span></span> {share:.0%}</td>'
+            f'<td class="num" data-v="{len(passages)}">{len(passages)}</td>'
+            f'<td data-v="{len(origins)}">{swatches}</td></tr>'
+        )
+    heads = [("Document", "text"), ("Site", "text"), ("Date", "text"), ("Length", "num"), ("Reused", "num"), ("Passages", "num"), ("Origins", "num")]
+    th = "".join(f'<th data-type="{t}" aria-sort="none"><button type="button">{h}</button></th>' for h, t in heads)
+    return f'<section id="documents"><h2>Documents</h2><table id="doctable"><thead><tr>{th}</tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
+
+
+def _doc_origins(report: Report, doc: Document, passages: list[Passage]) -> list[tuple[str, str]]:
+    """(origin key, label) of a document's passages and whole-text credit, first appearance first."""
+    seen: dict[str, str] = {}
+    for p in passages:
+        key = origin_key(p.origin) or "unknown"
+        seen.setdefault(key, _origin_label(p.origin))
+    credit = doc.whole_credit()
+    if credit is not None:
+        seen.setdefault(_credit_key(report, credit), credit.name or site_of(credit.url) or credit.url or "?")
+    return list(seen.items())
+
+
+def _swatch(colour: int | None, label: str) -> str:
+    cls = f"o{colour}" if colour is not None else "ou"
+    return f'<span class="swatch {cls}" title="{escape(label)}"></span>'
+
+
+def _document_section(report: Report, index: int, doc: Document, colours: dict[str, int]) -> str:
+    passages = report.passages_of(doc.id)
+    share = report.reused_chars(doc.id) / max(1, len(doc.text))
+    facts = [f"{len(doc.text):,} characters", f"{share:.0%} reused"]
+    if doc.site:
+        facts.append(escape(doc.site))
+    if doc.date:
+        facts.append(escape(doc.date) + (f" <small>({escape(doc.date_source)})</small>" if doc.date_source else ""))
+    if doc.url:
+        facts.append(_link(doc.url))
+    head = f'<h2 id="doc-{index}">{escape(_doc_label(doc))}</h2>'
+    if _doc_label(doc) != doc.id:
+        head += f'<div class="sub">{escape(doc.id)}</div>'
+    lines = [f'<p class="facts">{" · ".join(facts)}</p>']
+    for credit in doc.credits:
+        lines.append(
+            f'<p class="credit">credits {_credit_html(credit)} for characters {credit.scope[0]:,}–{credit.scope[1]:,} '
+            f"(“{escape(credit.cue)} …” at {credit.start:,})</p>"
+        )
+    if (whole := doc.whole_credit()) is not None:
+        lines.append(f'<p class="reprint">A reprint of {_credit_html(whole)}: it credits that source for its whole text.</p>')
+    legend = _legend(report, doc, passages, colours)
+    body = _marked_text(report, doc, passages, colours)
+    open_attr = " open" if passages else ""
+    summary = "Text, reused passages highlighted (click one to compare)" if passages else "Text (no passage of it appears elsewhere)"
+    return (
+        f'<section class="doc" data-doc="{escape(doc.id)}">{head}{"".join(lines)}'
+        f'<details{open_attr}><summary>{summary}</summary><div class="docbody"><div class="text">{body}</div>'
+        f'<aside>{legend}</aside></div></details></section>'
+    )
+
+
+def _legend(report: Report, doc: Document, passages: list[Passage], colours: dict[str, int]) -> str:
+    if not passages:
+        return ""
+    groups: dict[str, list[Passage]] = defaultdict(list)
+    for p in passages:
+        key = "boilerplate" if p.kind == "boilerplate" else origin_key(p.origin) or "unknown"
+        groups[key].append(p)
+    items = []
+    for key, group in groups.items():
+        kinds = ", ".join(sorted({p.kind for p in group}, key=KIND_ORDER.index))
+        n = f"{len(group)} passage{'s' * (len(group) != 1)}"
+        if key == "boilerplate":
+            items.append(f'<li><span class="swatch ob"></span>boilerplate of the site · {n}</li>')
+            continue
+        origin = group[0].origin
+        conf = f"confidence {origin.confidence:.2f} · " if origin is not None and key != "unknown" else ""
+        url = f"<br><small>{_link(origin.url)}</small>" if origin is not None and origin.url else ""
+        items.append(
+            f"<li>{_swatch(colours.get(key), _origin_label(origin))}<b>{escape(_origin_label(origin))}</b>{url}"
+            f"<br><small>{conf}{kinds} · {n}</small></li>"
+        )
+    return f'<h4>Origins of its passages</h4><ul class="legend">{"".join(items)}</ul>'
+
+
+def _marked_text(report: Report, doc: Document, passages: list[Passage], colours: dict[str, int]) -> str:
+    """The text with each reused stretch in a <mark>; overlapping passages
+    split it into pieces covered by the same passages."""
+    ids = {id(p): i for i, p in enumerate(report.passages)}
+    text = doc.text
+    cuts = sorted({0, len(text), *(min(len(text), p.start) for p in passages), *(min(len(text), p.end) for p in passages)})
+    out: list[str] = []
+    first_seen: set[int] = set()
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        if a >= b:
+            continue
+        covering = sorted((p for p in passages if p.start <= a and b <= p.end), key=lambda p: (p.end - p.start, p.start))
+        piece = escape(text[a:b])
+        if not covering:
+            out.append(piece)
+            continue
+        top = covering[0]
+        nums = [ids[id(p)] for p in covering]
+        anchor = ""
+        if nums[0] not in first_seen:
+            first_seen.add(nums[0])
+            anchor = f' id="p-{nums[0]}"'
+        key = origin_key(top.origin)
+        cls = "ob" if top.kind == "boilerplate" else (f"o{colours[key]}" if key in colours else "ou")
+        tip = "; ".join(_passage_tip(p) for p in covering)
+        out.append(
+            f'<mark{anchor} class="p {cls} k-{top.kind}" data-p="{" ".join(map(str, nums))}" tabindex="0" role="button" '
+            f'title="{escape(tip)}">{piece}</mark>'
+        )
+    return "".join(out)
+
+
+def _passage_tip(p: Passage) -> str:
+    others = ", ".join(m.document for m in p.matches)
+    return f"{p.kind} {p.similarity:.2f} · origin {_origin_label(p.origin)} · also in {others}"
+
+
+def _dialog() -> str:
+    return (
+        '<dialog id="detail" aria-labelledby="detail-title"><form method="dialog"><button class="close" aria-label="Close">×</button></form>'
+        '<div id="detail-body"></div></dialog>'
+    )
+
+
+def _templates(report: Report, colours: dict[str, int]) -> str:
+    """One inert <template> per passage: its origin, evidence and each
+    counterpart side by side with the differing words marked."""
+    texts = {d.id: d.text for d in report.documents}
+    index = {d.id: i for i, d in enumerate(report.documents)}
+    at = {(p.document, p.start, p.end): i for i, p in enumerate(report.passages)}
+    out = []
+    for i, p in enumerate(report.passages):
+        key = origin_key(p.origin)
+        cls = "ob" if p.kind == "boilerplate" else (f"o{colours[key]}" if key in colours else "ou")
+        head = (
+            f'<h3 id="detail-title"><span class="swatch {cls}"></span>{escape(p.kind)} · similarity {p.similarity:.2f} · '
+            f'<a class="jump" href="#doc-{index[p.document]}">{escape(p.document)}</a> characters {p.start:,}–{p.end:,}</h3>'
+        )
+        origin = _origin_block(p.origin)
+        pairs = []
+        for m in p.matches:
+            other = texts.get(m.document, "")[m.start : m.end]
+            mine_html = _diff_html(p.text, other, "mine")
+            theirs_html = _diff_html(other, p.text, "theirs")
+            target = f"#p-{at[(m.document, m.start, m.end)]}" if (m.document, m.start, m.end) in at else f"#doc-{index.get(m.document, 0)}"
+            pairs.append(
+                '<div class="pair">'
+                f'<div class="side"><h4>{escape(p.document)} <small>{p.start:,}–{p.end:,}</small></h4><div class="ptext">{mine_html}</div></div>'
+                f'<div class="side counterpart" data-document="{escape(m.document)}"><h4><a class="jump" href="{target}">{escape(m.document)}</a> '
+                f"<small>{m.start:,}–{m.end:,} · similarity {m.similarity:.2f}</small></h4>"
+                f'<div class="ptext">{theirs_html}</div></div></div>'
+            )
+        out.append(f'<template id="t-{i}">{head}{origin}{"".join(pairs)}</template>')
+    return "\n".join(out)
+
+
+def _origin_block(origin: Origin | None) -> str:
+    if origin is None or origin_key(origin) is None:
+        evidence = "".join(f"<li>{escape(e)}</li>" for e in (origin.evidence if origin else ()))
+        return f'<div class="origin"><b>Origin unknown</b>: nothing in the documents decides it.<ul>{evidence}</ul></div>'
+    where = escape(_origin_label(origin))
+    if origin.url:
+        where += f" · {_link(origin.url)}"
+    if origin.document:
+        where += " (in this corpus)"
+    evidence = "".join(f"<li>{escape(e)}</li>" for e in origin.evidence)
+    return (
+        f'<div class="origin">Origin <b>{where}</b> · confidence {origin.confidence:.2f} · rule <code>{escape(origin.rule)}</code>'
+        f"<ul>{evidence}</ul></div>"
+    )
+
+
+def _diff_html(text: str, other: str, side: str) -> str:
+    if text == other:
+        return escape(text)
+    return "".join(escape(seg) if same else f'<mark class="d {side}">{escape(seg)}</mark>' for seg, same in diff_words(text, other))
+
+
+def _link(url: str) -> str:
+    """A link for http(s) URLs only (a ``javascript:`` URL stays text)."""
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        scheme = ""
+    if scheme in ("http", "https"):
+        return f'<a href="{escape(url)}" rel="noopener noreferrer" target="_blank">{escape(url)}</a>'
+    return f"<span class=\"url\">{escape(url)}</span>"
+
+
+def _credit_html(credit: Credit) -> str:
+    if credit.url and credit.name:
+        return f"{escape(credit.name)} ({_link(credit.url)})"
+    if credit.url:
+        return _link(credit.url)
+    return f"<b>{escape(credit.name or '?')}</b>"
+
+
+def _colour_css(colours: dict[str, int]) -> str:
+    used = sorted(set(colours.values()))
+    rules = [f".o{i}{{--bg:{PALETTE[i][0]};--ink:{PALETTE[i][1]}}}" for i in used]
+    return "\n" + "\n".join(rules) + "\n"
+
+
+_CSS = """
+:root{--fg:#1f2937;--muted:#6b7280;--line:#e5e7eb;--bgp:#f9fafb;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg)}
+body{margin:0;background:#fff;line-height:1.5}
+header{padding:20px 32px 8px;border-bottom:1px solid var(--line);background:var(--bgp)}
+h1{margin:0 0 12px;font-size:22px}
+main{padding:0 32px 48px;max-width:1180px}
+h2{font-size:18px;margin:28px 0 6px}
+.hint,.sub,.facts small,small{color:var(--muted)}
+.sub{font-size:12px;font-family:ui-monospace,monospace}
+.counts{display:flex;gap:12px;flex-wrap:wrap}
+.count{background:#fff;border:1px solid var(--line);border-radius:8px;padding:8px 14px;min-width:110px}
+.count b{display:block;font-size:22px}
+.count span{font-size:12px;color:var(--muted)}
+#graph{width:100%;height:auto;border:1px solid var(--line);border-radius:8px;background:#fff;font-size:13px}
+#graph text{fill:var(--fg)}
+#graph .colhead{fill:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.06em}
+#graph a.node:hover circle,#graph a.node:focus circle{stroke-width:3}
+.graphkey{display:flex;gap:16px;flex-wrap:wrap;font-size:12px;color:var(--muted);margin:6px 0}
+.ekey{display:inline-flex;align-items:center;gap:5px}
+table{border-collapse:collapse;width:100%;font-size:14px}
+th,td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
+th button{all:unset;cursor:pointer;font-weight:600}
+th[aria-sort=ascending] button::after{content:" ▲"}
+th[aria-sort=descending] button::after{content:" ▼"}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+.bar{display:inline-block;width:90px;height:9px;background:#f1f5f9;border-radius:5px;overflow:hidden;vertical-align:middle}
+.bar span{display:block;height:100%;background:#ef4444}
+.swatch{display:inline-block;width:12px;height:12px;border-radius:3px;margin-right:5px;vertical-align:-1px;background:var(--bg);border:1px solid var(--ink)}
+.ou{--bg:#e5e7eb;--ink:#4b5563}
+.ob{--bg:transparent;--ink:#9ca3af}
+section.doc{border-top:1px solid var(--line);margin-top:28px}
+.credit,.reprint,.facts{margin:2px 0;font-size:14px}
+.reprint{color:#1d4ed8}
+.docbody{display:grid;grid-template-columns:minmax(0,80ch) minmax(0,1fr);gap:24px;align-items:start}
+aside{position:sticky;top:12px;font-size:14px}
+aside h4{margin:0 0 6px;font-size:13px;color:var(--muted);text-transform:uppercase;letter-spacing:.05em}
+.legend{list-style:none;padding:0;margin:0}
+.legend li{margin:0 0 8px;padding-left:20px;text-indent:-20px;overflow-wrap:anywhere}
+summary{cursor:pointer;color:var(--muted);font-size:14px;margin:6px 0}
+.text{white-space:pre-wrap;font-family:Georgia,"Times New Roman",serif;font-size:16px;line-height:1.65;max-width:80ch;background:var(--bgp);padding:16px 20px;border-radius:8px}
+mark.p{background:var(--bg);color:inherit;border-bottom:2px solid var(--ink);cursor:pointer;border-radius:2px}
+mark.p.k-derivative{border-bottom-style:dashed}
+mark.p.ob{border-bottom:2px dotted var(--ink)}
+mark.p:hover,mark.p:focus{outline:2px solid var(--ink);outline-offset:1px}
+mark.p.flash{animation:flash 1.2s}
+@keyframes flash{from{outline:4px solid var(--ink)}to{outline:0 solid transparent}}
+dialog{width:min(1100px,94vw);max-height:88vh;border:1px solid var(--line);border-radius:10px;padding:18px 22px;box-shadow:0 10px 40px rgba(0,0,0,.25)}
+dialog::backdrop{background:rgba(15,23,42,.35)}
+dialog h3{margin:0 28px 8px 0;font-size:16px}
+.close{position:absolute;right:14px;top:8px;font-size:24px;border:0;background:none;cursor:pointer;color:var(--muted)}
+.origin{font-size:14px;background:var(--bgp);border-radius:6px;padding:8px 12px;margin-bottom:10px}
+.origin ul{margin:4px 0 0;padding-left:20px;color:var(--muted)}
+.pair{display:grid;grid-template-columns:1fr 1fr;gap:14px;margin-top:10px}
+.side h4{margin:0 0 4px;font-size:13px;font-family:ui-monospace,monospace;font-weight:600}
+.ptext{white-space:pre-wrap;font-family:Georgia,serif;font-size:14px;line-height:1.55;max-height:52vh;overflow:auto;border:1px solid var(--line);border-radius:6px;padding:10px 12px}
+mark.d.mine{background:#fecaca;text-decoration:line-through;text-decoration-color:#b91c1c80}
+mark.d.theirs{background:#bbf7d0}
+code{font-size:12px}
+.url{font-family:ui-monospace,monospace;font-size:12px}
+@media (max-width:760px){.pair,.docbody{grid-template-columns:1fr}main,header{padding-left:14px;padding-right:14px}}
+"""
+
+_SCRIPT = """
+(function(){
+"use strict";
+var dialog=document.getElementById("detail"),body=document.getElementById("detail-body");
+function show(mark){
+  body.replaceChildren();
+  mark.getAttribute("data-p").split(" ").forEach(function(n){
+    var t=document.getElementById("t-"+n);
+    if(t){var box=document.createElement("div");box.className="passage";box.appendChild(t.content.cloneNode(true));body.appendChild(box);}
+  });
+  if(!dialog.open){dialog.showModal();}
+}
+document.addEventListener("click",function(ev){
+  var mark=ev.target.closest("mark.p");
+  if(mark){show(mark);return;}
+  var jump=ev.target.closest("#detail a.jump");
+  if(jump){
+    dialog.close();
+    var dest=document.querySelector(jump.getAttribute("href"));
+    if(dest&&dest.matches("mark.p")){
+      var d=dest.closest("details");if(d){d.open=true;}
+      dest.classList.remove("flash");void dest.offsetWidth;dest.classList.add("flash");
+    }
+  }
+});
+document.addEventListener("keydown",function(ev){
+  if((ev.key==="Enter"||ev.key===" ")&&ev.target.matches&&ev.target.matches("mark.p")){ev.preventDefault();show(ev.target);}
+});
+// Side by side: scrolling one text scrolls its counterpart to the same share.
+var syncing=false;
+document.addEventListener("scroll",function(ev){
+  var t=ev.target;
+  if(syncing||!t.classList||!t.classList.contains("ptext")){return;}
+  var pair=t.closest(".pair");if(!pair){return;}
+  syncing=true;
+  var share=t.scrollTop/Math.max(1,t.scrollHeight-t.clientHeight);
+  pair.querySelectorAll(".ptext").forEach(function(o){if(o!==t){o.scrollTop=share*(o.scrollHeight-o.clientHeight);}});
+  requestAnimationFrame(function(){syncing=false;});
+},true);
+var table=document.getElementById("doctable");
+if(table){
+  table.querySelectorAll("th").forEach(function(th,col){
+    th.querySelector("button").addEventListener("click",function(){
+      var asc=th.getAttribute("aria-sort")!=="ascending",num=th.getAttribute("data-type")==="num";
+      table.querySelectorAll("th").forEach(function(o){o.setAttribute("aria-sort","none");});
+      th.setAttribute("aria-sort",asc?"ascending":"descending");
+      var tbody=table.tBodies[0],rows=Array.prototype.slice.call(tbody.rows);
+      rows.sort(function(a,b){
+        var x=a.cells[col].getAttribute("data-v"),y=b.cells[col].getAttribute("data-v");
+        var c=num?parseFloat(x)-parseFloat(y):x.localeCompare(y);
+        return asc?c:-c;
+      });
+      rows.forEach(function(r){tbody.appendChild(r);});
+    });
+  });
+}
+})();
+"""

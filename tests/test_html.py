@@ -1,0 +1,246 @@
+"""The HTML report without a browser: escaping, self-containment, the graph, round trips."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+from click.testing import CliRunner
+
+import provenance
+from provenance import html as html_report
+from provenance import report as render_report
+from provenance.cli import cli
+from provenance.errors import InputError
+from provenance.html import build_graph, render_html, script_json
+from provenance.models import Document, Match, Passage, Report
+from tests.conftest import SAMPLES
+
+ESSAY, BLOG, INTERVIEW, MOSCOW_TIMES = (
+    "001_32baf823c7bf33c7.txt",
+    "000_cc87db15589df885.txt",
+    "003_9ba1684f5d8b9a0c.txt",
+    "004_91d0b6fe3586614c.txt",
+)
+SPUTNIK = "url:https://sputniknews.com/world/201705121053539022-russia-china-relations-alliance/"
+DIPLOMAT = "url:http://thediplomat.com/2016/12/behind-china-and-russias-special-relationship/"
+
+# Every way a text could try to run script in the page; `window.__pwned` is set if any runs.
+PAYLOAD = (
+    '<script>window.__pwned = 1</script> and <img src=x onerror="window.__pwned = 2"> then '
+    '<a href="javascript:window.__pwned = 3">click me</a> or </script><script>window.__pwned = 4</script> '
+    '<!-- <svg onload="window.__pwned = 5"> --> </textarea></template></dialog><style>body{display:none}</style>'
+)
+SHARED = (
+    "The harbour council met on Tuesday to discuss the winter budget for the museum and the library, "
+    f"and the minutes record this remark in full: {PAYLOAD} The council then voted to keep the station open "
+    "through the season, to repair the bridge over the river before the spring floods, and to publish "
+    "the full accounts of the market hall in the village newsletter every quarter from now on."
+)
+HOSTILE = {
+    "a.txt": "Morning notes from the valley.\n\n" + SHARED + "\n\nSource: https://example.org/minutes</script><script>window.__pwned=8</script>\n",
+    "b.txt": "An unrelated opening about glaciers and deserts, tundra and prairie.\n\n"
+    + SHARED.replace("Tuesday", "Wednesday").replace("every quarter", "each quarter")
+    + "\n\nClosing words about the lagoon.\n",
+    "c.jsonl": json.dumps(
+        {
+            "id": '<b id="x">rec</b>',
+            "title": "<img src=x onerror=window.__pwned=6>",
+            "url": "javascript:window.__pwned=7",
+            "text": "A third page quotes it. " + SHARED,
+        }
+    )
+    + "\n",
+}
+
+
+class _Collector(HTMLParser):
+    """Tags and the text inside each div.text, as the browser will parse them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.texts: list[str] = []
+        self._depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if self._depth:
+            self._depth += tag == "div"
+        elif tag == "div" and dict(attrs).get("class") == "text":
+            self._depth = 1
+            self.texts.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._depth and tag == "div":
+            self._depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._depth:
+            self.texts[-1] += data
+
+
+def parse(page: str) -> _Collector:
+    collector = _Collector()
+    collector.feed(page)
+    return collector
+
+
+@pytest.fixture(scope="module")
+def hostile_report(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile")
+    for name, text in HOSTILE.items():
+        (root / name).write_text(text, encoding="utf-8")
+    return provenance.scan([root])
+
+
+def test_hostile_corpus_finds_the_payload_passages(hostile_report):
+    assert {p.document for p in hostile_report.passages} >= {"a.txt", "b.txt"}
+    assert any("</script>" in p.text for p in hostile_report.passages)
+
+
+def test_document_text_is_escaped_and_nothing_can_run(hostile_report):
+    page = render_html(hostile_report)
+    tags = parse(page).tags
+    assert [t for t, _ in tags if t == "script"] == ["script", "script"]  # the JSON data and ours
+    assert not [t for t, _ in tags if t in ("img", "iframe", "object", "embed", "textarea")]
+    assert [t for t, _ in tags if t == "style"] == ["style"]  # ours
+    assert [a for t, a in tags if t == "link"] == [{"rel": "icon", "href": "data:,"}]
+    for _, attrs in tags:
+        assert not any(k.startswith("on") for k in attrs), attrs
+        assert not any(v and v.strip().lower().startswith("javascript:") for v in attrs.values()), attrs
+    assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in page
+
+
+def test_texts_render_exactly(hostile_report):
+    """With the marks taken out, each document's text is its exact text."""
+    page = render_html(hostile_report)
+    assert parse(page).texts == [d.text for d in hostile_report.documents]
+
+
+def test_embedded_json_cannot_end_its_script(hostile_report):
+    page = render_html(hostile_report)
+    data = page.split('<script type="application/json" id="provenance-report">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in data and ">" not in data
+    assert json.loads(data) == json.loads(json.dumps(hostile_report.to_dict()))
+    assert script_json("</script><!--&") == '"\\u003c/script\\u003e\\u003c!--\\u0026"'
+
+
+def test_page_loads_nothing(samples_report):
+    page = render_html(samples_report)
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)
+    assert csp is not None and "default-src 'none'" in csp.group(1)
+    script = page.rsplit("<script>", 1)[1].split("</script>", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in csp.group(1)
+    for tag, attrs in parse(page).tags:
+        assert "src" not in attrs or tag == "script", (tag, attrs)
+        href = attrs.get("href") or ""
+        # Links to http(s) origins are for the reader to follow; nothing loads on its own.
+        assert tag == "a" or href in ("", "data:,") or href.startswith("#"), (tag, attrs)
+    assert "@import" not in page and "url(http" not in page
+
+
+def test_graph_of_the_samples(samples_report):
+    graph = build_graph(samples_report)
+    docs = {"doc:" + d.id for d in samples_report.documents}
+    assert {n.key for n in graph.nodes} == docs | {SPUTNIK, DIPLOMAT, "name:Vedomosti"}
+    assert {(e.source, e.target, e.kind) for e in graph.edges} == {
+        ("doc:" + BLOG, SPUTNIK, "near-verbatim"),
+        ("doc:" + INTERVIEW, SPUTNIK, "near-verbatim"),
+        ("doc:" + BLOG, DIPLOMAT, "near-verbatim"),
+        ("doc:" + ESSAY, DIPLOMAT, "near-verbatim"),
+        ("doc:" + MOSCOW_TIMES, "name:Vedomosti", "credited"),
+    }
+    labels = {n.key: n.label for n in graph.nodes}
+    assert labels[SPUTNIK] == "sputniknews.com" and labels["name:Vedomosti"] == "Vedomosti"
+    # Origins on the right, the documents reprinting them on the left.
+    assert graph.positions[SPUTNIK][0] > graph.positions["doc:" + BLOG][0]
+
+
+def test_unknown_origins_join_the_documents_that_share_text():
+    text = "one two three four five six seven eight nine ten"
+    docs = (Document("a", text, "a"), Document("b", text, "b"))
+    passages = (
+        Passage("a", 0, len(text), text, "verbatim", 1.0, (Match("b", 0, len(text), 1.0),)),
+        Passage("b", 0, len(text), text, "verbatim", 1.0, (Match("a", 0, len(text), 1.0),)),
+    )
+    graph = build_graph(Report(docs, passages))
+    assert [(e.source, e.target, e.kind, e.passages) for e in graph.edges] == [("doc:a", "doc:b", "shared", 1)]
+
+
+def test_overlapping_passages_split_the_text():
+    text = "alpha beta gamma delta epsilon zeta"
+    doc = Document("a", text, "a")
+    passages = (
+        Passage("a", 0, 16, text[0:16], "verbatim", 1.0, (Match("b", 0, 16, 1.0),)),
+        Passage("a", 6, 28, text[6:28], "derivative", 0.7, (Match("c", 0, 22, 0.7),)),
+    )
+    others = (Document("b", text[0:16], "b"), Document("c", text[6:28], "c"))
+    page = render_html(Report((doc, *others), passages))
+    assert parse(page).texts[0] == text
+    # The shorter passage is on top where both cover the text; a click shows both.
+    marks = re.findall(r'<mark[^>]* data-p="([^"]+)"[^>]*>([^<]*)</mark>', page)
+    assert marks == [("0", "alpha "), ("0 1", "beta gamma"), ("1", " delta epsil")]
+
+
+def test_json_with_text_round_trips(samples_report):
+    out = io.StringIO()
+    render_report.to_json(samples_report, out, with_text=True)
+    data = json.loads(out.getvalue())
+    assert all(d["text"] == doc.text for d, doc in zip(data["documents"], samples_report.documents, strict=True))
+    rebuilt = render_report.from_json(io.StringIO(out.getvalue()))
+    assert render_html(rebuilt) == render_html(samples_report)
+
+
+def test_json_without_text_says_how_to_get_it(samples_report):
+    out = io.StringIO()
+    render_report.to_json(samples_report, out)
+    assert "text" not in json.loads(out.getvalue())["documents"][0]
+    fh = io.StringIO(out.getvalue())
+    fh.name = "report.json"
+    with pytest.raises(InputError, match=r"report.json has no document texts; write it with `provenance scan PATH... --format json --with-text`"):
+        render_report.from_json(fh)
+
+
+def test_cli_scan_html_and_report(tmp_path):
+    runner = CliRunner()
+    scan_html, again_html, report_json = tmp_path / "scan.html", tmp_path / "again.html", tmp_path / "report.json"
+    result = runner.invoke(cli, ["scan", str(SAMPLES), "--html", str(scan_html), "--format", "json", "--with-text"], catch_exceptions=False)
+    assert result.exit_code == 0
+    report_json.write_text(result.stdout, encoding="utf-8")
+    result = runner.invoke(cli, ["report", str(report_json), "--html", str(again_html)], catch_exceptions=False)
+    assert result.exit_code == 0 and result.stdout == ""
+    assert scan_html.read_text(encoding="utf-8") == again_html.read_text(encoding="utf-8")
+    result = runner.invoke(cli, ["report", "-", "--quiet"], input=result.stdout or report_json.read_text(encoding="utf-8"), catch_exceptions=False)
+    assert result.stdout.startswith("5 documents, 4 passages, 3 documents with reuse, ") and result.stdout.count("\n") == 1
+
+
+def test_cli_report_without_texts_is_an_error(tmp_path):
+    path = tmp_path / "report.json"
+    path.write_text(CliRunner().invoke(cli, ["scan", str(SAMPLES), "--format", "json"]).stdout, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["report", str(path), "--html", str(tmp_path / "x.html")])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {path} has no document texts; write it with `provenance scan PATH... --format json --with-text` to render it again\n"
+    assert not (tmp_path / "x.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "escapes"),
+    [(["--color", "always"], {}, True), (["--color", "never"], {}, False), (["--color", "always"], {"NO_COLOR": "1"}, True), ([], {"NO_COLOR": "1"}, False)],
+)
+def test_color_option_and_no_color(args, env, escapes):
+    result = CliRunner(env=env).invoke(cli, ["scan", str(SAMPLES), *args], catch_exceptions=False)
+    assert ("\x1b[" in result.stdout) is escapes
+    if not escapes:
+        # Without colour the words an edited passage changed are still marked.
+        assert "The 2014 {+Strategic Partnership+}, ratified" in result.stdout
+
+
+def test_every_edge_kind_has_a_style():
+    assert set(html_report.EDGE_STYLE) == set(html_report.EDGE_KINDS)
