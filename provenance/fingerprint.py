@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash
 
 from provenance.config import Config
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 SCHEME = "affine32"
 _SHINGLE_MULT = np.uint64(0x9E3779B97F4A7C15)
@@ -27,9 +30,13 @@ _CHUNK = 1 << 16  # shingles per vectorised batch: bounds memory to _CHUNK * num
 
 @lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The (a, b) permutation parameters datasketch uses for this num_perm and seed."""
-    perms = MinHash(num_perm=num_perm, seed=seed).permutations
-    return perms[0].astype(np.uint32), perms[1].astype(np.uint32)
+    """The (a, b) permutation parameters of ``datasketch.MinHash(num_perm, seed)``
+    in its affine32 scheme, drawn the way datasketch draws them (the tests check
+    they are equal), without importing datasketch on every start."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
 
 def shingle_hashes(words: np.ndarray, size: int) -> np.ndarray:
@@ -140,4 +147,6 @@ def signatures(docs_words: Sequence[np.ndarray], config: Config) -> list[np.ndar
 
 def to_minhash(signature: np.ndarray, config: Config) -> LeanMinHash:
     """A window signature as a datasketch ``LeanMinHash`` (for indexes and storage)."""
+    from datasketch import LeanMinHash, MinHash
+
     return LeanMinHash(MinHash(num_perm=config.num_perm, seed=config.seed, hashvalues=signature, scheme=SCHEME))

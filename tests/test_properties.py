@@ -167,3 +167,13 @@ def test_parallel_paths_give_the_same_report(tmp_path, monkeypatch):
     monkeypatch.setattr(provenance.lsh, "_PARALLEL_MIN_WINDOWS", 0)
     parallel = provenance.scan([tmp_path], workers=2)
     assert serial.passages and parallel.to_dict() == serial.to_dict()
+
+
+@settings(max_examples=10, deadline=None)
+@given(num_perm=st.integers(1, 256), seed=st.integers(0, 2**32 - 1))
+def test_permutations_are_datasketchs(num_perm, seed):
+    from provenance.fingerprint import permutations
+
+    a, b = permutations(num_perm, seed)
+    reference = MinHash(num_perm=num_perm, seed=seed).permutations
+    assert np.array_equal(a, reference[0]) and np.array_equal(b, reference[1])
