@@ -50,6 +50,10 @@ def seed_regions(window_pairs: np.ndarray, n_a: int, n_b: int, config: Config) -
         Regions ``(a_start, a_end, b_start, b_end)`` with a margin added.
     """
     margin = config.window + config.shingle_size
+    if len(window_pairs) == 1:  # most candidate pairs: skip the array work below
+        a0, a1 = window_span(int(window_pairs[0, 0]), n_a, config)
+        b0, b1 = window_span(int(window_pairs[0, 1]), n_b, config)
+        return [(max(0, a0 - margin), min(n_a, a1 + margin), max(0, b0 - margin), min(n_b, b1 + margin))]
     # Collapse runs of windows along one diagonal (a reprint matches window i
     # with j, i+1 with j+1, ...) into one seed before the merging loop.
     wa, wb = window_pairs[:, 0], window_pairs[:, 1]

@@ -115,9 +115,37 @@ _COURTESY_RE = re.compile(r"^[\s*_(\[]*(?P<cue>courtesy\s+of|courtesy:)\s*(?P<re
 
 # Every cue above needs one of these words: lines without any are skipped
 # before the costlier patterns run (most lines of most texts).
-_CUE_HINT = rf"\b(?:sources?|via|h/t|hat\s+tip|courtesy|{_VERB[3:-1]}|{_COPY_VERB[3:-1]})\b"
-_CUE_HINT_RE = re.compile(_CUE_HINT)  # on lower-cased text: three times faster than re.I
-_CUE_HINT_I_RE = re.compile(_CUE_HINT, re.I)
+# Searched as plain substrings (str.find is several times faster than a regex
+# alternation), each a whole word: a superset of the cues' first words.
+_CUE_WORDS = (
+    "source", "sources", "via", "h/t", "hat", "courtesy", "published", "appeared", "ran", "posted",
+    "printed", "featured", "released", "reprinted", "republished", "reproduced", "syndicated",
+    "cross", "crossposted", "adapted", "excerpted",
+)
+_CUE_HINT_I_RE = re.compile(rf"\b(?:{'|'.join(re.escape(w) for w in _CUE_WORDS)})\b", re.I)
+
+
+def _cue_positions(text: str) -> list[int]:
+    """Where a cue word starts in ``text`` (a superset of where credits start).
+
+    >>> _cue_positions("Sourced. Source: x; via Y")
+    [9, 20]
+    """
+    lower = text.lower()
+    if len(lower) != len(text):  # a few characters change length when lower-cased
+        return [m.start() for m in _CUE_HINT_I_RE.finditer(text)]
+    found = []
+    n = len(lower)
+    for word in _CUE_WORDS:
+        size = len(word)
+        i = lower.find(word)
+        while i >= 0:
+            before = lower[i - 1] if i else " "
+            after = lower[i + size] if i + size < n else " "
+            if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+                found.append(i)
+            i = lower.find(word, i + 1)
+    return sorted(found)
 
 _MAX_CREDIT_LINE = 400  # a longer line is a paragraph: only its first and last sentences are looked at
 _WINDOW = 300
@@ -382,9 +410,7 @@ def find_credits(text: str, *, line_paragraphs: bool = False) -> list[Credit]:
     found: list[_Found] = []
     # One pass over the text finds the few lines with a cue word; only they are parsed.
     starts = [line.start for line in lines]
-    lower = text.lower()
-    hints = _CUE_HINT_RE.finditer(lower) if len(lower) == len(text) else _CUE_HINT_I_RE.finditer(text)
-    hinted = sorted({bisect_right(starts, m.start()) - 1 for m in hints})
+    hinted = sorted({bisect_right(starts, i) - 1 for i in _cue_positions(text)})
     for index in hinted:
         if found and lines[index].start < found[-1].end:
             continue  # the URL line of a "Source:" credit

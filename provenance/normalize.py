@@ -130,12 +130,28 @@ def word_hashes(text: str) -> np.ndarray:
     return np.concatenate(parts)
 
 
+def _ascii_words_codes(text: str) -> np.ndarray | None:
+    """The code points of a text whose word characters are all ASCII, else None."""
+    if len(text) > _FAST_MAX:
+        return None
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    high = codes[codes >= 128]
+    if len(high) and any(chr(c).isalnum() for c in np.unique(high).tolist()):
+        return None
+    return codes
+
+
+def _ascii_word_bounds(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (exclusive) of every word, as ``WORD_RE`` finds them."""
+    is_word = _ASCII_WORD[np.minimum(codes, 128)]
+    edges = np.diff(is_word.astype(np.int8), prepend=0, append=0)
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
 def _hash_words(text: str) -> np.ndarray:
-    if len(text) <= _FAST_MAX:
-        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        high = codes[codes >= 128]
-        if not len(high) or not any(chr(c).isalnum() for c in np.unique(high).tolist()):
-            return _ascii_word_hashes(codes)
+    codes = _ascii_words_codes(text)
+    if codes is not None:
+        return _ascii_word_hashes(codes)
     words = WORD_RE.findall(text)
     return np.fromiter(map(_HASHES.__getitem__, words), dtype=np.uint64, count=len(words))
 
@@ -145,10 +161,7 @@ def _ascii_word_hashes(codes: np.ndarray) -> np.ndarray:
     global _POW, _POW_INV
     if _POW is None or _POW_INV is None:
         _POW, _POW_INV = _powers(_BASE), _powers(_BASE_INV)
-    is_word = _ASCII_WORD[np.minimum(codes, 128)]
-    edges = np.diff(is_word.astype(np.int8), prepend=0, append=0)
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
+    starts, ends = _ascii_word_bounds(codes)
     if not len(starts):
         return np.zeros(0, dtype=np.uint64)
     lower = codes.astype(np.uint64)
@@ -174,6 +187,10 @@ def word_offsets(text: str) -> tuple[np.ndarray, np.ndarray]:
     >>> starts.tolist(), ends.tolist()
     ([0, 4], [2, 7])
     """
+    codes = _ascii_words_codes(text)
+    if codes is not None:
+        starts, ends = _ascii_word_bounds(codes)
+        return starts.astype(np.int64), ends.astype(np.int64)
     # re.split with a group alternates separators and words; their lengths,
     # summed, give every offset without a Python-level loop over matches.
     parts = _SPLIT_RE.split(text)

@@ -36,10 +36,11 @@ class _Read:
     """What the read-and-fingerprint stage returns for one batch of files.
 
     ``sigs`` holds one array per batch (the windows of its documents, in
-    order) and ``counts`` the number of windows of each document.
+    order) and ``counts`` the number of windows of each document; ``words``
+    one array per batch of every document's word hashes, in order.
     """
 
-    __slots__ = ("docs", "skipped", "warnings", "sigs", "counts")
+    __slots__ = ("docs", "skipped", "warnings", "sigs", "counts", "words", "n_words")
 
     def __init__(self) -> None:
         self.docs: list[Document] = []
@@ -47,6 +48,8 @@ class _Read:
         self.warnings: list[Skipped] = []
         self.sigs: list[np.ndarray] = []
         self.counts: list[int] = []
+        self.words: list[np.ndarray] = []
+        self.n_words: list[int] = []
 
 
 def _read_batch(sources: Sequence[Source], config: Config) -> _Read:
@@ -56,9 +59,12 @@ def _read_batch(sources: Sequence[Source], config: Config) -> _Read:
         out.docs.extend(docs)
         out.skipped.extend(skipped)
         out.warnings.extend(warnings)
-    # Word hashes are not sent back: recomputing them for the few documents
-    # that get aligned costs less than moving them all between processes.
-    per_doc = signatures([word_hashes(d.text) for d in out.docs], config)
+    # One flat array per batch: cheap to send between processes, and the
+    # alignment needs every aligned document's words again.
+    words = [word_hashes(d.text) for d in out.docs]
+    out.words = [np.concatenate(words) if words else np.zeros(0, dtype=np.uint64)]
+    out.n_words = [len(w) for w in words]
+    per_doc = signatures(words, config)
     out.counts = [len(s) for s in per_doc]
     out.sigs = [np.concatenate(per_doc) if per_doc else np.zeros((0, config.num_perm), dtype=np.uint32)]
     return out
@@ -130,7 +136,10 @@ def scan(
     timings["candidates"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    halves = _align_all(pairs, doc_of, first_window, docs, config, progress)
+    first_word = np.concatenate(([0], np.cumsum(np.array(read.n_words, dtype=np.int64))))
+    all_words = np.concatenate(read.words) if read.words else np.zeros(0, dtype=np.uint64)
+    read.words.clear()
+    halves = _align_all(pairs, doc_of, first_window, docs, all_words, first_word, config, progress)
     timings["align"] = time.perf_counter() - t2
 
     t3 = time.perf_counter()
@@ -164,6 +173,8 @@ def _read_all(sources: list[Source], config: Config, progress: Progress | None) 
         merged.warnings.extend(part.warnings)
         merged.sigs.extend(part.sigs)
         merged.counts.extend(part.counts)
+        merged.words.extend(part.words)
+        merged.n_words.extend(part.n_words)
         done += 1
         if progress:
             progress("read", done, len(batches))
@@ -189,6 +200,8 @@ def _align_all(
     doc_of: np.ndarray,
     first_window: np.ndarray,
     docs: list[Document],
+    words: np.ndarray,
+    first_word: np.ndarray,
     config: Config,
     progress: Progress | None,
 ) -> list[Half]:
@@ -200,7 +213,7 @@ def _align_all(
     breaks = np.flatnonzero(np.any(doc_pairs[1:] != doc_pairs[:-1], axis=1)) + 1
     starts = np.concatenate(([0], breaks))
     ends = np.concatenate((breaks, [len(pairs)]))
-    _ALIGN_STATE.update(pairs=pairs, doc_pairs=doc_pairs, first_window=first_window, docs=docs, config=config)
+    _ALIGN_STATE.update(pairs=pairs, doc_pairs=doc_pairs, first_window=first_window, docs=docs, words=words, first_word=first_word, config=config)
     try:
         workers = config.workers or os.cpu_count() or 1
         # Contiguous slices of document pairs, several per worker for balance;
@@ -234,12 +247,10 @@ def _align_slice(bounds: tuple[np.ndarray, np.ndarray]) -> list[Half]:
     pairs, doc_pairs, first_window = state["pairs"], state["doc_pairs"], state["first_window"]
     docs, config = state["docs"], state["config"]
     offsets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    words: dict[int, np.ndarray] = {}
+    words, first_word = state["words"], state["first_word"]
 
     def words_of(i: int) -> np.ndarray:
-        if i not in words:
-            words[i] = word_hashes(docs[i].text)
-        return words[i]
+        return words[first_word[i] : first_word[i + 1]]  # type: ignore[no-any-return]
 
     halves: list[Half] = []
     for s, e in zip(bounds[0].tolist(), bounds[1].tolist(), strict=True):

@@ -177,3 +177,12 @@ def test_permutations_are_datasketchs(num_perm, seed):
     a, b = permutations(num_perm, seed)
     reference = MinHash(num_perm=num_perm, seed=seed).permutations
     assert np.array_equal(a, reference[0]) and np.array_equal(b, reference[1])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZ09_ -.,’“é\u00a0\n"), max_size=300) | st.text(max_size=100))
+def test_word_offsets_are_the_regex_matches(text):
+    from provenance.normalize import WORD_RE, word_offsets
+
+    starts, ends = word_offsets(text)
+    assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == [m.span() for m in WORD_RE.finditer(text)]
