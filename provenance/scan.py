@@ -36,11 +36,11 @@ class _Read:
     """What the read-and-fingerprint stage returns for one batch of files.
 
     ``sigs`` holds one array per batch (the windows of its documents, in
-    order) and ``counts`` the number of windows of each document; ``words``
-    one array per batch of every document's word hashes, in order.
+    order), ``counts`` the number of windows of each document and ``words``
+    each document's word hashes.
     """
 
-    __slots__ = ("docs", "skipped", "warnings", "sigs", "counts", "words", "n_words")
+    __slots__ = ("docs", "skipped", "warnings", "sigs", "counts", "words")
 
     def __init__(self) -> None:
         self.docs: list[Document] = []
@@ -49,7 +49,6 @@ class _Read:
         self.sigs: list[np.ndarray] = []
         self.counts: list[int] = []
         self.words: list[np.ndarray] = []
-        self.n_words: list[int] = []
 
 
 def _read_batch(sources: Sequence[Source], config: Config) -> _Read:
@@ -59,12 +58,9 @@ def _read_batch(sources: Sequence[Source], config: Config) -> _Read:
         out.docs.extend(docs)
         out.skipped.extend(skipped)
         out.warnings.extend(warnings)
-    # One flat array per batch: cheap to send between processes, and the
-    # alignment needs every aligned document's words again.
-    words = [word_hashes(d.text) for d in out.docs]
-    out.words = [np.concatenate(words) if words else np.zeros(0, dtype=np.uint64)]
-    out.n_words = [len(w) for w in words]
-    per_doc = signatures(words, config)
+    # Kept for the alignment, which needs the aligned documents' words again.
+    out.words = [word_hashes(d.text) for d in out.docs]
+    per_doc = signatures(out.words, config)
     out.counts = [len(s) for s in per_doc]
     out.sigs = [np.concatenate(per_doc) if per_doc else np.zeros((0, config.num_perm), dtype=np.uint32)]
     return out
@@ -133,13 +129,12 @@ def scan(
         row += len(part)
         del part
     pairs = candidate_pairs(all_sigs, doc_of, config, workers=config.workers or os.cpu_count() or 1)
+    n_windows = len(all_sigs)
+    del all_sigs  # alignment works on words; the signatures are done
     timings["candidates"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    first_word = np.concatenate(([0], np.cumsum(np.array(read.n_words, dtype=np.int64))))
-    all_words = np.concatenate(read.words) if read.words else np.zeros(0, dtype=np.uint64)
-    read.words.clear()
-    halves = _align_all(pairs, doc_of, first_window, docs, all_words, first_word, config, progress)
+    halves = _align_all(pairs, doc_of, first_window, docs, read.words, config, progress)
     timings["align"] = time.perf_counter() - t2
 
     t3 = time.perf_counter()
@@ -152,7 +147,7 @@ def scan(
     stats = {
         "timings": timings,
         "bytes": sum(len(d.text.encode("utf-8")) for d in docs),
-        "windows": int(len(all_sigs)),
+        "windows": int(n_windows),
         "candidate_window_pairs": int(len(pairs)),
     }
     ordered = tuple(sorted(docs, key=lambda d: d.id))
@@ -174,7 +169,6 @@ def _read_all(sources: list[Source], config: Config, progress: Progress | None) 
         merged.sigs.extend(part.sigs)
         merged.counts.extend(part.counts)
         merged.words.extend(part.words)
-        merged.n_words.extend(part.n_words)
         done += 1
         if progress:
             progress("read", done, len(batches))
@@ -200,8 +194,7 @@ def _align_all(
     doc_of: np.ndarray,
     first_window: np.ndarray,
     docs: list[Document],
-    words: np.ndarray,
-    first_word: np.ndarray,
+    words: list[np.ndarray],
     config: Config,
     progress: Progress | None,
 ) -> list[Half]:
@@ -213,7 +206,7 @@ def _align_all(
     breaks = np.flatnonzero(np.any(doc_pairs[1:] != doc_pairs[:-1], axis=1)) + 1
     starts = np.concatenate(([0], breaks))
     ends = np.concatenate((breaks, [len(pairs)]))
-    _ALIGN_STATE.update(pairs=pairs, doc_pairs=doc_pairs, first_window=first_window, docs=docs, words=words, first_word=first_word, config=config)
+    _ALIGN_STATE.update(pairs=pairs, doc_pairs=doc_pairs, first_window=first_window, docs=docs, words=words, config=config)
     try:
         workers = config.workers or os.cpu_count() or 1
         # Contiguous slices of document pairs, several per worker for balance;
@@ -247,10 +240,10 @@ def _align_slice(bounds: tuple[np.ndarray, np.ndarray]) -> list[Half]:
     pairs, doc_pairs, first_window = state["pairs"], state["doc_pairs"], state["first_window"]
     docs, config = state["docs"], state["config"]
     offsets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    words, first_word = state["words"], state["first_word"]
+    words = state["words"]
 
     def words_of(i: int) -> np.ndarray:
-        return words[first_word[i] : first_word[i + 1]]  # type: ignore[no-any-return]
+        return words[i]  # type: ignore[no-any-return]
 
     halves: list[Half] = []
     for s, e in zip(bounds[0].tolist(), bounds[1].tolist(), strict=True):
