@@ -11,6 +11,7 @@ linearly, not quadratically, with such text.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from multiprocessing import get_all_start_methods, get_context
@@ -79,11 +80,13 @@ def band_key(sigs: np.ndarray, band: int, config: Config) -> np.ndarray:
     return keys
 
 
-def candidate_pairs(sigs: np.ndarray, doc_of: np.ndarray, config: Config, *, workers: int = 1) -> np.ndarray:
+def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray], doc_of: np.ndarray, config: Config, *, workers: int = 1) -> np.ndarray:
     """Pairs of windows from different documents that share an LSH bucket.
 
     Args:
-        sigs: ``(n_windows, num_perm)`` signatures of all windows.
+        sigs: ``(n_windows, num_perm)`` signatures of all windows, or
+            consecutive parts of them (so a caller need not join them into
+            one more copy).
         doc_of: document number of each window.
         workers: processes for the bands on large inputs.
 
@@ -91,11 +94,12 @@ def candidate_pairs(sigs: np.ndarray, doc_of: np.ndarray, config: Config, *, wor
         ``(n_pairs, 2)`` int64 array of window numbers, first < second, sorted,
         with an estimated Jaccard similarity of at least half the threshold.
     """
-    n = len(sigs)
+    parts = [sigs] if isinstance(sigs, np.ndarray) else list(sigs)
+    n = sum(len(p) for p in parts)
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
     bands, _ = lsh_params(config.threshold, config.num_perm)
-    _STATE.update(sigs=sigs, doc_of=doc_of, config=config)
+    _STATE.update(parts=parts, doc_of=doc_of, config=config)
     try:
         if workers > 1 and n >= _PARALLEL_MIN_WINDOWS and "fork" in get_all_start_methods():
             # Forked workers share the signatures instead of receiving copies;
@@ -114,7 +118,7 @@ def candidate_pairs(sigs: np.ndarray, doc_of: np.ndarray, config: Config, *, wor
     keep = np.zeros(len(pairs), dtype=bool)
     for lo in range(0, len(pairs), _AGREE_CHUNK):  # chunks bound the gathered rows' memory
         chunk = pairs[lo : lo + _AGREE_CHUNK]
-        agree = (sigs[chunk[:, 0]] == sigs[chunk[:, 1]]).mean(axis=1)
+        agree = (_rows(parts, chunk[:, 0]) == _rows(parts, chunk[:, 1])).mean(axis=1)
         keep[lo : lo + len(chunk)] = agree >= config.threshold / 2
     return pairs[keep]
 
@@ -125,14 +129,14 @@ _PARALLEL_MIN_WINDOWS = 200_000  # below this, starting processes costs more tha
 
 def _band_codes(bands: list[int]) -> np.ndarray:
     """Distinct candidate pairs of some bands, each coded as ``first * n + second``."""
-    sigs, doc_of, config = _STATE["sigs"], _STATE["doc_of"], _STATE["config"]
-    n = len(sigs)
+    parts, doc_of, config = _STATE["parts"], _STATE["doc_of"], _STATE["config"]
+    n = sum(len(p) for p in parts)
     index_bits = max(1, int(n - 1).bit_length())
     index_mask = np.uint64((1 << index_bits) - 1)
     windows = np.arange(n, dtype=np.uint64)
     found = []
     for band in bands:
-        keys = band_key(sigs, band, config)
+        keys = np.concatenate([band_key(p, band, config) for p in parts])
         # Pack the window number into the low bits: one plain sort then
         # orders windows by bucket (ties broken by window number, so the
         # result does not depend on the sort algorithm).
@@ -140,6 +144,19 @@ def _band_codes(bands: list[int]) -> np.ndarray:
         pairs = _bucket_pairs(packed >> np.uint64(index_bits), (packed & index_mask).astype(np.int64), doc_of, config.max_bucket_docs)
         found.append(pairs[:, 0] * n + pairs[:, 1])
     return _distinct(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
+
+def _rows(parts: list[np.ndarray], index: np.ndarray) -> np.ndarray:
+    """Rows ``index`` of the signatures held as consecutive parts."""
+    if len(parts) == 1:
+        return parts[0][index]
+    bounds = np.cumsum([0] + [len(p) for p in parts])
+    which = np.searchsorted(bounds, index, side="right") - 1
+    out = np.empty((len(index), parts[0].shape[1]), dtype=parts[0].dtype)
+    for k in np.unique(which).tolist():
+        mask = which == k
+        out[mask] = parts[k][index[mask] - bounds[k]]
+    return out
 
 
 def _distinct(codes: np.ndarray) -> np.ndarray:

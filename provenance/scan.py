@@ -58,9 +58,12 @@ def _read_batch(sources: Sequence[Source], config: Config) -> _Read:
         out.docs.extend(docs)
         out.skipped.extend(skipped)
         out.warnings.extend(warnings)
-    # Kept for the alignment, which needs the aligned documents' words again.
-    out.words = [word_hashes(d.text) for d in out.docs]
-    per_doc = signatures(out.words, config)
+    words = [word_hashes(d.text) for d in out.docs]
+    per_doc = signatures(words, config)
+    # Kept for the alignment, which only compares words for equality: 32 bits
+    # of each hash halve the memory (a collision would align two words wrongly
+    # once in billions of pairs of distinct words).
+    out.words = [w.astype(np.uint32) for w in words]
     out.counts = [len(s) for s in per_doc]
     out.sigs = [np.concatenate(per_doc) if per_doc else np.zeros((0, config.num_perm), dtype=np.uint32)]
     return out
@@ -121,16 +124,11 @@ def scan(
     counts = np.array(read.counts, dtype=np.int64)
     first_window = np.concatenate(([0], np.cumsum(counts)))
     doc_of = np.repeat(np.arange(len(docs)), counts)
-    all_sigs = np.empty((int(first_window[-1]), config.num_perm), dtype=np.uint32)
-    row = 0
-    while read.sigs:  # one array for all windows; each batch's is freed once copied
-        part = read.sigs.pop(0)
-        all_sigs[row : row + len(part)] = part
-        row += len(part)
-        del part
-    pairs = candidate_pairs(all_sigs, doc_of, config, workers=config.workers or os.cpu_count() or 1)
-    n_windows = len(all_sigs)
-    del all_sigs  # alignment works on words; the signatures are done
+    # The signatures stay in their batches' arrays: joining them would hold
+    # a second copy of the largest data of the scan.
+    pairs = candidate_pairs(read.sigs, doc_of, config, workers=config.workers or os.cpu_count() or 1)
+    n_windows = int(first_window[-1])
+    read.sigs.clear()  # alignment works on words; the signatures are done
     timings["candidates"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
