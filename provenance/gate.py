@@ -37,7 +37,7 @@ from provenance.errors import InputError
 from provenance.extract import site_of
 from provenance.index import Index, Progress, read_documents
 from provenance.metadata import normalize_url
-from provenance.models import KIND_ORDER, Document, Kind, Passage, Report
+from provenance.models import KIND_ORDER, Document, Kind, Passage, Report, covered_chars
 from provenance.normalize import word_hashes
 
 FAIL_ON: tuple[Kind, ...] = ("verbatim", "near-verbatim", "derivative")
@@ -287,7 +287,7 @@ def judge(report: Report, checked: Sequence[str], policy: Policy) -> list[Verdic
             else:
                 rule, message = f"reused-{p.kind}", where
             findings.append(Finding(rule, doc_id, p.start, p.end, message, fp, p.kind, p.similarity, others, origin, allowed))
-        share = _covered(reused) / max(1, len(doc.text))
+        share = covered_chars(reused) / max(1, len(doc.text))
         if policy.max_reused_share is not None and share > policy.max_reused_share:
             message = f"{share:.1%} of the text is reused, more than the {policy.max_reused_share:.1%} allowed"
             findings.append(Finding("max-reused-share", doc_id, 0, len(doc.text), message, doc_fp, allowed=doc_allowed))
@@ -295,17 +295,6 @@ def judge(report: Report, checked: Sequence[str], policy: Policy) -> list[Verdic
         failing = [f for f in findings if f.allowed is None]
         verdicts.append(Verdict(doc_id, not failing, tuple(sorted({f.rule for f in failing})), tuple(findings), share, doc_fp))
     return verdicts
-
-
-def _covered(spans: list[tuple[int, int]]) -> int:
-    total, cur_start, cur_end = 0, -1, -1
-    for start, end in sorted(spans):
-        if start > cur_end:
-            total += max(0, cur_end - cur_start)
-            cur_start, cur_end = start, end
-        else:
-            cur_end = max(cur_end, end)
-    return total + max(0, cur_end - cur_start)
 
 
 def _origin_text(p: Passage) -> str | None:

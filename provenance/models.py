@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -101,15 +102,7 @@ class Report:
 
     def reused_chars(self, doc_id: str) -> int:
         """Characters of a document covered by reused passages (boilerplate excluded)."""
-        spans = sorted((p.start, p.end) for p in self.passages_of(doc_id) if p.kind != "boilerplate")
-        total, cur_start, cur_end = 0, -1, -1
-        for start, end in spans:
-            if start > cur_end:
-                total += max(0, cur_end - cur_start)
-                cur_start, cur_end = start, end
-            else:
-                cur_end = max(cur_end, end)
-        return total + max(0, cur_end - cur_start)
+        return covered_chars((p.start, p.end) for p in self.passages_of(doc_id) if p.kind != "boilerplate")
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report (schema ``provenance-report/1``): a public contract."""
@@ -150,6 +143,22 @@ class Report:
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "warnings": [{"path": s.path, "message": s.reason} for s in self.warnings],
         }
+
+
+def covered_chars(spans: Iterable[tuple[int, int]]) -> int:
+    """Characters covered by the union of ``[start, end)`` spans.
+
+    >>> covered_chars([(0, 10), (5, 15), (20, 25)])
+    20
+    """
+    total, cur_start, cur_end = 0, -1, -1
+    for start, end in sorted(spans):
+        if start > cur_end:
+            total += max(0, cur_end - cur_start)
+            cur_start, cur_end = start, end
+        else:
+            cur_end = max(cur_end, end)
+    return total + max(0, cur_end - cur_start)
 
 
 def _credit_dict(c: Credit) -> dict[str, Any]:
