@@ -29,7 +29,8 @@ import sqlite3
 import struct
 import zlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -309,6 +310,19 @@ class SQLiteStore(Store):
             self._conn.close()
             self._conn = None
 
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed whole, or rolled back on any error."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
     def read_settings(self) -> dict[str, Any] | None:
         if not self._ready:
             return None
@@ -317,18 +331,12 @@ class SQLiteStore(Store):
 
     def write_settings(self, settings: dict[str, Any]) -> None:
         try:
-            conn = self.conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with self._write() as conn:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         conn.execute(statement)
                 conn.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (FORMAT,))
                 conn.execute("INSERT OR IGNORE INTO meta VALUES ('settings', ?)", (json.dumps(settings, sort_keys=True),))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
         except sqlite3.Error as e:
             raise StoreError(f"{self.url}: cannot create the index: {e}") from e
         self._ready = True
@@ -349,12 +357,10 @@ class SQLiteStore(Store):
         return self.put_many([(record, text, sigs, keys)], seed, keys_of)[0]
 
     def put_many(self, entries: Sequence[Entry], seed: int, keys_of: KeysOf) -> list[str]:
-        conn = self.conn
         outcome: list[str] = []
         rows: list[tuple[int, int]] = []
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with self._write() as conn:
                 for record, text, sigs, keys in entries:
                     old = conn.execute("SELECT number, hash, first_passage, passages FROM documents WHERE id = ?", (record.id,)).fetchone()
                     if old is not None and old[1] == record.hash:
@@ -377,11 +383,6 @@ class SQLiteStore(Store):
                 # far fewer pages written than in arrival order.
                 rows.sort()
                 conn.executemany("INSERT OR IGNORE INTO buckets VALUES (?, ?)", rows)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
         except sqlite3.Error as e:
             names = ", ".join(r.id for r, *_ in entries[:3]) + (" …" if len(entries) > 3 else "")
             raise StoreError(f"{self.url}: cannot add {names}: {e}") from e
@@ -400,18 +401,11 @@ class SQLiteStore(Store):
     def remove(self, doc_id: str, keys_of: KeysOf, num_perm: int) -> bool:
         if not self._ready:
             return False
-        conn = self.conn
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with self._write() as conn:
                 old = conn.execute("SELECT number, first_passage, passages FROM documents WHERE id = ?", (doc_id,)).fetchone()
                 if old is not None:
                     self._delete(old[0], old[1], old[2], keys_of, num_perm)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
         except sqlite3.Error as e:
             raise StoreError(f"{self.url}: cannot remove {doc_id}: {e}") from e
         return old is not None
