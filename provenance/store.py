@@ -27,6 +27,7 @@ import json
 import os
 import sqlite3
 import struct
+import time
 import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -279,7 +280,7 @@ class SQLiteStore(Store):
         self._ready = bool(tables)
         if self._ready:
             self._check_format()
-            self._tune()
+        self._tune()  # before any table is made: a new index is WAL from its first write
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -293,7 +294,18 @@ class SQLiteStore(Store):
             raise StoreError(f"{self.url}: index format {row[0]!r}, this version reads {FORMAT!r}; rebuild the index")
 
     def _tune(self) -> None:
-        self._exec("PRAGMA journal_mode = WAL")
+        # Switching to WAL needs a moment alone with the file; SQLite does not
+        # always wait for it (the busy handler is skipped for some locks), so
+        # a writer starting beside another one retries instead of failing.
+        deadline = time.monotonic() + _BUSY_TIMEOUT_S
+        while True:
+            try:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                break
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() > deadline:
+                    raise StoreError(f"{self.url}: {e}") from e
+                time.sleep(0.05)
         self._exec("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: a killed process loses nothing committed
         self._exec(f"PRAGMA cache_size = -{_CACHE_KIB}")  # bulk adds rewrite many B-tree pages per transaction
 
@@ -340,7 +352,6 @@ class SQLiteStore(Store):
         except sqlite3.Error as e:
             raise StoreError(f"{self.url}: cannot create the index: {e}") from e
         self._ready = True
-        self._tune()
 
     def record(self, doc_id: str) -> DocumentRecord | None:
         if not self._ready:
