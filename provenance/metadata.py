@@ -678,7 +678,7 @@ def _clean_record(record: dict[str, Any], where: str) -> tuple[dict[str, str], l
             continue
         value = value.strip()
         if key == "date":
-            day = _iso_day(value)
+            day = iso_day(value)
             if day is None:
                 problems.append(f"{where}: date {value!r} is not an ISO 8601 day (YYYY-MM-DD); ignored")
                 continue
@@ -692,10 +692,10 @@ def _clean_record(record: dict[str, Any], where: str) -> tuple[dict[str, str], l
     return out, problems
 
 
-def _iso_day(value: str) -> str | None:
+def iso_day(value: str) -> str | None:
     """``YYYY-MM-DD`` of an ISO 8601 date or date-time.
 
-    >>> _iso_day("2017-05-12T16:20:00Z"), _iso_day("20170512"), _iso_day("12 May 2017")
+    >>> iso_day("2017-05-12T16:20:00Z"), iso_day("20170512"), iso_day("12 May 2017")
     ('2017-05-12', '2017-05-12', None)
     """
     match = re.fullmatch(r"(\d{4})-?(\d{2})-?(\d{2})(?:[T ][0-9:.,]+(?:Z|[+-]\d{2}:?\d{2})?)?", value.strip())

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -19,6 +20,7 @@ from provenance.extract import ExtractError, decode, extract_html, normalize_new
 from provenance.metadata import (
     MANIFEST_NAMES,
     dateline_date,
+    iso_day,
     load_manifests,
     load_sidecar,
     path_key,
@@ -224,6 +226,7 @@ def _read_bytes(path: str, max_bytes: int) -> bytes:
 def _read_jsonl(source: Source, data: bytes) -> tuple[list[Document], list[Skipped], list[Skipped]]:
     docs: list[Document] = []
     skipped: list[Skipped] = []
+    warnings: list[Skipped] = []
     seen: set[str] = set()
     for number, raw in enumerate(data.split(b"\n"), start=1):
         if not raw.strip():
@@ -238,17 +241,24 @@ def _read_jsonl(source: Source, data: bytes) -> tuple[list[Document], list[Skipp
             skipped.append(Skipped(where, f"line {number} has no string field 'text'"))
             continue
         text = normalize_newlines(record["text"])
+        if _LONE_SURROGATE.search(text):
+            # JSON can encode half of a surrogate pair, which no UTF-8 output
+            # can carry; one '?' each keeps every offset where it was.
+            text = _LONE_SURROGATE.sub("?", text)
+            warnings.append(Skipped(where, f"line {number}: invalid Unicode (lone surrogates) in 'text' replaced by '?'"))
         if not text.strip():
             skipped.append(Skipped(where, f"line {number} has an empty 'text'"))
             continue
         rid = record.get("id")
-        doc_id = f"{source.id}#{rid}" if isinstance(rid, (str, int)) and str(rid) else f"{source.id}#{number}"
+        usable = isinstance(rid, (str, int)) and not isinstance(rid, bool) and str(rid) and not _LONE_SURROGATE.search(str(rid))
+        doc_id = f"{source.id}#{rid}" if usable else f"{source.id}#{number}"
         if doc_id in seen:
             skipped.append(Skipped(where, f"line {number} repeats id {rid!r}"))
             continue
         seen.add(doc_id)
         url = _str_or_none(record.get("url"))
-        day = _iso_day(record.get("date"))
+        date = _str_or_none(record.get("date"))
+        day = iso_day(date) if date else None
         docs.append(Document(
             doc_id, text, source.path, url=url, title=_str_or_none(record.get("title")), date=day,
             site=_str_or_none(record.get("site")) or site_of(url), date_source="record" if day else None,
@@ -256,29 +266,16 @@ def _read_jsonl(source: Source, data: bytes) -> tuple[list[Document], list[Skipp
         ))
     if not docs and not skipped:
         skipped.append(Skipped(source.path, "no records"))
-    return docs, skipped, []
+    return docs, skipped, warnings
 
 
 def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
-
-
-def _iso_day(value: object) -> str | None:
-    """The YYYY-MM-DD day of an ISO 8601 date string, or None.
-
-    >>> _iso_day("2017-05-12T16:20:00Z"), _iso_day("May 2017")
-    ('2017-05-12', None)
-    """
-    if not isinstance(value, str) or len(value) < 10:
+    if not isinstance(value, str) or not value.strip():
         return None
-    day = value[:10]
-    try:
-        from datetime import date
+    return _LONE_SURROGATE.sub("?", value)
 
-        date.fromisoformat(day)
-    except ValueError:
-        return None
-    return day
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def iter_documents(sources: Iterable[Source], *, max_bytes: int) -> Iterator[tuple[list[Document], list[Skipped], list[Skipped]]]:

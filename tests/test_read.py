@@ -106,3 +106,20 @@ def test_read_path_of_a_single_file(corpus):
     root = corpus({"one.txt": "x\r\ny"})
     docs, skipped, _ = read_path(root / "one.txt")
     assert [d.text for d in docs] == ["x\ny"] and skipped == []
+
+
+def test_jsonl_lone_surrogates_and_odd_ids(corpus):
+    body = "word " * 40
+    lines = [
+        '{"id": "x", "title": "t\\ud800", "text": "lone \\ud800 surrogate ' + body + '"}',
+        '{"id": true, "text": "' + body + '"}',
+        '{"id": 7, "date": "20170512", "text": "dated"}',
+    ]
+    root = corpus({"a.jsonl": "\n".join(lines) + "\n"})
+    report = provenance.scan([root])
+    assert [d.id for d in report.documents] == ["a.jsonl#2", "a.jsonl#7", "a.jsonl#x"]
+    x = report.document("a.jsonl#x")
+    assert x.text.startswith("lone ? surrogate") and x.title == "t?"
+    assert report.document("a.jsonl#7").date == "2017-05-12"
+    assert [w.reason for w in report.warnings] == ["line 1: invalid Unicode (lone surrogates) in 'text' replaced by '?'"]
+    json.dumps(report.to_dict(), ensure_ascii=False).encode("utf-8")  # writable as UTF-8
