@@ -9,14 +9,18 @@ offsets still point into the original, unnormalised text.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 import numpy as np
+import regex
 
-WORD_RE = re.compile(r"\w+")
-_SPLIT_RE = re.compile(r"(\w+)")
-_NON_WORD_RE = re.compile(r"\W")
+# Words are runs of letters, digits and combining marks: with the marks, a
+# word written decomposed (NFD: "e" + U+0301) is one word, as it is composed,
+# and Indic vowel signs stay inside their words. (The stdlib's \w has no marks;
+# the regex module has Unicode property classes.)
+WORD_RE = regex.compile(r"[\w\p{M}]+")
+_SPLIT_RE = regex.compile(r"([\w\p{M}]+)")
+_NON_WORD_RE = regex.compile(r"[^\w\p{M}]")
 _CHUNK_CHARS = 1 << 20
 
 _QUOTES_DASHES = str.maketrans(
@@ -136,7 +140,7 @@ def _ascii_words_codes(text: str) -> np.ndarray | None:
         return None
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     high = codes[codes >= 128]
-    if len(high) and any(chr(c).isalnum() for c in np.unique(high).tolist()):
+    if len(high) and any(WORD_RE.match(chr(c)) for c in np.unique(high).tolist()):
         return None
     return codes
 

@@ -186,3 +186,12 @@ def test_word_offsets_are_the_regex_matches(text):
 
     starts, ends = word_offsets(text)
     assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == [m.span() for m in WORD_RE.finditer(text)]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aeiouAEIOU éèçñüÅ ßöİ ह िी"), min_size=1, max_size=80))
+def test_composed_and_decomposed_text_match(text):
+    import unicodedata
+
+    nfc, nfd = unicodedata.normalize("NFC", text), unicodedata.normalize("NFD", text)
+    assert word_hashes(nfc).tolist() == word_hashes(nfd).tolist()
