@@ -12,13 +12,12 @@ character offsets.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from provenance.gate import RULES, CheckResult, Finding, Verdict
 from provenance.models import Document
-from provenance.read import kind_of
+from provenance.read import cwd_path, kind_of
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/provenance/"
@@ -39,11 +38,16 @@ def file_of(doc: Document) -> str:
     >>> file_of(Document("a", "x", "a.txt"))
     'a.txt'
     """
-    path = Path(doc.path)
-    try:
-        return path.absolute().relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    return cwd_path(doc.path)
+
+
+def _uri(path: str) -> str:
+    """A SARIF artifact URI: percent-encoded, ``file://`` when absolute.
+
+    >>> _uri("inc/new c#1.txt"), _uri("/tmp/a b.txt")
+    ('inc/new%20c%231.txt', 'file:///tmp/a%20b.txt')
+    """
+    return Path(path).as_uri() if path.startswith("/") else quote(path)
 
 
 def region(doc: Document, start: int, end: int) -> dict[str, int]:
@@ -112,7 +116,7 @@ def sarif(result: CheckResult) -> dict[str, Any]:
             "message": {"text": f"{f.message} (chars {f.start}-{f.end})"},
             "locations": [{
                 "physicalLocation": {
-                    "artifactLocation": {"uri": file_of(doc)},
+                    "artifactLocation": {"uri": _uri(file_of(doc))},
                     "region": {**region(doc, f.start, f.end), "charOffset": f.start, "charLength": f.end - f.start},
                 },
                 "logicalLocations": [{"name": v.document, "kind": "document"}],

@@ -29,7 +29,6 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,7 +41,7 @@ from provenance.models import Document, Report, Skipped
 from provenance.normalize import word_hashes
 from provenance.origins import attribute_passages
 from provenance.passages import Half, build_passages
-from provenance.read import Source, find_sources, read_source
+from provenance.read import Source, cwd_path, find_sources, read_source
 from provenance.scan import align_documents
 from provenance.store import DocumentRecord, Entry, Store, open_store
 
@@ -404,12 +403,7 @@ def read_documents(paths: Iterable[str | os.PathLike[str]], config: Config) -> t
 
 
 def _cwd_relative(source: Source) -> Source:
-    path = Path(source.path).absolute()
-    try:
-        rel = path.relative_to(Path.cwd())
-    except ValueError:
-        return source
-    return replace(source, id=rel.as_posix())
+    return replace(source, id=cwd_path(source.path))
 
 
 def add(

@@ -284,6 +284,21 @@ def iter_documents(sources: Iterable[Source], *, max_bytes: int) -> Iterator[tup
         yield read_source(source, max_bytes=max_bytes)
 
 
+def cwd_path(path: str | os.PathLike[str]) -> str:
+    """A file's path relative to the current folder with ``/`` separators
+    (``..`` resolved), or its absolute path when it lies outside: the same
+    file always gets the same name, whichever way it was spelled.
+
+    >>> cwd_path("./a/../b.txt")
+    'b.txt'
+    """
+    absolute = os.path.normpath(os.path.abspath(path))
+    here = os.getcwd()
+    if absolute == here or absolute.startswith(here.rstrip(os.sep) + os.sep):
+        return os.path.relpath(absolute, here).replace(os.sep, "/")
+    return Path(absolute).as_posix()
+
+
 def read_path(path: str | os.PathLike[str], *, max_bytes: int = 64 * 1024 * 1024) -> tuple[list[Document], list[Skipped], list[Skipped]]:
     """Read one file as a scan would, with its name as the document id.
 

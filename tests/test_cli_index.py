@@ -164,3 +164,15 @@ def test_db_from_the_environment(files):
 def test_check_help_documents_exit_codes():
     result = run("check", "--help")
     assert "0 all documents pass; 1 a document fails the policy; 2 usage" in " ".join(result.stdout.split())
+
+
+def test_index_ids_do_not_depend_on_how_a_path_is_spelled(tmp_path, monkeypatch):
+    from provenance.read import cwd_path
+
+    (tmp_path / "work").mkdir()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    assert cwd_path("../a/x.txt") == (tmp_path / "a" / "x.txt").as_posix()
+    assert cwd_path("./sub/../y.txt") == "y.txt"
+    assert cwd_path(tmp_path / "a" / "x.txt") != cwd_path(tmp_path / "b" / "x.txt")
