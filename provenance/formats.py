@@ -12,7 +12,9 @@ character offsets.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 from provenance.gate import RULES, CheckResult, Finding, Verdict
