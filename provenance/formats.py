@@ -49,7 +49,7 @@ def _uri(path: str) -> str:
     >>> _uri("inc/new c#1.txt"), _uri("/tmp/a b.txt")
     ('inc/new%20c%231.txt', 'file:///tmp/a%20b.txt')
     """
-    return Path(path).as_uri() if path.startswith("/") else quote(path)
+    return Path(path).as_uri() if path.startswith("/") else quote(path, safe="/,;=@:!$&'()*+~")
 
 
 def region(doc: Document, start: int, end: int) -> dict[str, int]:

@@ -41,7 +41,7 @@ def test_sarif_has_one_result_per_failing_finding_with_a_region(result):
     by_rule = {r["ruleId"]: r for r in run["results"]}
     reuse = by_rule["reused-verbatim"]
     location = reuse["locations"][0]["physicalLocation"]
-    assert location["artifactLocation"]["uri"] == "in/copy, 100%.txt"
+    assert location["artifactLocation"]["uri"] == "in/copy,%20100%25.txt"  # a URI: percent-encoded
     assert location["region"]["startLine"] == 3 and location["region"]["startColumn"] == 1
     doc = result.report.document("in/copy, 100%.txt")
     start, length = location["region"]["charOffset"], location["region"]["charLength"]
