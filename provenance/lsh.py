@@ -173,19 +173,43 @@ def _bucket_pairs(sorted_keys: np.ndarray, order: np.ndarray, doc_of: np.ndarray
     multi = lengths >= 2
     starts, lengths = starts[multi], lengths[multi]
     out: list[np.ndarray] = []
-    for length in np.unique(lengths):
-        group_starts = starts[lengths == length]
+    small = lengths <= max_docs
+    for length in np.unique(lengths[small]):
+        group_starts = starts[small & (lengths == length)]
         members = order[group_starts[:, None] + np.arange(length)[None, :]]  # (groups, length)
-        if length <= max_docs:
-            i, j = np.triu_indices(length, 1)
-        else:
-            # Oversized bucket: link every member to the first few members only.
-            hub = min(_HUB_LINKS, int(length))
-            i, j = np.triu_indices(length, 1)
-            keep = i < hub
-            i, j = i[keep], j[keep]
-        left, right = members[:, i].ravel(), members[:, j].ravel()
-        differ = doc_of[left] != doc_of[right]
-        left, right = left[differ], right[differ]
-        out.append(np.stack([np.minimum(left, right), np.maximum(left, right)], axis=1))
+        i, j = np.triu_indices(length, 1)
+        out.append(_across(members[:, i].ravel(), members[:, j].ravel(), doc_of))
+    for start, length in zip(starts[~small].tolist(), lengths[~small].tolist(), strict=True):
+        out.append(_oversized(order[start : start + length], doc_of, max_docs))
     return np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)
+
+
+def _across(left: np.ndarray, right: np.ndarray, doc_of: np.ndarray) -> np.ndarray:
+    """The pairs of windows of different documents, first < second."""
+    differ = doc_of[left] != doc_of[right]
+    left, right = left[differ], right[differ]
+    return np.stack([np.minimum(left, right), np.maximum(left, right)], axis=1)
+
+
+def _oversized(members: np.ndarray, doc_of: np.ndarray, max_docs: int) -> np.ndarray:
+    """Pairs from a bucket with more than ``max_docs`` windows.
+
+    Many documents sharing it (a stock phrase, a licence): each window is
+    linked to the first few only, so pairs grow linearly. Few documents
+    repeating it (a refrain, a repeated block): the k-th repeat in one is
+    paired with the k-th in the other, which keeps two copies of the same
+    text on their diagonal instead of pairing every repeat with the first.
+    """
+    members = np.sort(members)  # windows are numbered document by document
+    docs, first, counts = np.unique(doc_of[members], return_index=True, return_counts=True)
+    if len(docs) > max_docs:
+        hubs = min(_HUB_LINKS, len(members))
+        left = np.concatenate([np.full(len(members) - h - 1, members[h]) for h in range(hubs)])
+        right = np.concatenate([members[h + 1 :] for h in range(hubs)])
+        return _across(left, right, doc_of)
+    pairs = []
+    for x in range(len(docs)):
+        for y in range(x + 1, len(docs)):
+            k = min(counts[x], counts[y])
+            pairs.append(np.stack([members[first[x] : first[x] + k], members[first[y] : first[y] + k]], axis=1))
+    return np.concatenate(pairs) if pairs else np.zeros((0, 2), dtype=np.int64)

@@ -49,3 +49,25 @@ def test_short_common_phrases_are_not_passages(corpus):
     phrase = "the two countries signed the agreement on"
     texts = {f"{n}.txt": sentences(rng, random_words(rng, vocab, 200)) + f" {phrase} " + sentences(rng, random_words(rng, vocab, 200)) for n in "ab"}
     assert provenance.scan([corpus(texts)]).passages == ()
+
+
+def test_identical_documents_with_a_long_refrain_are_wholly_reused(corpus):
+    rng = random.Random(10)
+    vocab = vocabulary(rng)
+    refrain = " ".join(random_words(rng, vocab, 25)) + ". "
+    text = sentences(rng, random_words(rng, vocab, 300)) + "\n" + refrain * 60 + "\n" + sentences(rng, random_words(rng, vocab, 300))
+    report = provenance.scan([corpus({"a.txt": text, "b.txt": text})])
+    for doc in report.to_dict()["documents"]:
+        assert doc["reused_chars"] >= len(text.rstrip(". \n")) - 2
+
+
+def test_a_phrase_in_many_documents_links_them_without_all_pairs(corpus):
+    rng = random.Random(12)
+    vocab = vocabulary(rng)
+    shared = sentences(rng, random_words(rng, vocab, 60))
+    files = {f"{i:02}.txt": sentences(rng, random_words(rng, vocab, 150)) + " " + shared for i in range(20)}
+    report = provenance.scan([corpus(files)], max_bucket_docs=8)
+    linked = {p.document for p in report.passages}
+    assert linked == set(files)  # every copy is found, each linked to a few hubs
+    pairs = {frozenset((p.document, m.document)) for p in report.passages for m in p.matches}
+    assert len(pairs) < 20 * 19 // 2  # not every pair: each document meets a few hubs
