@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import time
@@ -17,6 +18,7 @@ from provenance import index as corpus_index
 from provenance import report as render_report
 from provenance.config import Config
 from provenance.errors import ConfigError, InputError, ProvenanceError
+from provenance.extract import THIRD_PARTY_LOGGERS
 from provenance.html import render_html
 from provenance.models import Report
 from provenance.read import read_path
@@ -27,6 +29,11 @@ PROGRESS_AFTER_SECONDS = 2.0
 
 html_option = click.option("--html", type=click.Path(dir_okay=False, writable=True), metavar="FILE", help="Write the report as one self-contained HTML page to FILE (no network needed to view it).")
 color_option = click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour in the terminal report (auto: on a terminal, unless NO_COLOR is set).")
+
+
+# Extraction hiccups on odd pages are not our users' problem: keep them off stderr.
+for _name in THIRD_PARTY_LOGGERS:
+    logging.getLogger(_name).setLevel(logging.CRITICAL)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

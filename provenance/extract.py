@@ -6,7 +6,6 @@ The only module that parses HTML (trafilatura, with BeautifulSoup as fallback).
 from __future__ import annotations
 
 import codecs
-import logging
 import re
 import warnings
 from dataclasses import dataclass
@@ -16,10 +15,9 @@ _CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)
 _XML_ENCODING_RE = re.compile(rb"""^<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""")
 _BINARY_CONTROL = bytes(range(0, 9)) + bytes(range(14, 32))
 
-# trafilatura and htmldate log extraction hiccups at WARNING/ERROR; they are
-# not our users' problem and must not reach stderr.
-for _name in ("trafilatura", "htmldate", "justext", "readability"):
-    logging.getLogger(_name).setLevel(logging.CRITICAL)
+THIRD_PARTY_LOGGERS = ("trafilatura", "htmldate", "justext", "readability")
+"""Loggers of the extraction libraries, which log hiccups on odd pages; the
+command line silences them (a library leaves logging to its application)."""
 
 
 class ExtractError(ValueError):
@@ -101,9 +99,12 @@ def _declared_charset(data: bytes) -> str | None:
         return None
     name = match.group(1).decode("ascii", "replace")
     try:
-        return codecs.lookup(name).name
+        found = codecs.lookup(name).name
     except LookupError:
         return None
+    # A page that is not UTF-8 cannot be UTF-16/32 either when its <meta> is
+    # readable as ASCII: browsers ignore such declarations (WHATWG), and so do we.
+    return None if found.startswith(("utf-16", "utf-32")) else found
 
 
 @dataclass(frozen=True)

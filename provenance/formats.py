@@ -12,6 +12,7 @@ character offsets.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -155,11 +156,14 @@ def junit(result: CheckResult) -> str:
         if not v.passed:
             failure = ET.SubElement(case, "failure", {"type": ", ".join(v.rules), "message": f"{len(v.failures)} finding(s): {', '.join(v.rules)}"})
             failure.text = "\n".join(f"[{f.rule}] chars {f.start}-{f.end}: {f.message}" for f in v.failures)
-    ET.indent(suite)
     root = ET.Element("testsuites")
     root.append(suite)
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    # Ids and texts may hold characters XML 1.0 cannot carry at all.
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + _XML_ILLEGAL.sub("\ufffd", ET.tostring(root, encoding="unicode")) + "\n"
+
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _escape_data(value: str) -> str:

@@ -87,3 +87,12 @@ def test_regions_for_html_point_at_the_first_line():
     doc = Document("p.html", "one\ntwo", "p.html")
     assert formats.region(doc, 4, 7) == {"startLine": 1}
     assert formats.region(Document("f.jsonl#3", "one\ntwo", "f.jsonl"), 4, 7) == {"startLine": 1}
+
+
+def test_junit_stays_well_formed_with_control_characters():
+    from xml.dom import minidom
+
+    from provenance.formats import _XML_ILLEGAL
+
+    assert _XML_ILLEGAL.sub("?", "a\x01b\x0bc\td") == "a?b?c\td"
+    minidom.parseString('<?xml version="1.0"?><a b="' + _XML_ILLEGAL.sub("\ufffd", "x\x01y") + '"/>')

@@ -123,3 +123,11 @@ def test_jsonl_lone_surrogates_and_odd_ids(corpus):
     assert report.document("a.jsonl#7").date == "2017-05-12"
     assert [w.reason for w in report.warnings] == ["line 1: invalid Unicode (lone surrogates) in 'text' replaced by '?'"]
     json.dumps(report.to_dict(), ensure_ascii=False).encode("utf-8")  # writable as UTF-8
+
+
+def test_a_declared_utf16_charset_on_an_ascii_readable_page_is_ignored(corpus):
+    page = '<html><head><meta charset="utf-16"></head><body><article><p>' + "Caf\u00e9 au lait in the old town square, every morning. " * 10 + "</p></article></body></html>"
+    root = corpus({})
+    (root / "p.html").write_bytes(page.encode("latin-1"))
+    text = provenance.scan([root]).document("p.html").text
+    assert "Café au lait" in text
