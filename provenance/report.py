@@ -61,12 +61,30 @@ def from_json(fh: IO[str]) -> Report:
         raise InputError(f"{name} is not JSON ({e}); give a report from `provenance scan --format json`") from e
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise InputError(f"{name} is not a {SCHEMA} report; give one from `provenance scan --format json --with-text`")
-    if any("text" not in d for d in data["documents"]):
-        raise InputError(NO_TEXT_ERROR.format(name=name))
     try:
-        return _report_from_dict(data)
-    except (KeyError, TypeError, ValueError) as e:
+        if any("text" not in d for d in data["documents"]):
+            raise InputError(NO_TEXT_ERROR.format(name=name))
+        report = _report_from_dict(data)
+        _check_consistent(report)
+    except (KeyError, TypeError, ValueError, IndexError) as e:
         raise InputError(f"{name} is not a valid {SCHEMA} report ({type(e).__name__}: {e})") from e
+    return report
+
+
+def _check_consistent(report: Report) -> None:
+    """What renderers rely on: passages and matches name documents of the
+    report, with integer offsets inside their texts, and known kinds."""
+    texts = {d.id: d.text for d in report.documents}
+    for p in report.passages:
+        if p.kind not in KIND_STYLE:
+            raise ValueError(f"passage kind {p.kind!r}")
+        for doc, start, end in [(p.document, p.start, p.end)] + [(m.document, m.start, m.end) for m in p.matches]:
+            if doc not in texts:
+                raise KeyError(f"no document {doc!r}")
+            if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= len(texts[doc])):
+                raise ValueError(f"offsets {start!r}-{end!r} outside {doc!r}")
+        if texts[p.document][p.start : p.end] != p.text:
+            raise ValueError(f"passage text of {p.document!r} at {p.start}-{p.end} is not the document's text there")
 
 
 def _report_from_dict(data: dict[str, Any]) -> Report:

@@ -244,3 +244,23 @@ def test_color_option_and_no_color(args, env, escapes):
 
 def test_every_edge_kind_has_a_style():
     assert set(html_report.EDGE_STYLE) == set(html_report.EDGE_KINDS)
+
+
+def test_report_rejects_inconsistent_json_with_one_line(tmp_path):
+    import json as _json
+
+    from click.testing import CliRunner
+
+    from provenance.cli import cli
+    from tests.conftest import SAMPLES
+
+    saved = CliRunner().invoke(cli, ["scan", str(SAMPLES), "--format", "json", "--with-text"], catch_exceptions=False).stdout
+    data = _json.loads(saved)
+    data["passages"][0]["matches"][0]["document"] = "nowhere"
+    bad = tmp_path / "bad.json"
+    bad.write_text(_json.dumps(data), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["report", str(bad)])
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and "no document 'nowhere'" in result.stderr
+    result = CliRunner().invoke(cli, ["report", "-"], input='{"schema": "provenance-report/1"}')
+    assert result.exit_code == 1 and "not a valid provenance-report/1 report" in result.stderr
