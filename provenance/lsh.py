@@ -11,6 +11,7 @@ linearly, not quadratically, with such text.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
@@ -105,8 +106,12 @@ def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray], doc_of: np.ndarray,
             # Forked workers share the signatures instead of receiving copies;
             # each takes whole bands, and the results are merged in band order.
             groups = [list(range(bands))[w::workers] for w in range(workers)]
-            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-                found = list(pool.map(_band_codes, groups))
+            gc.freeze()  # workers' collectors then leave the shared objects' pages alone
+            try:
+                with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+                    found = list(pool.map(_band_codes, groups))
+            finally:
+                gc.unfreeze()
         else:
             found = [_band_codes(list(range(bands)))]
     finally:

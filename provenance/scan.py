@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -218,12 +219,18 @@ def _align_all(
             if progress:
                 progress("align", 1, 1)
             return halves
-        # Forked workers inherit the state above instead of receiving copies.
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-            for n, part in enumerate(pool.map(_align_slice, slices), start=1):
-                halves.extend(part)
-                if progress:
-                    progress("align", n, len(slices))
+        # Forked workers inherit the state above instead of receiving copies;
+        # frozen, the garbage collector of a worker leaves the inherited
+        # objects alone, so their memory pages stay shared with this process.
+        gc.freeze()
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+                for n, part in enumerate(pool.map(_align_slice, slices), start=1):
+                    halves.extend(part)
+                    if progress:
+                        progress("align", n, len(slices))
+        finally:
+            gc.unfreeze()
         return halves
     finally:
         _ALIGN_STATE.clear()
