@@ -21,7 +21,7 @@ from provenance.errors import ConfigError, InputError, ProvenanceError
 from provenance.extract import THIRD_PARTY_LOGGERS
 from provenance.html import render_html
 from provenance.models import Report
-from provenance.read import read_path
+from provenance.read import choose_record, read_path
 from provenance.scan import explain as explain_document
 from provenance.scan import scan as scan_paths
 
@@ -138,14 +138,11 @@ def extract(file: str, record: str | None) -> None:
     docs, skipped, _ = read_path(file)
     if skipped and not docs:
         raise click.ClickException(f"{skipped[0].path}: {skipped[0].reason}")
-    if record is not None:
-        docs = [d for d in docs if d.id.rsplit("#", 1)[-1] == record]
-        if not docs:
-            raise click.UsageError(f"{file} has no record {record!r}")
-    if len(docs) > 1:
-        ids = ", ".join(d.id.rsplit("#", 1)[-1] for d in docs[:5])
-        raise click.UsageError(f"{file} holds {len(docs)} records; choose one with --record (e.g. {ids})")
-    click.echo(docs[0].text, nl=False)
+    try:
+        doc = choose_record(docs, record, file)
+    except InputError as e:
+        raise click.UsageError(str(e)) from e
+    click.echo(doc.text, nl=False)
 
 
 class _IndexFailure(click.ClickException):

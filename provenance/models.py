@@ -32,6 +32,7 @@ class Document:
     site: str | None = None
     date_source: str | None = None
     credits: tuple[Credit, ...] = ()
+    record: str | None = None  # in a JSON lines file: the record's id, or its line number
 
     def whole_credit(self, share: float = 0.6) -> Credit | None:
         """The credit that covers most of this document's text, when one

@@ -10,7 +10,7 @@ import json
 import os
 import re
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -260,7 +260,7 @@ def _read_jsonl(source: Source, data: bytes) -> tuple[list[Document], list[Skipp
         date = _str_or_none(record.get("date"))
         day = iso_day(date) if date else None
         docs.append(Document(
-            doc_id, text, source.path, url=url, title=_str_or_none(record.get("title")), date=day,
+            doc_id, text, source.path, record=str(rid) if usable else str(number), url=url, title=_str_or_none(record.get("title")), date=day,
             site=_str_or_none(record.get("site")) or site_of(url), date_source="record" if day else None,
             credits=tuple(find_credits(text)),
         ))
@@ -282,6 +282,23 @@ def iter_documents(sources: Iterable[Source], *, max_bytes: int) -> Iterator[tup
     """Read sources one by one (used by the single-process path)."""
     for source in sources:
         yield read_source(source, max_bytes=max_bytes)
+
+
+def choose_record(docs: Sequence[Document], record: str | None, name: str) -> Document:
+    """The one document of a file that ``record`` (a JSON lines id or line
+    number) names; without ``record``, the file's only document.
+
+    Raises:
+        InputError: no such record, or several and none chosen.
+    """
+    if record is not None:
+        docs = [d for d in docs if d.record == record]
+        if not docs:
+            raise InputError(f"{name} has no record {record!r}")
+    if len(docs) > 1:
+        ids = ", ".join(str(d.record) for d in docs[:5])
+        raise InputError(f"{name} holds {len(docs)} records; choose one with --record (e.g. {ids})")
+    return docs[0]
 
 
 def cwd_path(path: str | os.PathLike[str]) -> str:

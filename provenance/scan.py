@@ -24,7 +24,7 @@ from provenance.models import Document, Report, Skipped
 from provenance.normalize import word_hashes, word_offsets
 from provenance.origins import attribute_passages
 from provenance.passages import Half, build_passages
-from provenance.read import Source, find_sources, read_source
+from provenance.read import Source, choose_record, find_sources, read_source
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` while a scan runs."""
@@ -331,12 +331,8 @@ def explain(
     report = scan([folder] if inside else [folder, file], config, **overrides)
     target = file.resolve()
     candidates = [d for d in report.documents if Path(d.path).resolve() == target]
-    if record is not None:
-        candidates = [d for d in candidates if d.id.rsplit("#", 1)[-1] == record]
     if not candidates:
-        why = next((s.reason for s in report.skipped if Path(s.path.split(":")[0]).resolve() == target), "no such record" if record else "not a document")
+        # Skipped JSON lines are named "path:line".
+        why = next((s.reason for s in report.skipped if target in {Path(s.path).resolve(), Path(s.path.rsplit(":", 1)[0]).resolve()}), "not a document")
         raise InputError(f"{file}: {why}")
-    if len(candidates) > 1:
-        ids = ", ".join(d.id.rsplit("#", 1)[-1] for d in candidates[:5])
-        raise InputError(f"{file} holds {len(candidates)} records; choose one with --record (e.g. {ids})")
-    return Explanation(report, candidates[0].id)
+    return Explanation(report, choose_record(candidates, record, str(file)).id)

@@ -72,3 +72,12 @@ def test_every_command_has_help():
     for command in cli.commands:
         result = run(command, "--help")
         assert result.exit_code == 0 and "Usage:" in result.stdout
+
+
+def test_record_ids_may_contain_a_hash(corpus):
+    root = corpus({"r.jsonl": '{"id": "a#b", "text": "alpha"}\n{"id": "b", "text": "beta"}\n{"text": "gamma"}\n'})
+    assert run("extract", str(root / "r.jsonl"), "--record", "a#b").stdout == "alpha"
+    assert run("extract", str(root / "r.jsonl"), "--record", "b").stdout == "beta"
+    assert run("extract", str(root / "r.jsonl"), "--record", "3").stdout == "gamma"
+    result = CliRunner().invoke(cli, ["extract", str(root / "r.jsonl")])
+    assert result.exit_code == 2 and "(e.g. a#b, b, 3)" in result.stderr
