@@ -27,7 +27,14 @@ from provenance.scan import scan as scan_paths
 
 PROGRESS_AFTER_SECONDS = 2.0
 
-html_option = click.option("--html", type=click.Path(dir_okay=False, writable=True), metavar="FILE", help="Write the report as one self-contained HTML page to FILE (no network needed to view it).")
+def _html_target(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    # Checked before the scan: a typo in the folder should not cost a whole scan.
+    if value is not None and not os.path.isdir(os.path.dirname(os.path.abspath(value))):
+        raise click.BadParameter(f"folder {os.path.dirname(value) or '.'} does not exist", ctx=ctx, param=param)
+    return value
+
+
+html_option = click.option("--html", type=click.Path(dir_okay=False, writable=True), callback=_html_target, metavar="FILE", help="Write the report as one self-contained HTML page to FILE (no network needed to view it).")
 color_option = click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour in the terminal report (auto: on a terminal, unless NO_COLOR is set).")
 
 

@@ -331,8 +331,18 @@ def explain(
     report = scan([folder] if inside else [folder, file], config, **overrides)
     target = file.resolve()
     candidates = [d for d in report.documents if Path(d.path).resolve() == target]
+    if not candidates and inside and not _skip_reason(report, target):
+        # The walk passes over hidden files and unknown suffixes; named, a file is read.
+        report = scan([folder, file], config, **overrides)
+        candidates = [d for d in report.documents if Path(d.path).resolve() == target]
     if not candidates:
-        # Skipped JSON lines are named "path:line".
-        why = next((s.reason for s in report.skipped if target in {Path(s.path).resolve(), Path(s.path.rsplit(":", 1)[0]).resolve()}), "not a document")
-        raise InputError(f"{file}: {why}")
+        raise InputError(f"{file}: {_skip_reason(report, target) or 'not a document'}")
     return Explanation(report, choose_record(candidates, record, str(file)).id)
+
+
+def _skip_reason(report: Report, target: Path) -> str | None:
+    """Why the scan skipped this file, if it did (JSON lines skips are named "path:line")."""
+    for s in report.skipped:
+        if target in {Path(s.path).resolve(), Path(s.path.rsplit(":", 1)[0]).resolve()}:
+            return s.reason
+    return None

@@ -264,3 +264,13 @@ def test_report_rejects_inconsistent_json_with_one_line(tmp_path):
     assert result.stderr.count("\n") == 1 and "no document 'nowhere'" in result.stderr
     result = CliRunner().invoke(cli, ["report", "-"], input='{"schema": "provenance-report/1"}')
     assert result.exit_code == 1 and "not a valid provenance-report/1 report" in result.stderr
+
+
+def test_html_into_a_missing_folder_is_a_usage_error_before_the_scan(tmp_path):
+    from click.testing import CliRunner
+
+    from provenance.cli import cli
+    from tests.conftest import SAMPLES
+
+    result = CliRunner().invoke(cli, ["scan", str(SAMPLES), "--html", str(tmp_path / "no" / "r.html")])
+    assert result.exit_code == 2 and "does not exist" in result.stderr

@@ -118,3 +118,15 @@ def test_terminal_report_lists_credited_reprints():
     out = CliRunner().invoke(cli, ["scan", str(SAMPLES)], catch_exceptions=False).stdout
     assert "Reprints credited to a source" in out and "reprints Vedomosti" in out
     assert "origin" in out and "sputniknews.com" in out
+
+
+def test_explain_reads_a_file_the_walk_passes_over(tmp_path):
+    from click.testing import CliRunner
+
+    from tests.conftest import SAMPLES
+
+    for name in (BLOG, SPUTNIK):
+        target = tmp_path / (name if name == BLOG else ".hidden-copy.txt")
+        target.write_text((SAMPLES / name).read_text(encoding="utf-8"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["explain", str(tmp_path / ".hidden-copy.txt")], catch_exceptions=False)
+    assert result.exit_code == 0 and "sputniknews.com" in result.stdout
