@@ -144,7 +144,7 @@ def extract(file: str, record: str | None) -> None:
     """Print FILE's extracted text exactly as report offsets count it."""
     docs, skipped, _ = read_path(file)
     if skipped and not docs:
-        raise click.ClickException(f"{skipped[0].path}: {skipped[0].reason}")
+        raise click.UsageError(f"{skipped[0].path}: {skipped[0].reason}")  # exit 2, as explain
     try:
         doc = choose_record(docs, record, file)
     except InputError as e:

@@ -5,6 +5,7 @@ Nothing here raises for a single bad file: the scan goes on without it.
 
 from __future__ import annotations
 
+import errno
 import gzip
 import json
 import os
@@ -108,7 +109,7 @@ def find_sources(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Source],
             add(root)
             continue
         if root.is_symlink() and not root.exists():
-            skipped.append(Skipped(str(root), "broken symbolic link"))
+            skipped.append(Skipped(str(root), _dangling(root)))
             continue
         seen_dirs: set[str] = set()
         for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=lambda e: skipped.append(Skipped(str(e.filename), f"cannot list folder: {e.strerror}"))):
@@ -125,11 +126,23 @@ def find_sources(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Source],
                     continue
                 path = Path(dirpath) / name
                 if path.is_symlink() and not path.exists():
-                    skipped.append(Skipped(str(path), "broken symbolic link"))
+                    skipped.append(Skipped(str(path), _dangling(path)))
                     continue
                 add(path)
     with_meta = [replace(s, meta=tuple(sorted(manifest[path_key(s.path)].items()))) if path_key(s.path) in manifest else s for s in sources.values()]
     return sorted(with_meta, key=lambda s: s.id), skipped
+
+
+def _dangling(path: Path) -> str:
+    """Why a symbolic link leads nowhere: a loop of links, or a missing target."""
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:  # Python < 3.13 reports a loop so
+        return "symbolic link loop"
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "symbolic link loop"
+    return "broken symbolic link"
 
 
 def read_source(source: Source, *, max_bytes: int) -> tuple[list[Document], list[Skipped], list[Skipped]]:

@@ -131,3 +131,11 @@ def test_a_declared_utf16_charset_on_an_ascii_readable_page_is_ignored(corpus):
     (root / "p.html").write_bytes(page.encode("latin-1"))
     text = provenance.scan([root]).document("p.html").text
     assert "Café au lait" in text
+
+
+def test_a_loop_of_file_links_is_named_a_loop(corpus):
+    root = corpus({"ok.txt": "text"})
+    os.symlink(root / "b.txt", root / "a.txt")
+    os.symlink(root / "a.txt", root / "b.txt")
+    _, skipped = find_sources([root])
+    assert sorted(s.reason for s in skipped) == ["symbolic link loop", "symbolic link loop"]
