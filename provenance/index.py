@@ -322,12 +322,18 @@ class Index:
         buckets = self.store.lookup(keys, config.max_bucket_docs + 1)
         windows: list[int] = []
         members: list[int] = []
+        # The incoming windows of each key, in order: in an oversized bucket
+        # (a block repeated many times) the k-th of them meets the k-th
+        # indexed member, as in a scan, besides the first few members.
+        seen: dict[int, int] = defaultdict(int)
         for (w, _band), key in np.ndenumerate(keys):
+            rank = seen[int(key)]  # windows come in order: w is the rank-th with this key
+            seen[int(key)] += 1
             found = buckets.get(int(key))
             if not found:
                 continue
             if len(found) > config.max_bucket_docs:
-                found = found[:_HUB_LINKS]
+                found = found[:_HUB_LINKS] + ([found[rank]] if rank < len(found) else [])
             windows.extend([w] * len(found))
             members.extend(found)
         if not members:
