@@ -36,7 +36,7 @@ import numpy as np
 from provenance.config import Config, make_config
 from provenance.errors import ConfigError, SettingsMismatch, StoreError
 from provenance.fingerprint import SCHEME, signatures
-from provenance.lsh import band_key, candidate_pairs, lsh_params
+from provenance.lsh import HUB_LINKS, agree, band_key, candidate_pairs, lsh_params
 from provenance.models import Document, Report, Skipped
 from provenance.normalize import word_hashes
 from provenance.origins import attribute_passages
@@ -56,7 +56,6 @@ BATCH_PASSAGES = 20_000
 BATCH_SECONDS = 2.0
 """Longest stretch of work before a batch is written, so that slow inputs still commit often."""
 
-_HUB_LINKS = 4  # as lsh.py: windows of an oversized bucket are linked to its first few members only
 _KEY_MIX = np.uint64(0x9E3779B97F4A7C15)
 _KEY_SHIFT = np.uint64(17)  # keys keep 47 bits: 6 bytes in SQLite, collisions ~1e-7 per lookup at 1M passages
 
@@ -333,7 +332,7 @@ class Index:
             if not found:
                 continue
             if len(found) > config.max_bucket_docs:
-                found = found[:_HUB_LINKS] + ([found[rank]] if rank < len(found) else [])
+                found = found[:HUB_LINKS] + ([found[rank]] if rank < len(found) else [])
             windows.extend([w] * len(found))
             members.extend(found)
         if not members:
@@ -342,10 +341,10 @@ class Index:
         wanted = np.unique(pairs[:, 1])
         doc_ids, other_windows, other_sigs = self.store.passages(wanted.tolist(), config.num_perm)
         row = np.searchsorted(wanted, pairs[:, 1])
-        agree = (sigs[pairs[:, 0]] == other_sigs[row]).mean(axis=1) >= config.threshold / 2
+        similar = agree(sigs[pairs[:, 0]], other_sigs[row], config)
         out: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
         first = {}
-        for w, r in zip(pairs[agree][:, 0].tolist(), row[agree].tolist(), strict=True):
+        for w, r in zip(pairs[similar][:, 0].tolist(), row[similar].tolist(), strict=True):
             other = doc_ids[r]
             if other in exclude:
                 continue

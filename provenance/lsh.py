@@ -22,7 +22,9 @@ import numpy as np
 
 from provenance.config import Config
 
-_HUB_LINKS = 4  # documents each member of an oversized bucket is linked to
+HUB_LINKS = 4
+"""Members of an oversized bucket that every other member is linked to
+(here and in ``provenance.index``), so pairs grow linearly with stock text."""
 _AGREE_CHUNK = 1 << 16
 
 
@@ -81,6 +83,20 @@ def band_key(sigs: np.ndarray, band: int, config: Config) -> np.ndarray:
     return keys
 
 
+def agree(sigs_a: np.ndarray, sigs_b: np.ndarray, config: Config) -> np.ndarray:
+    """Which window pairs (rows of the two arrays) are similar enough to align:
+    their signatures agree on at least half the threshold's share of values.
+    LSH buckets let through many pairs below the threshold; this drops the
+    ones that are almost surely chance.
+
+    >>> from provenance.config import Config
+    >>> a = np.arange(96, dtype=np.uint32).reshape(2, 48)
+    >>> agree(a, a, Config()).tolist(), agree(a, a[::-1], Config()).tolist()
+    ([True, True], [False, False])
+    """
+    return (sigs_a == sigs_b).mean(axis=1) >= config.threshold / 2
+
+
 def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray], doc_of: np.ndarray, config: Config, *, workers: int = 1) -> np.ndarray:
     """Pairs of windows from different documents that share an LSH bucket.
 
@@ -123,8 +139,7 @@ def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray], doc_of: np.ndarray,
     keep = np.zeros(len(pairs), dtype=bool)
     for lo in range(0, len(pairs), _AGREE_CHUNK):  # chunks bound the gathered rows' memory
         chunk = pairs[lo : lo + _AGREE_CHUNK]
-        agree = (_rows(parts, chunk[:, 0]) == _rows(parts, chunk[:, 1])).mean(axis=1)
-        keep[lo : lo + len(chunk)] = agree >= config.threshold / 2
+        keep[lo : lo + len(chunk)] = agree(_rows(parts, chunk[:, 0]), _rows(parts, chunk[:, 1]), config)
     return pairs[keep]
 
 
@@ -208,7 +223,7 @@ def _oversized(members: np.ndarray, doc_of: np.ndarray, max_docs: int) -> np.nda
     members = np.sort(members)  # windows are numbered document by document
     docs, first, counts = np.unique(doc_of[members], return_index=True, return_counts=True)
     if len(docs) > max_docs:
-        hubs = min(_HUB_LINKS, len(members))
+        hubs = min(HUB_LINKS, len(members))
         left = np.concatenate([np.full(len(members) - h - 1, members[h]) for h in range(hubs)])
         right = np.concatenate([members[h + 1 :] for h in range(hubs)])
         return _across(left, right, doc_of)
