@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -67,6 +68,11 @@ class Config:
                 raise ConfigError(f"{name} must be in (0, 1], got {value}")
         if min(self.max_gap, self.join_gap, self.workers) < 0:
             raise ConfigError("max_gap, join_gap and workers must not be negative")
+
+    @property
+    def processes(self) -> int:
+        """How many processes a stage may use: ``workers``, or one per core."""
+        return self.workers or os.cpu_count() or 1
 
     def with_overrides(self, **overrides: Any) -> Config:
         """Return a copy with some settings changed; unknown names raise ConfigError."""

@@ -65,15 +65,6 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-def window_count(n_words: int, config: Config) -> int:
-    """How many windows a text of ``n_words`` words has."""
-    n_shingles = n_words - config.shingle_size + 1
-    if n_shingles <= 0:
-        return 0
-    blocks = -(-n_shingles // _block(config))
-    return max(1, blocks - 1)
-
-
 def window_span(index: int, n_words: int, config: Config) -> tuple[int, int]:
     """Word range [start, end) that window ``index`` covers."""
     block = _block(config)
@@ -94,7 +85,7 @@ def signatures(docs_words: Sequence[np.ndarray], config: Config) -> list[np.ndar
         config: shingle size, window, num_perm and seed.
 
     Returns:
-        Per document, a ``(window_count, num_perm)`` uint32 array.
+        Per document, a ``(windows, num_perm)`` uint32 array.
     """
     a, b = permutations(config.num_perm, config.seed)
     block = _block(config)

@@ -11,7 +11,7 @@ import json
 import os
 import re
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -289,12 +289,6 @@ def _str_or_none(value: object) -> str | None:
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def iter_documents(sources: Iterable[Source], *, max_bytes: int) -> Iterator[tuple[list[Document], list[Skipped], list[Skipped]]]:
-    """Read sources one by one (used by the single-process path)."""
-    for source in sources:
-        yield read_source(source, max_bytes=max_bytes)
 
 
 def choose_record(docs: Sequence[Document], record: str | None, name: str) -> Document:

@@ -127,7 +127,7 @@ def scan(
     doc_of = np.repeat(np.arange(len(docs)), counts)
     # The signatures stay in their batches' arrays: joining them would hold
     # a second copy of the largest data of the scan.
-    pairs = candidate_pairs(read.sigs, doc_of, config, workers=config.workers or os.cpu_count() or 1)
+    pairs = candidate_pairs(read.sigs, doc_of, config, workers=config.processes)
     n_windows = int(first_window[-1])
     read.sigs.clear()  # alignment works on words; the signatures are done
     timings["candidates"] = time.perf_counter() - t1
@@ -155,7 +155,7 @@ def scan(
 
 def _read_all(sources: list[Source], config: Config, progress: Progress | None) -> _Read:
     total = sum(s.size for s in sources)
-    workers = config.workers or os.cpu_count() or 1
+    workers = config.processes
     batches = _batches(sources)
     merged = _Read()
     done = 0
@@ -207,7 +207,7 @@ def _align_all(
     ends = np.concatenate((breaks, [len(pairs)]))
     _ALIGN_STATE.update(pairs=pairs, doc_pairs=doc_pairs, first_window=first_window, docs=docs, words=words, config=config)
     try:
-        workers = config.workers or os.cpu_count() or 1
+        workers = config.processes
         # Contiguous slices of document pairs, several per worker for balance;
         # results come back in slice order, so the output never depends on workers.
         n_slices = 1 if workers == 1 or len(pairs) < _PARALLEL_MIN_PAIRS or "fork" not in get_all_start_methods() else workers * 8
@@ -244,17 +244,13 @@ def _align_slice(bounds: tuple[np.ndarray, np.ndarray]) -> list[Half]:
     state = _ALIGN_STATE
     pairs, doc_pairs, first_window = state["pairs"], state["doc_pairs"], state["first_window"]
     docs, config = state["docs"], state["config"]
-    offsets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     words = state["words"]
-
-    def words_of(i: int) -> np.ndarray:
-        return words[i]  # type: ignore[no-any-return]
-
+    offsets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     halves: list[Half] = []
     for s, e in zip(bounds[0].tolist(), bounds[1].tolist(), strict=True):
         a, b = int(doc_pairs[s, 0]), int(doc_pairs[s, 1])
         local = pairs[s:e] - np.array([first_window[a], first_window[b]])
-        halves.extend(align_documents(docs[a], words_of(a), docs[b], words_of(b), local, config, offsets=offsets))
+        halves.extend(align_documents(docs[a], words[a], docs[b], words[b], local, config, offsets=offsets))
     return halves
 
 
