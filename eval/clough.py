@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import provenance
-from eval.common import mb_per_s, result, settings, timed_scan
+from eval.common import mb_per_s, result, scan_details, settings, timed_scan
 from eval.scoring import (
     ANSWER_CATEGORIES,
     REUSE_CATEGORIES,
@@ -91,10 +91,7 @@ def _result(scores: dict[str, Any], report: provenance.Report, seconds: float, w
         "answer_pairs_linked": scores["answer_pairs_linked"],
         "confusion": {k: reuse[k] for k in ("tp", "fp", "fn", "tn")},
         "source_as_origin": origin,
-        "documents": len(report.documents),
-        "passages": len(report.passages),
-        "bytes": report.stats["bytes"],
-        "scan_seconds": round(seconds, 3),
+        **scan_details(report, seconds),
     }
     return result(
         FOLDER,

@@ -19,6 +19,17 @@ def timed_scan(paths: Iterable[Path], config: provenance.Config | None) -> tuple
     return report, time.perf_counter() - t0
 
 
+def scan_details(report: provenance.Report, seconds: float) -> dict[str, Any]:
+    """What every corpus records about its scan: sizes and the scan's time."""
+    return {
+        "documents": len(report.documents),
+        "skipped": len(report.skipped),
+        "passages": len(report.passages),
+        "bytes": report.stats["bytes"],
+        "scan_seconds": round(seconds, 3),
+    }
+
+
 def settings(config: provenance.Config | None) -> dict[str, Any]:
     """Every setting of the scan, defaults included.
 

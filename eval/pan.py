@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 import provenance
-from eval.common import mb_per_s, result, settings, timed_scan
+from eval.common import mb_per_s, result, scan_details, settings, timed_scan
 from eval.scoring import Pair, links_of, pair_scores, shares_ngram, split_links
 from provenance.normalize import word_hashes
 
@@ -110,11 +110,7 @@ def _result(
         "gold_pairs": scores["gold"],
         "missed": [" ".join(p) for p in scores["missed"][:LISTED]],
         "unconfirmed": [" ".join(p) for p in scores["unconfirmed"][:LISTED]],
-        "documents": len(report.documents),
-        "skipped": len(report.skipped),
-        "passages": len(report.passages),
-        "bytes": report.stats["bytes"],
-        "scan_seconds": round(seconds, 3),
+        **scan_details(report, seconds),
     }
     return result(
         FOLDER,
