@@ -174,6 +174,7 @@ def index() -> None:
     \b
         provenance index add corpus/ --db corpus.db
         provenance index stats --db corpus.db
+        provenance index verify --db corpus.db
     """
 
 
@@ -183,7 +184,7 @@ def index() -> None:
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), help="Window similarity for candidates; a new index records it (default 0.15).")
 @click.option("--min-words", type=click.IntRange(1), help="Shortest passage, in words; a new index records it (default 15).")
 @click.option("--max-file-mb", type=click.IntRange(1), help="Skip files larger than this (default 64).")
-@click.option("--batch", type=click.IntRange(1), default=corpus_index.BATCH_PASSAGES, show_default=True, help="Passages written per transaction; an interrupted add keeps every batch written before.")
+@click.option("--batch", type=click.IntRange(1), default=corpus_index.BATCH_WINDOWS, show_default=True, help="Windows written per transaction; an interrupted add keeps every batch written before.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
 def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_words: int | None, max_file_mb: int | None, batch: int, fmt: str) -> None:
     """Add the documents under PATHS to the index; ids are paths relative to
@@ -197,7 +198,7 @@ def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_word
     err = Console(stderr=True)
     with _progress(err) as progress:
         try:
-            result = corpus_index.add(db, paths, progress=progress, batch_passages=batch, **_fingerprint_overrides(threshold, min_words, max_file_mb))
+            result = corpus_index.add(db, paths, progress=progress, batch_windows=batch, **_fingerprint_overrides(threshold, min_words, max_file_mb))
         except _INDEX_ERRORS as e:
             raise _IndexFailure(str(e)) from e
     for s in result.skipped:
@@ -205,7 +206,7 @@ def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_word
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
-    click.echo(f"{len(result.added)} added, {len(result.replaced)} replaced, {len(result.unchanged)} unchanged; {result.db} holds {result.passages} passages")
+    click.echo(f"{len(result.added)} added, {len(result.replaced)} replaced, {len(result.unchanged)} unchanged; {result.db} holds {result.windows} windows")
 
 
 @index.command("remove")
@@ -227,24 +228,32 @@ def index_remove(ids: tuple[str, ...], db: str) -> None:
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
 def index_list(db: str, fmt: str) -> None:
-    """List the indexed documents: id, characters, passages, date, URL."""
+    """List the indexed documents: id, characters, fingerprinted windows, date, URL."""
     try:
         records = corpus_index.documents(db)
     except _INDEX_ERRORS as e:
         raise _IndexFailure(str(e)) from e
     if fmt == "json":
-        rows = [{"id": r.id, "chars": r.chars, "words": r.words, "passages": r.passages, "date": r.date, "url": r.url, "site": r.site, "title": r.title, "hash": r.hash} for r in records]
+        rows = [
+            {"id": r.id, "chars": r.chars, "words": r.words, "windows": r.windows, "passages": r.windows,  # "passages": deprecated alias
+             "date": r.date, "url": r.url, "site": r.site, "title": r.title, "hash": r.hash}
+            for r in records
+        ]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for r in records:
-        click.echo("\t".join([r.id, f"{r.chars} chars", f"{r.passages} passages", r.date or "-", r.url or "-"]))
+        click.echo("\t".join([r.id, f"{r.chars} chars", f"{r.windows} windows", r.date or "-", r.url or "-"]))
 
 
 @index.command("stats")
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
 def index_stats(db: str, fmt: str) -> None:
-    """Documents, passages, size on disk and fingerprint settings of the index."""
+    """Documents, fingerprinted windows, size and fingerprint settings of the index.
+
+    Size is the file's on disk, or in Redis the memory of this index's keys
+    (MEMORY USAGE of each, read with SCAN: it takes a while on a big index).
+    """
     try:
         result = corpus_index.stats(db)
     except _INDEX_ERRORS as e:
@@ -252,9 +261,39 @@ def index_stats(db: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
-    per = result.bytes / result.passages if result.passages else 0
-    click.echo(f"{result.db}: {result.documents} documents, {result.passages} passages, {result.bytes:,} bytes ({per:.0f} per passage)")
+    per = result.bytes / result.windows if result.windows else 0
+    click.echo(f"{result.db}: {result.documents} documents, {result.windows} windows, {result.bytes:,} bytes ({per:.0f} per window)")
     click.echo("settings: " + ", ".join(f"{k}={v}" for k, v in sorted(result.settings.items())))
+
+
+@index.command("verify")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+def index_verify(db: str, fmt: str) -> None:
+    """Read the whole index and say whether it must be rebuilt.
+
+    Checks SQLite's integrity_check, that every entry can be read back, that
+    every window has its bucket entry in every band and that no row or
+    bucket entry is left without its document.
+
+    Exit status: 0 the index is sound; 1 it is damaged (rebuild it: a new
+    index from the corpus with `provenance index add`); 2 it cannot be
+    checked (no index there, not an index, server down).
+    """
+    try:
+        result = corpus_index.verify(db)
+    except _INDEX_ERRORS as e:
+        raise _IndexFailure(str(e)) from e
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    elif result.sound:
+        click.echo(f"{result.db}: sound: {result.documents} documents, {result.windows} windows")
+    else:
+        for problem in result.problems:
+            click.echo(f"  {problem}")
+        click.echo(f"{result.db}: damaged ({len(result.problems)} problems): rebuild the index (`provenance index add` from the corpus into a new --db)")
+    if not result.sound:
+        sys.exit(1)
 
 
 @cli.command()
