@@ -18,10 +18,10 @@ from click.testing import CliRunner
 import provenance
 from provenance import html as html_report
 from provenance import report as render_report
+from provenance.attribute import Origin
 from provenance.cli import cli
 from provenance.errors import InputError
 from provenance.html import build_graph, render_html, script_json
-from provenance.attribute import Origin
 from provenance.models import Document, Match, Passage, Report
 from tests.conftest import ROOT, SAMPLES
 
@@ -284,7 +284,7 @@ def _cyclic_report() -> Report:
     """Documents whose passages are traced to each other in loops (each names
     the next as its origin): a → b ⇄ c ← a, d → e ⇄ f ← d. Which of b and c
     comes first decides their columns."""
-    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
+    words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu"]
     ids = [f"doc-{c}.txt" for c in "abcdef"]
     texts = {d: " ".join(words[i:] + words[:i]) for i, d in enumerate(ids)}
     links = [("a", "b"), ("a", "c"), ("b", "c"), ("c", "b"), ("d", "e"), ("d", "f"), ("e", "f"), ("f", "e")]
@@ -300,11 +300,11 @@ def _cyclic_report() -> Report:
 def test_graph_layout_of_a_cyclic_graph_does_not_depend_on_the_hash_seed(tmp_path):
     # Rendered in fresh interpreters with different PYTHONHASHSEEDs: the bytes must not change.
     script = (
-        "import sys; sys.path.insert(0, {root!r})\n"
+        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
         "from tests.test_html import _cyclic_report\n"
         "from provenance.html import render_html\n"
         "sys.stdout.write(render_html(_cyclic_report()))\n"
-    ).format(root=str(ROOT))
+    )
     pages = set()
     for seed in ("0", "1", "2", "3", "4", "5", "6", "7"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
