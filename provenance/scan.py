@@ -27,10 +27,13 @@ from provenance.passages import Half, build_passages
 from provenance.read import Source, choose_record, find_sources, read_source
 
 Progress = Callable[[str, int, int], None]
-"""Called as ``progress(stage, done, total)`` while a scan runs."""
+"""Called as ``progress(stage, done, total)`` while work runs. Stages and what
+they count: ``read`` bytes of input files read and fingerprinted, ``align``
+document pairs aligned, ``index`` documents added to an index."""
 
 _PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this, starting processes costs more than it saves
 _BATCH_BYTES = 2 * 1024 * 1024
+_MIN_BATCH_BYTES = 64 * 1024
 
 
 class _Read:
@@ -52,13 +55,15 @@ class _Read:
         self.words: list[np.ndarray] = []
 
 
-def _read_batch(sources: Sequence[Source], config: Config) -> _Read:
+def _read_batch(sources: Sequence[Source], config: Config, on_file: Callable[[int], None] | None = None) -> _Read:
     out = _Read()
     for source in sources:
         docs, skipped, warnings = read_source(source, max_bytes=config.max_file_bytes)
         out.docs.extend(docs)
         out.skipped.extend(skipped)
         out.warnings.extend(warnings)
+        if on_file is not None:
+            on_file(source.size)
     words = [word_hashes(d.text) for d in out.docs]
     per_doc = signatures(words, config)
     # Kept for the alignment, which only compares words for equality: 32 bits
@@ -70,11 +75,11 @@ def _read_batch(sources: Sequence[Source], config: Config) -> _Read:
     return out
 
 
-def _batches(sources: list[Source]) -> list[list[Source]]:
+def _batches(sources: list[Source], limit: int = _BATCH_BYTES) -> list[list[Source]]:
     batches: list[list[Source]] = [[]]
     size = 0
     for s in sources:
-        if batches[-1] and size + s.size > _BATCH_BYTES:
+        if batches[-1] and size + s.size > limit:
             batches.append([])
             size = 0
         batches[-1].append(s)
@@ -156,29 +161,34 @@ def scan(
 def _read_all(sources: list[Source], config: Config, progress: Progress | None) -> _Read:
     total = sum(s.size for s in sources)
     workers = config.processes
-    batches = _batches(sources)
+    # Enough batches for progress to move (and the workers to share the
+    # work evenly) on a few megabytes, never more than _BATCH_BYTES each.
+    batches = _batches(sources, min(_BATCH_BYTES, max(_MIN_BATCH_BYTES, total // (16 * workers))))
     merged = _Read()
     done = 0
 
-    def take(part: _Read) -> None:
+    def count(size: int) -> None:
         nonlocal done
+        done += size
+        if progress:
+            progress("read", done, total)
+
+    def take(part: _Read) -> None:
         merged.docs.extend(part.docs)
         merged.skipped.extend(part.skipped)
         merged.warnings.extend(part.warnings)
         merged.sigs.extend(part.sigs)
         merged.counts.extend(part.counts)
         merged.words.extend(part.words)
-        done += 1
-        if progress:
-            progress("read", done, len(batches))
 
     if workers == 1 or total < _PARALLEL_MIN_BYTES or len(batches) < 2:
         for batch in batches:
-            take(_read_batch(batch, config))
+            take(_read_batch(batch, config, count))
         return merged
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-        for part in pool.map(_read_batch, batches, [config] * len(batches)):
+        for batch, part in zip(batches, pool.map(_read_batch, batches, [config] * len(batches)), strict=True):
             take(part)
+            count(sum(s.size for s in batch))
     return merged
 
 
@@ -214,21 +224,25 @@ def _align_all(
         bounds = np.linspace(0, len(starts), n_slices + 1).astype(int)
         slices = [(starts[lo:hi], ends[lo:hi]) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True) if hi > lo]
         halves: list[Half] = []
-        if len(slices) == 1:
-            halves = _align_slice(slices[0])
+        total, done = len(starts), 0
+
+        def count(n: int) -> None:
+            nonlocal done
+            done += n
             if progress:
-                progress("align", 1, 1)
-            return halves
+                progress("align", done, total)
+
+        if len(slices) == 1:
+            return _align_slice(slices[0], count)
         # Forked workers inherit the state above instead of receiving copies;
         # frozen, the garbage collector of a worker leaves the inherited
         # objects alone, so their memory pages stay shared with this process.
         gc.freeze()
         try:
             with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-                for n, part in enumerate(pool.map(_align_slice, slices), start=1):
+                for bounds, part in zip(slices, pool.map(_align_slice, slices), strict=True):
                     halves.extend(part)
-                    if progress:
-                        progress("align", n, len(slices))
+                    count(len(bounds[0]))
         finally:
             gc.unfreeze()
         return halves
@@ -240,7 +254,7 @@ _ALIGN_STATE: dict[str, Any] = {}
 _PARALLEL_MIN_PAIRS = 100_000  # window pairs below which one process aligns faster
 
 
-def _align_slice(bounds: tuple[np.ndarray, np.ndarray]) -> list[Half]:
+def _align_slice(bounds: tuple[np.ndarray, np.ndarray], on_pair: Callable[[int], None] | None = None) -> list[Half]:
     state = _ALIGN_STATE
     pairs, doc_pairs, first_window = state["pairs"], state["doc_pairs"], state["first_window"]
     docs, config = state["docs"], state["config"]
@@ -251,6 +265,8 @@ def _align_slice(bounds: tuple[np.ndarray, np.ndarray]) -> list[Half]:
         a, b = int(doc_pairs[s, 0]), int(doc_pairs[s, 1])
         local = pairs[s:e] - np.array([first_window[a], first_window[b]])
         halves.extend(align_documents(docs[a], words[a], docs[b], words[b], local, config, offsets=offsets))
+        if on_pair is not None:
+            on_pair(1)
     return halves
 
 
