@@ -41,7 +41,7 @@ from provenance.models import Document, Report, Skipped
 from provenance.normalize import word_hashes
 from provenance.origins import attribute_passages
 from provenance.passages import Half, build_passages
-from provenance.read import Source, cwd_path, find_sources, read_source
+from provenance.read import Source, cwd_path, find_sources, path_id, read_source
 from provenance.scan import align_documents
 from provenance.store import DocumentRecord, Entry, Store, open_store
 
@@ -408,7 +408,7 @@ def read_documents(paths: Iterable[str | os.PathLike[str]], config: Config) -> t
 
 
 def _cwd_relative(source: Source) -> Source:
-    return replace(source, id=cwd_path(source.path))
+    return replace(source, id=path_id(cwd_path(source.path)))
 
 
 def add(
