@@ -43,22 +43,26 @@ def normalize_newlines(text: str) -> str:
 
 
 def looks_binary(data: bytes) -> bool:
-    """True when bytes are not text: NUL bytes or many control characters.
+    """True when bytes are not text: more than a stray NUL byte (1% of the
+    start), or many control characters. Text corpora carry the odd NUL or
+    control byte from old conversions; binary formats are full of them.
 
-    >>> looks_binary(b"hello\\n"), looks_binary(b"\\x00\\x01PNG")
-    (False, True)
+    >>> looks_binary(b"hello\\n"), looks_binary(b"\\x00\\x01PNG"), looks_binary(b"a long text " * 20 + b"\\x00")
+    (False, True, False)
     """
     head = data[:8192]
-    if b"\x00" in head:
-        return True
     if not head:
         return False
     controls = len(head) - len(head.translate(None, _BINARY_CONTROL))
-    return controls / len(head) > 0.05
+    return head.count(b"\x00") / len(head) > 0.01 or controls / len(head) > 0.05
 
 
-def decode(data: bytes, *, html: bool = False) -> Decoded:
-    """Decode bytes: BOM, then UTF-8, then a declared charset, then a detected one.
+def decode(data: bytes, *, html: bool = False, charset: str | None = None) -> Decoded:
+    """Decode bytes: BOM, then ``charset`` (the one an HTTP header declares),
+    then UTF-8, then a charset the page declares, then a detected one.
+
+    >>> decode("café".encode("cp1252"), charset="windows-1252").text
+    'café'
 
     Raises:
         ExtractError: the bytes are binary or no charset decodes them.
@@ -71,6 +75,12 @@ def decode(data: bytes, *, html: bool = False) -> Decoded:
                 raise ExtractError(f"has a {name} byte-order mark but does not decode: {e.reason}") from e
     if looks_binary(data):
         raise ExtractError("binary file (NUL or control bytes), not text")
+    if charset:
+        try:
+            name = codecs.lookup(charset).name
+            return Decoded(data.decode(name), name)
+        except (UnicodeDecodeError, LookupError):
+            pass  # a wrong or unknown header charset: what the page says next
     try:
         return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
