@@ -1,4 +1,4 @@
-"""``python -m eval [clough|pan|news|dates|origins|gate ...]``: run the evaluations, print a table,
+"""``python -m eval [clough|pan|news|dates|origins|pan13|gate ...]``: run the evaluations, print a table,
 and update ``eval/results.json``.
 
 Each corpus is a module ``eval.<name>`` with ``run(root: Path) -> dict``; a
