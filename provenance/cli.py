@@ -67,8 +67,8 @@ def cli() -> None:
 def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int, with_text: bool, html: str | None, color: str, no_progress: bool) -> None:
     """Find every passage of the documents under PATHS that another one reprints or reuses.
 
-    Reads .txt, .md, .html, .htm and .jsonl files (also gzip-compressed),
-    recursively. Exit status 0 after a scan, whatever it found; 2 for usage
+    Reads .txt, .md, .html, .htm, .jsonl and .warc files (also
+    gzip-compressed), recursively. Exit status 0 after a scan, whatever it found; 2 for usage
     errors.
 
     \b
@@ -98,7 +98,7 @@ def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_wo
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--in", "corpus", type=click.Path(exists=True, file_okay=False), help="Folder to compare FILE with (default: FILE's folder).")
-@click.option("--record", help="For a JSON lines file: the record's id (or line number).")
+@click.option("--record", help="For a JSON lines file: the record's id (or line number); for a web archive: its WARC-Record-ID (or URL).")
 @color_option
 @progress_option
 def explain(file: str, corpus: str | None, record: str | None, color: str, no_progress: bool) -> None:
@@ -144,7 +144,7 @@ def report(report_file: IO[str], html: str | None, quiet: bool, color: str) -> N
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--record", help="For a JSON lines file: the record's id (or line number) to print.")
+@click.option("--record", help="For a JSON lines file: the record's id (or line number) to print; for a web archive: its WARC-Record-ID (or URL).")
 def extract(file: str, record: str | None) -> None:
     """Print FILE's extracted text exactly as report offsets count it."""
     docs, skipped, _ = read_path(file)

@@ -102,7 +102,7 @@ def _report_from_dict(data: dict[str, Any]) -> Report:
         )
         for p in data["passages"]
     )
-    skipped = tuple(Skipped(s["path"], s["reason"]) for s in data.get("skipped", ()))
+    skipped = tuple(Skipped(s["path"], s["reason"], s.get("offset")) for s in data.get("skipped", ()))
     warnings = tuple(Skipped(w["path"], w["message"]) for w in data.get("warnings", ()))
     return Report(documents, passages, skipped, warnings)
 
