@@ -28,6 +28,7 @@ from provenance.scan import explain as explain_document
 from provenance.scan import scan as scan_paths
 
 PROGRESS_AFTER_SECONDS = 2.0
+DISTRIBUTION = "text-provenance"  # the name on the package index; the command is `provenance`
 
 def _html_target(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     # Checked before the scan: a typo in the folder should not cost a whole scan.
@@ -59,7 +60,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="provenance")
+@click.version_option(package_name=DISTRIBUTION)
 def cli() -> None:
     """Find where text came from: passages reprinted or reused across documents."""
 
@@ -288,7 +289,8 @@ def index_stats(db: str, fmt: str) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @db_option
-@click.option("--fail-on", type=click.Choice(list(gate.FAIL_ON)), default="near-verbatim", show_default=True, help="The weakest kind of reused passage that fails a document.")
+@click.option("--fail-on", type=click.Choice(list(gate.FAIL_ON)), default="near-verbatim", show_default=True, help="The weakest kind of reused passage that always fails a document.")
+@click.option("--edited-share", type=click.FloatRange(0, 1), default=gate.EDITED_SHARE, show_default=True, help="Passages of a kind weaker than --fail-on (edited reuse) fail too when reused passages cover more than this share of the document (1: never).")
 @click.option("--max-reused-share", type=click.FloatRange(0, 1), help="Fail a document when more than this share of its text is reused.")
 @click.option("--require-credit", is_flag=True, help="Reused passages pass when the document credits their origin.")
 @click.option("--allow", "allow_file", type=click.Path(dir_okay=False), help="Allowlist file: reviewed document or passage fingerprints, each with a reason.")
@@ -297,7 +299,7 @@ def index_stats(db: str, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit"]), default="text", show_default=True, help="Output: terminal text, JSON report with verdicts, SARIF 2.1.0 or JUnit XML.")
 @click.option("--max-file-mb", type=click.IntRange(1), help="Skip files larger than this (default 64).")
 @progress_option
-def check(paths: tuple[str, ...], db: str, fail_on: str, max_reused_share: float | None, require_credit: bool, allow_file: str | None, write_allowlist: str | None, add_on_pass: bool, fmt: str, max_file_mb: int | None, no_progress: bool) -> None:
+def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, max_reused_share: float | None, require_credit: bool, allow_file: str | None, write_allowlist: str | None, add_on_pass: bool, fmt: str, max_file_mb: int | None, no_progress: bool) -> None:
     """Check incoming documents against the index and each other; fail those
     that reuse indexed text against the policy.
 
@@ -313,7 +315,7 @@ def check(paths: tuple[str, ...], db: str, fail_on: str, max_reused_share: float
     """
     try:
         allowlist = gate.load_allowlist(allow_file) if allow_file else gate.Allowlist()
-        policy = gate.Policy(fail_on, max_reused_share, require_credit, allowlist)  # type: ignore[arg-type]
+        policy = gate.Policy(fail_on, max_reused_share, require_credit, allowlist, edited_share)  # type: ignore[arg-type]
         with _progress(Console(stderr=True), enabled=not no_progress) as progress:
             result = gate.check(paths, db, policy, add_on_pass=add_on_pass, progress=progress, **_fingerprint_overrides(None, None, max_file_mb))
         if write_allowlist:
