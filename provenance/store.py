@@ -36,7 +36,7 @@ import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -44,10 +44,9 @@ from urllib.request import pathname2url
 
 import numpy as np
 
-from provenance.credits import Credit
 from provenance.errors import IndexDamaged, StoreError
 from provenance.fingerprint import SCHEME
-from provenance.models import Document
+from provenance.models import Credit, Document
 
 FORMAT = "provenance-index/2"
 """The layout version written into every store; other values are refused
@@ -91,12 +90,11 @@ class DocumentRecord:
     credits: tuple[Credit, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)  # credits become dicts of their fields, scope a list in JSON
+        return {**{f.name: getattr(self, f.name) for f in fields(self)}, "credits": [c.to_dict() for c in self.credits]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DocumentRecord:
-        credits = tuple(Credit(**{**c, "scope": tuple(c["scope"])}) for c in data.get("credits", ()))
-        return cls(**{**data, "credits": credits})
+        return cls(**{**data, "credits": tuple(Credit.from_dict(c) for c in data.get("credits", ()))})
 
     def document(self, text: str) -> Document:
         """The ``Document`` this record describes, with its text."""

@@ -324,9 +324,8 @@ def test_content_hash_is_canonical_json_of_the_fields():
     """A field added to Credit with a default leaves existing hashes alone (repr() did not)."""
     from dataclasses import dataclass
 
-    from provenance.credits import Credit
     from provenance.index import content_hash
-    from provenance.models import Document
+    from provenance.models import Credit, Document
 
     @dataclass(frozen=True)
     class CreditWithLanguage(Credit):
