@@ -89,9 +89,10 @@ def test_offsets_point_at_the_same_words_on_both_sides(samples_report):
         first = WORD_RE.search(text, p.start)
         assert first and first.start() == p.start
         assert text[p.end - 1].isalnum() and not text[p.end : p.end + 1].isalnum()
-        for m in p.matches:
+        if len(p.matches) == 1:  # a passage of several matches spans their union
+            m = p.matches[0]
             other = samples_report.document(m.document).text
             dice = Indel.normalized_similarity(words(text[p.start : p.end]), words(other[m.start : m.end]))
-            assert abs(dice - m.similarity) < 0.01, (p.document, m.document, dice, m.similarity)
+            assert abs(dice - m.similarity) <= 1e-4, (p.document, m.document, dice, m.similarity)  # reported to 4 decimals
             checked += 1
     assert checked >= 4
