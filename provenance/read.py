@@ -93,7 +93,7 @@ def find_sources(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Source],
     manifest: dict[str, dict[str, str]] = {}
 
     def add(path: Path) -> None:
-        rel = os.path.relpath(path.absolute(), base_abs).replace(os.sep, "/")
+        rel = path_id(os.path.relpath(path.absolute(), base_abs).replace(os.sep, "/"))
         try:
             size = path.stat().st_size
         except OSError:
@@ -381,6 +381,16 @@ def cwd_path(path: str | os.PathLike[str]) -> str:
     if absolute == here or absolute.startswith(here.rstrip(os.sep) + os.sep):
         return os.path.relpath(absolute, here).replace(os.sep, "/")
     return Path(absolute).as_posix()
+
+
+def path_id(path: str) -> str:
+    """A path as a document id: the bytes of a file name that is not UTF-8
+    are written ``\\xNN``, since no UTF-8 output (JSON, the index) can carry them.
+
+    >>> path_id(os.fsdecode(b"in/caf\\xe9.txt"))
+    'in/caf\\\\xe9.txt'
+    """
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def read_path(path: str | os.PathLike[str], *, max_bytes: int = 64 * 1024 * 1024) -> tuple[list[Document], list[Skipped], list[Skipped]]:
