@@ -19,10 +19,10 @@ from provenance.metadata import (
     load_manifests,
     load_sidecar,
     month_from_url,
-    normalize_url,
     parse_date,
     path_key,
 )
+from provenance.urls import normalize_url
 from tests.conftest import EVAL, eval_path
 
 ROOT = Path(__file__).resolve().parents[1]
