@@ -24,11 +24,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from provenance.align import diff_words
-from provenance.attribute import Origin
-from provenance.credits import Credit
-from provenance.extract import site_of
-from provenance.metadata import normalize_url
-from provenance.models import KIND_ORDER, Document, Passage, Report
+from provenance.models import KIND_ORDER, Credit, Document, Origin, Passage, Report
+from provenance.urls import normalize_url, site_of
 
 EDGE_KINDS: tuple[str, ...] = ("verbatim", "near-verbatim", "derivative", "credited", "shared")
 """Edge styles of the graph, strongest first: the passage kinds, then

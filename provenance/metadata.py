@@ -30,12 +30,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date as _date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
-from provenance.extract import site_of
+from provenance.urls import site_of
 
 DATE_SOURCES: tuple[str, ...] = (
     "html-meta",
@@ -270,39 +269,6 @@ def dateline_date(text: str, *, within: int = 600) -> str | None:
                 best = (match.start(), day)
                 break
     return best[1] if best else None
-
-
-# --------------------------------------------------------------------------- URLs
-
-
-_TRACKING_PARAMS = re.compile(r"^(utm_|fbclid$|gclid$|ref$|ocid$|cmpid$|src$)", re.I)
-
-
-@lru_cache(maxsize=1 << 16)
-def normalize_url(url: str) -> str:
-    """A URL reduced for comparison: no scheme, no ``www.``, no trailing slash, no fragment.
-
-    Host is lower-cased and tracking parameters (``utm_*``, ``fbclid`` …) are dropped;
-    the rest of the query is kept, since some sites name articles by it.
-
-    >>> normalize_url("https://www.Example.org/a/b/?utm_source=x#top")
-    'example.org/a/b'
-    >>> normalize_url("http://example.org/show.do?id=7") == normalize_url("example.org/show.do?id=7")
-    True
-    """
-    url = url.strip()
-    if "://" not in url:
-        url = "http://" + url.lstrip("/")
-    try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-    except ValueError:
-        return url.lower()
-    if host.startswith("www."):
-        host = host[4:]
-    path = parts.path.rstrip("/")
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k)]
-    return host + path + ("?" + urlencode(query) if query else "")
 
 
 # --------------------------------------------------------------------------- HTML

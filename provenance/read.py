@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from provenance import warc
-from provenance.credits import Credit, find_credits
+from provenance.credits import find_credits
 from provenance.errors import InputError
-from provenance.extract import ExtractError, decode, extract_html, normalize_newlines, site_of
+from provenance.extract import ExtractError, decode, extract_html, normalize_newlines
 from provenance.metadata import (
     CRAWL_DATE_SOURCE,
     MANIFEST_NAMES,
@@ -28,7 +28,8 @@ from provenance.metadata import (
     load_sidecar,
     path_key,
 )
-from provenance.models import Document, Skipped
+from provenance.models import Credit, Document, Skipped
+from provenance.urls import site_of
 
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")

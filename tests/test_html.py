@@ -18,11 +18,10 @@ from click.testing import CliRunner
 import provenance
 from provenance import html as html_report
 from provenance import report as render_report
-from provenance.attribute import Origin
 from provenance.cli import cli
 from provenance.errors import InputError
 from provenance.html import build_graph, render_html, script_json
-from provenance.models import Document, Match, Passage, Report
+from provenance.models import Document, Match, Origin, Passage, Report
 from tests.conftest import ROOT, SAMPLES
 
 ESSAY, BLOG, INTERVIEW, MOSCOW_TIMES = (
