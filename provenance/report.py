@@ -109,6 +109,15 @@ def _report_from_dict(data: dict[str, Any]) -> Report:
     return Report(documents, passages, skipped, warnings)
 
 
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``count noun``, the noun in the plural unless the count is one.
+
+    >>> plural(1, "document"), plural(3, "document"), plural(0, "passage"), plural(2, "match", "matches")
+    ('1 document', '3 documents', '0 passages', '2 matches')
+    """
+    return f"{count:,} {noun if count == 1 else many or noun + 's'}"
+
+
 def summary(report: Report) -> str:
     """One line: documents, passages and the reused share of all text."""
     chars = sum(len(d.text) for d in report.documents)
@@ -117,8 +126,8 @@ def summary(report: Report) -> str:
     with_reuse = len({p.document for p in report.passages if p.kind != "boilerplate"})
     skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
     return (
-        f"{len(report.documents)} documents, {len(report.passages)} passages, "
-        f"{with_reuse} documents with reuse, {share:.1%} of text reused{skipped}"
+        f"{plural(len(report.documents), 'document')}, {plural(len(report.passages), 'passage')}, "
+        f"{plural(with_reuse, 'document')} with reuse, {share:.1%} of text reused{skipped}"
     )
 
 
