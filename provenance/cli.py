@@ -365,6 +365,10 @@ def index_verify(db: str, fmt: str) -> None:
     Exit status: 0 the index is sound; 1 it is damaged (rebuild it: a new
     index from the corpus with `provenance index add`); 2 it cannot be
     checked (no index there, not an index, server down).
+
+    \b
+        provenance index verify --db corpus.db
+        provenance index verify --db redis://ci-redis:6379/0 --format json
     """
     try:
         result = corpus_index.verify(db)
