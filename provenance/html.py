@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from provenance.align import diff_words
-from provenance.models import KIND_ORDER, Credit, Document, Origin, Passage, Report
+from provenance.models import KIND_ORDER, Credit, Document, Origin, Passage, Report, origin_label
 from provenance.urls import normalize_url, site_of
 
 EDGE_KINDS: tuple[str, ...] = ("verbatim", "near-verbatim", "derivative", "credited", "shared")
@@ -222,11 +222,7 @@ def _credit_key(report: Report, credit: Credit) -> str:
 
 
 def _origin_label(origin: Origin | None) -> str:
-    if origin is None or origin_key(origin) is None:
-        return UNKNOWN
-    if origin.document:
-        return origin.document
-    return origin.name or site_of(origin.url) or origin.url or UNKNOWN
+    return origin_label(origin) or UNKNOWN
 
 
 def _doc_label(doc: Document) -> str:

@@ -81,6 +81,19 @@ class Origin:
         return cls(data["url"], data["name"], data["document"], data["confidence"], tuple(data["evidence"]), data.get("rule", "none"))
 
 
+def origin_label(origin: Origin | None) -> str | None:
+    """What a passage's origin is called wherever users read it: its URL,
+    else the outlet's name, else its corpus document; None when nothing
+    decided it (each rendering words that its own way).
+
+    >>> origin_label(Origin("https://x.org/a", "X", "a.txt", 0.95, ())), origin_label(Origin(None, None, "a.txt", 0.6, ()))
+    ('https://x.org/a', 'a.txt')
+    """
+    if origin is None:
+        return None
+    return origin.url or origin.name or origin.document
+
+
 @dataclass(frozen=True)
 class Document:
     """One text and what it says about itself.

@@ -15,7 +15,17 @@ from rich.tree import Tree
 from provenance import escape as esc
 from provenance.align import diff_words
 from provenance.errors import InputError
-from provenance.models import SCHEMA, Credit, Document, Match, Origin, Passage, Report, Skipped
+from provenance.models import (
+    SCHEMA,
+    Credit,
+    Document,
+    Match,
+    Origin,
+    Passage,
+    Report,
+    Skipped,
+    origin_label,
+)
 
 EXCERPT_CHARS = 240
 KIND_STYLE = {
@@ -211,10 +221,9 @@ _UNKNOWN = "unknown"
 
 
 def _origin_label(origin: Origin | None) -> str:
-    """The origin's URL or name, escaped for the terminal."""
-    if origin is None or not (origin.url or origin.name):
-        return _UNKNOWN
-    return esc.line(origin.url or origin.name or _UNKNOWN)
+    """The origin's label (``models.origin_label``), escaped for the terminal."""
+    label = origin_label(origin)
+    return esc.line(label) if label else _UNKNOWN
 
 
 def _credit_label(credit: Credit) -> str:

@@ -161,7 +161,8 @@ def test_graph_of_the_samples(samples_report):
         ("doc:" + MOSCOW_TIMES, "name:Vedomosti", "credited"),
     }
     labels = {n.key: n.label for n in graph.nodes}
-    assert labels[SPUTNIK] == "sputniknews.com" and labels["name:Vedomosti"] == "Vedomosti"
+    # An origin is labelled as everywhere else (models.origin_label): its URL, shortened here.
+    assert labels[SPUTNIK] == "https://sputniknews.com/world…" and labels["name:Vedomosti"] == "Vedomosti"
     # Origins on the right, the documents reprinting them on the left.
     assert graph.positions[SPUTNIK][0] > graph.positions["doc:" + BLOG][0]
 
