@@ -27,7 +27,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date as _date
 from pathlib import Path
@@ -730,13 +730,15 @@ def path_key(path: str | os.PathLike[str]) -> str:
     return os.path.normpath(os.path.abspath(path))
 
 
-def load_manifests(folder: str | os.PathLike[str]) -> tuple[dict[str, dict[str, str]], list[str]]:
+def load_manifests(folder: str | os.PathLike[str], *, allowed: Callable[[Path], bool] | None = None) -> tuple[dict[str, dict[str, str]], list[str]]:
     """Read ``manifest.csv`` and ``manifest.jsonl`` in ``folder`` (not below it).
 
     A CSV manifest has a header row with ``path`` and any of ``url``, ``date``,
     ``title``, ``site``; a JSONL manifest has one object with those keys per
-    line. ``path`` is relative to the manifest's folder. Never raises: bad rows
-    are skipped and described.
+    line. ``path`` is relative to the manifest's folder, and a manifest speaks
+    only for files at or below it (no ``../``, no absolute paths). Never
+    raises: bad rows are skipped and described. A manifest file for which
+    ``allowed`` returns False is not read.
 
     Returns:
         (``path_key(file)`` → metadata, problems found).
@@ -746,7 +748,7 @@ def load_manifests(folder: str | os.PathLike[str]) -> tuple[dict[str, dict[str, 
     problems: list[str] = []
     for name in MANIFEST_NAMES:
         manifest = base / name
-        if not manifest.is_file():
+        if not manifest.is_file() or (allowed is not None and not allowed(manifest)):
             continue
         try:
             raw = manifest.read_text(encoding="utf-8-sig")
@@ -759,10 +761,13 @@ def load_manifests(folder: str | os.PathLike[str]) -> tuple[dict[str, dict[str, 
             if not isinstance(rel, str) or not rel.strip():
                 problems.append(f"{where}: no 'path'; row ignored")
                 continue
+            key = path_key(base / rel.strip())
+            if not key.startswith(path_key(base).rstrip(os.sep) + os.sep):
+                problems.append(f"{where}: {rel.strip()} is not in the manifest's folder; row ignored")
+                continue
             data, row_problems = _clean_record(record, where)
             problems.extend(row_problems)
             if data:
-                key = path_key(base / rel.strip())
                 if key in found and found[key] != data:
                     problems.append(f"{where}: {rel.strip()} is listed again; the later row wins")
                 found[key] = data
