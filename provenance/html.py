@@ -235,11 +235,9 @@ def _credit_key(report: Report, credit: Credit) -> str:
 
 
 def _origin_label(origin: Origin | None, labels: dict[str, str] | None = None) -> str:
-    """An origin's label (``models.origin_label``); a corpus document's
+    """An origin's label (``models.origin_label``), corpus documents by their
     readable label when ``labels`` (``document_labels``) are given."""
-    if origin is not None and origin.document and labels:
-        return labels.get(origin.document, origin.document)
-    return origin_label(origin) or UNKNOWN
+    return origin_label(origin, labels) or UNKNOWN
 
 
 # --------------------------------------------------------------------------- graph

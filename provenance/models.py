@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
+
+from provenance.urls import site_of
 
 Kind = Literal["verbatim", "near-verbatim", "derivative", "boilerplate"]
 KIND_ORDER: tuple[Kind, ...] = ("verbatim", "near-verbatim", "derivative", "boilerplate")
@@ -81,17 +83,20 @@ class Origin:
         return cls(data["url"], data["name"], data["document"], data["confidence"], tuple(data["evidence"]), data.get("rule", "none"))
 
 
-def origin_label(origin: Origin | None) -> str | None:
-    """What a passage's origin is called wherever users read it: its URL,
-    else the outlet's name, else its corpus document; None when nothing
+def origin_label(origin: Origin | None, labels: Mapping[str, str] | None = None) -> str | None:
+    """What a passage's origin is called wherever users read it: its corpus
+    document (by its readable label from ``labels``, else its id), else the
+    outlet's name, else the site of its URL, else the URL; None when nothing
     decided it (each rendering words that its own way).
 
-    >>> origin_label(Origin("https://x.org/a", "X", "a.txt", 0.95, ())), origin_label(Origin(None, None, "a.txt", 0.6, ()))
-    ('https://x.org/a', 'a.txt')
+    >>> origin_label(Origin("https://www.x.org/a", None, None, 0.95, ())), origin_label(Origin("https://x.org/a", "X", "a.txt", 0.95, ()))
+    ('x.org', 'a.txt')
     """
     if origin is None:
         return None
-    return origin.url or origin.name or origin.document
+    if origin.document:
+        return labels.get(origin.document, origin.document) if labels else origin.document
+    return origin.name or site_of(origin.url) or origin.url
 
 
 @dataclass(frozen=True)
