@@ -5,7 +5,8 @@ the folder holding every corpus (``../shared/eval`` from the repository root,
 or ``$PROVENANCE_EVAL_DIR``):
 
 - :mod:`eval.clough`: Clough & Stevenson plagiarised short answers;
-- :mod:`eval.pan`: PAN 2013 text alignment, no obfuscation;
+- :mod:`eval.pan`: PAN 2013 text alignment, no obfuscation (are the pairs linked?);
+- :mod:`eval.pan13`: PAN 2013 text-alignment training corpus, five sub-corpora, scored PAN's way (plagdet);
 - :mod:`eval.news`: main-text extraction from news HTML (Article Extraction Benchmark);
 - :mod:`eval.dates`: publication dates of news pages (when present).
 - :mod:`eval.origins`: origin accuracy on reprints planted from the news pages.

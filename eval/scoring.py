@@ -6,6 +6,7 @@ Everything here is tested on hand-made predictions with known scores
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections import Counter
@@ -255,6 +256,133 @@ def shares_ngram(a: np.ndarray, b: np.ndarray, n: int = 10) -> bool:
         if any(np.array_equal(a[i : i + n], b[j : j + n]) for j in at_b[int(keys_a[i])]):
             return True
     return False
+
+
+# --- PAN text alignment: character-level plagdet ----------------------------
+
+
+class Case(NamedTuple):
+    """A reused passage (gold) or a detection: character spans ``[start, end)``
+    in the suspicious document (``this``) and in its source."""
+
+    susp: str
+    src: str
+    this: tuple[int, int]
+    source: tuple[int, int]
+
+    @property
+    def size(self) -> int:
+        """Characters on both sides."""
+        return (self.this[1] - self.this[0]) + (self.source[1] - self.source[0])
+
+
+def _overlap(x: tuple[int, int], y: tuple[int, int]) -> tuple[int, int] | None:
+    start, end = max(x[0], y[0]), min(x[1], y[1])
+    return (start, end) if start < end else None
+
+
+def _covered(spans: Iterable[tuple[int, int]]) -> int:
+    """Characters covered by the union of spans.
+
+    >>> _covered([(0, 5), (3, 8), (10, 12)])
+    10
+    """
+    total, reach = 0, None
+    for start, end in sorted(spans):
+        if reach is None or start > reach:
+            total += end - start
+            reach = end
+        elif end > reach:
+            total += end - reach
+            reach = end
+    return total
+
+
+def _detects(case: Case, detection: Case) -> bool:
+    """A detection detects a case when they overlap in both documents of the same pair."""
+    return (
+        (case.susp, case.src) == (detection.susp, detection.src)
+        and _overlap(case.this, detection.this) is not None
+        and _overlap(case.source, detection.source) is not None
+    )
+
+
+def _shared_share(one: Case, others: Iterable[Case]) -> float:
+    """Share of ``one``'s characters (both sides) that the ``others`` overlapping it cover."""
+    this, source = [], []
+    for other in others:
+        if _detects(one, other):
+            this.append(_overlap(one.this, other.this))
+            source.append(_overlap(one.source, other.source))
+    if not one.size:
+        return 0.0
+    return (_covered(s for s in this if s) + _covered(s for s in source if s)) / one.size
+
+
+def plagdet_scores(cases: Sequence[Case], detections: Sequence[Case]) -> dict[str, Any]:
+    """PAN's text-alignment measures (Potthast et al. 2010), written from their definitions.
+
+    Precision averages, over detections, the share of each detection's
+    characters (suspicious and source side together) that lie in cases it
+    detects; recall averages the same over cases. A detection *detects* a case
+    of the same document pair when they overlap on both sides. Granularity is
+    the mean number of detections per detected case (1 is best); plagdet is
+    F1 / log2(1 + granularity). Precision is None without detections.
+
+    >>> case = Case("s", "r", (0, 100), (0, 100))
+    >>> half = Case("s", "r", (0, 50), (0, 50))
+    >>> s = plagdet_scores([case], [half, Case("s", "r", (50, 100), (50, 100))])
+    >>> s["precision"], s["recall"], s["granularity"], round(s["plagdet"], 3)
+    (1.0, 1.0, 2.0, 0.631)
+    """
+    by_pair: dict[Pair, list[Case]] = {}
+    for d in detections:
+        by_pair.setdefault((d.susp, d.src), []).append(d)
+    cases_by_pair: dict[Pair, list[Case]] = {}
+    for c in cases:
+        cases_by_pair.setdefault((c.susp, c.src), []).append(c)
+    recalls, counts = [], []
+    for c in cases:
+        near = by_pair.get((c.susp, c.src), [])
+        recalls.append(_shared_share(c, near))
+        n = sum(_detects(c, d) for d in near)
+        if n:
+            counts.append(n)
+    precisions = [_shared_share(d, cases_by_pair.get((d.susp, d.src), [])) for d in detections]
+    precision = sum(precisions) / len(precisions) if precisions else None
+    recall = sum(recalls) / len(recalls) if recalls else None
+    granularity = sum(counts) / len(counts) if counts else 1.0
+    f1 = 0.0
+    if precision and recall:
+        f1 = 2 * precision * recall / (precision + recall)
+    return {
+        "plagdet": f1 / math.log2(1 + granularity),
+        "precision": precision,
+        "recall": recall,
+        "granularity": granularity,
+        "cases": len(cases),
+        "detections": len(detections),
+        "detected_cases": len(counts),
+    }
+
+
+def detections_of(report: Mapping[str, Any], left: str = "susp/", right: str = "src/") -> list[Case]:
+    """Detections of a report: each passage of a ``left`` document with each of
+    its matches in a ``right`` document, as file names and character spans.
+
+    >>> r = {"passages": [{"document": "susp/a.txt", "start": 5, "end": 9,
+    ...     "matches": [{"document": "src/b.txt", "start": 0, "end": 4}, {"document": "susp/c.txt", "start": 1, "end": 2}]}]}
+    >>> detections_of(r)
+    [Case(susp='a.txt', src='b.txt', this=(5, 9), source=(0, 4))]
+    """
+    out = []
+    for p in report["passages"]:
+        if not p["document"].startswith(left):
+            continue
+        for m in p["matches"]:
+            if m["document"].startswith(right):
+                out.append(Case(_name(p["document"]), _name(m["document"]), (p["start"], p["end"]), (m["start"], m["end"])))
+    return sorted(out)
 
 
 # --- article extraction (Article Extraction Benchmark) ----------------------

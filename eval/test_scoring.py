@@ -8,12 +8,15 @@ import pytest
 from eval import scoring
 from eval.scoring import (
     Answer,
+    Case,
     clough_scores,
+    detections_of,
     extraction_scores,
     links_of,
     meets,
     origins_of,
     pair_scores,
+    plagdet_scores,
     prf,
     shares_ngram,
     shingle_match,
@@ -53,6 +56,62 @@ def test_prf_known_values_and_undefined_ratios():
     assert prf(2, 1, 2) == pytest.approx({"precision": 2 / 3, "recall": 0.5, "f1": 4 / 7})
     assert prf(0, 0, 3) == {"precision": None, "recall": 0.0, "f1": None}
     assert prf(0, 2, 2) == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+
+
+# --- PAN plagdet -------------------------------------------------------------
+
+
+def test_plagdet_partial_detection_worked_by_hand():
+    # Case: 100 chars in susp + 50 in source. Detection covers susp 50..150
+    # (50 inside the case) and source 0..50 (all of it): 100 of its 150 chars
+    # are reuse, and it covers 100 of the case's 150.
+    case = Case("s", "r", (0, 100), (0, 50))
+    found = Case("s", "r", (50, 150), (0, 50))
+    scores = plagdet_scores([case], [found])
+    assert scores["precision"] == pytest.approx(100 / 150)
+    assert scores["recall"] == pytest.approx(100 / 150)
+    assert scores["granularity"] == 1.0
+    assert scores["plagdet"] == pytest.approx(2 / 3)
+
+
+def test_plagdet_macro_averages_cases_and_detections_not_characters():
+    big = Case("s", "r", (0, 1000), (0, 1000))
+    small = Case("s", "r", (5000, 5010), (5000, 5010))
+    scores = plagdet_scores([big, small], [big])  # finds the big one only
+    assert scores["recall"] == pytest.approx(0.5)
+    assert scores["precision"] == 1.0
+    assert scores["detected_cases"] == 1
+
+
+def test_plagdet_needs_overlap_on_both_sides_of_the_same_pair():
+    case = Case("s", "r", (0, 100), (0, 100))
+    wrong_source_span = Case("s", "r", (0, 100), (500, 600))
+    other_pair = Case("s", "q", (0, 100), (0, 100))
+    scores = plagdet_scores([case], [wrong_source_span, other_pair])
+    assert scores["recall"] == 0.0 and scores["precision"] == 0.0 and scores["plagdet"] == 0.0
+
+
+def test_plagdet_granularity_punishes_split_detections_and_overlaps_count_once():
+    case = Case("s", "r", (0, 90), (0, 90))
+    parts = [Case("s", "r", (0, 30), (0, 30)), Case("s", "r", (30, 60), (30, 60)), Case("s", "r", (20, 90), (20, 90))]
+    scores = plagdet_scores([case], parts)
+    assert scores["recall"] == 1.0 and scores["precision"] == 1.0
+    assert scores["granularity"] == 3.0
+    assert scores["plagdet"] == pytest.approx(1 / np.log2(4)) == 0.5
+
+
+def test_plagdet_without_detections():
+    scores = plagdet_scores([Case("s", "r", (0, 10), (0, 10))], [])
+    assert scores["precision"] is None and scores["recall"] == 0.0 and scores["plagdet"] == 0.0
+    assert scores["granularity"] == 1.0
+
+
+def test_detections_of_reads_suspicious_passages_with_source_matches():
+    report = {"passages": [
+        {"document": "src/b.txt", "start": 0, "end": 4, "matches": [{"document": "susp/a.txt", "start": 5, "end": 9}]},
+        {"document": "susp/a.txt", "start": 5, "end": 9, "matches": [{"document": "src/b.txt", "start": 0, "end": 4}]},
+    ]}
+    assert detections_of(report) == [Case("a.txt", "b.txt", (5, 9), (0, 4))]
 
 
 # --- Clough --------------------------------------------------------------------

@@ -43,18 +43,18 @@ def normalize_newlines(text: str) -> str:
 
 
 def looks_binary(data: bytes) -> bool:
-    """True when bytes are not text: NUL bytes or many control characters.
+    """True when bytes are not text: more than a stray NUL byte (1% of the
+    start), or many control characters. Text corpora carry the odd NUL or
+    control byte from old conversions; binary formats are full of them.
 
-    >>> looks_binary(b"hello\\n"), looks_binary(b"\\x00\\x01PNG")
-    (False, True)
+    >>> looks_binary(b"hello\\n"), looks_binary(b"\\x00\\x01PNG"), looks_binary(b"a long text " * 20 + b"\\x00")
+    (False, True, False)
     """
     head = data[:8192]
-    if b"\x00" in head:
-        return True
     if not head:
         return False
     controls = len(head) - len(head.translate(None, _BINARY_CONTROL))
-    return controls / len(head) > 0.05
+    return head.count(b"\x00") / len(head) > 0.01 or controls / len(head) > 0.05
 
 
 def decode(data: bytes, *, html: bool = False) -> Decoded:

@@ -1,7 +1,7 @@
 """HTML report: result objects → one self-contained HTML page. No decisions here.
 
-The page needs no network: styles and a small script are inline, the graph is
-inline SVG laid out here in Python, and a Content-Security-Policy meta forbids
+The page needs no network: styles and a small script (``assets/report.css``,
+``assets/report.js``) are inlined, the graph is inline SVG laid out here in Python, and a Content-Security-Policy meta forbids
 every load (``default-src 'none'``; the script is allowed by its hash).
 
 Every piece of text that comes from a document (text, titles, URLs, credits,
@@ -17,7 +17,9 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 from html import escape
+from importlib.resources import files
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -48,7 +50,6 @@ PALETTE: tuple[tuple[str, str], ...] = (
     ("#99f6e4", "#0f766e"),
     ("#f5d0fe", "#a21caf"),
 )
-UNKNOWN_COLOUR = ("#e5e7eb", "#4b5563")
 EDGE_STYLE: dict[str, tuple[str, str, float]] = {  # colour, dash pattern, width
     "verbatim": ("#b91c1c", "", 2.6),
     "near-verbatim": ("#ea580c", "", 2.0),
@@ -135,7 +136,8 @@ def render_html(report: Report, *, title: str = "Provenance report") -> str:
             f'<script type="application/json" id="provenance-report">{script_json(report.to_dict())}</script>',
         ]
     )
-    script_hash = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
+    script, css = asset("report.js"), asset("report.css")
+    script_hash = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     csp = (
         "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
         f"script-src 'sha256-{script_hash}'; base-uri 'none'; form-action 'none'"
@@ -147,9 +149,19 @@ def render_html(report: Report, *, title: str = "Provenance report") -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="referrer" content="no-referrer">\n'
         '<link rel="icon" href="data:,">\n'
-        f"<title>{escape(title)}</title>\n<style>{_CSS}{_colour_css(colours)}</style>\n</head>\n"
-        f"<body>\n{body}\n<script>{_SCRIPT}</script>\n</body></html>\n"
+        f"<title>{escape(title)}</title>\n<style>{css}{_colour_css(colours)}</style>\n</head>\n"
+        f"<body>\n{body}\n<script>{script}</script>\n</body></html>\n"
     )
+
+
+@cache
+def asset(name: str) -> str:
+    """A file of ``provenance/assets`` (package data, shipped in the wheel).
+
+    >>> asset("report.js").startswith("(function(){")
+    True
+    """
+    return files("provenance").joinpath("assets", name).read_text(encoding="utf-8")
 
 
 def script_json(data: Any) -> str:
@@ -297,7 +309,9 @@ def _layout(nodes: tuple[Node, ...], edges: tuple[Edge, ...]) -> Graph:
 
     def depth_of(key: str, seen: frozenset[str]) -> int:
         if key not in depth:
-            targets = [t for t in out[key] if t not in seen]
+            # Sorted: on a cyclic graph the first path taken decides the depths,
+            # and a set's order changes with PYTHONHASHSEED.
+            targets = [t for t in sorted(out[key]) if t not in seen]
             depth[key] = 1 + max((depth_of(t, seen | {key}) for t in targets), default=-1)
         return depth[key]
 
@@ -671,125 +685,3 @@ def _colour_css(colours: dict[str, int]) -> str:
     used = sorted(set(colours.values()))
     rules = [f".o{i}{{--bg:{PALETTE[i][0]};--ink:{PALETTE[i][1]}}}" for i in used]
     return "\n" + "\n".join(rules) + "\n"
-
-
-_CSS = """
-:root{--fg:#1f2937;--muted:#6b7280;--line:#e5e7eb;--bgp:#f9fafb;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg)}
-body{margin:0;background:#fff;line-height:1.5}
-header{padding:20px 32px 8px;border-bottom:1px solid var(--line);background:var(--bgp)}
-h1{margin:0 0 12px;font-size:22px}
-main{padding:0 32px 48px;max-width:1180px}
-h2{font-size:18px;margin:28px 0 6px}
-.hint,.sub,.facts small,small{color:var(--muted)}
-.sub{font-size:12px;font-family:ui-monospace,monospace}
-.counts{display:flex;gap:12px;flex-wrap:wrap}
-.count{background:#fff;border:1px solid var(--line);border-radius:8px;padding:8px 14px;min-width:110px}
-.count b{display:block;font-size:22px}
-.count span{font-size:12px;color:var(--muted)}
-#graph{width:100%;height:auto;border:1px solid var(--line);border-radius:8px;background:#fff;font-size:13px}
-#graph text{fill:var(--fg)}
-#graph .colhead{fill:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.06em}
-#graph a.node:hover circle,#graph a.node:focus circle{stroke-width:3}
-.graphkey{display:flex;gap:16px;flex-wrap:wrap;font-size:12px;color:var(--muted);margin:6px 0}
-.ekey{display:inline-flex;align-items:center;gap:5px}
-table{border-collapse:collapse;width:100%;font-size:14px}
-th,td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
-th button{all:unset;cursor:pointer;font-weight:600}
-th[aria-sort=ascending] button::after{content:" ▲"}
-th[aria-sort=descending] button::after{content:" ▼"}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
-.bar{display:inline-block;width:90px;height:9px;background:#f1f5f9;border-radius:5px;overflow:hidden;vertical-align:middle}
-.bar span{display:block;height:100%;background:#ef4444}
-.swatch{display:inline-block;width:12px;height:12px;border-radius:3px;margin-right:5px;vertical-align:-1px;background:var(--bg);border:1px solid var(--ink)}
-.ou{--bg:#e5e7eb;--ink:#4b5563}
-.ob{--bg:transparent;--ink:#9ca3af}
-section.doc{border-top:1px solid var(--line);margin-top:28px}
-.credit,.reprint,.facts{margin:2px 0;font-size:14px}
-.reprint{color:#1d4ed8}
-.docbody{display:grid;grid-template-columns:minmax(0,80ch) minmax(0,1fr);gap:24px;align-items:start}
-aside{position:sticky;top:12px;font-size:14px}
-aside h4{margin:0 0 6px;font-size:13px;color:var(--muted);text-transform:uppercase;letter-spacing:.05em}
-.legend{list-style:none;padding:0;margin:0}
-.legend li{margin:0 0 8px;padding-left:20px;text-indent:-20px;overflow-wrap:anywhere}
-summary{cursor:pointer;color:var(--muted);font-size:14px;margin:6px 0}
-.text{white-space:pre-wrap;font-family:Georgia,"Times New Roman",serif;font-size:16px;line-height:1.65;max-width:80ch;background:var(--bgp);padding:16px 20px;border-radius:8px}
-mark.p{background:var(--bg);color:inherit;border-bottom:2px solid var(--ink);cursor:pointer;border-radius:2px}
-mark.p.k-derivative{border-bottom-style:dashed}
-mark.p.ob{border-bottom:2px dotted var(--ink)}
-mark.p:hover,mark.p:focus{outline:2px solid var(--ink);outline-offset:1px}
-mark.p.flash{animation:flash 1.2s}
-@keyframes flash{from{outline:4px solid var(--ink)}to{outline:0 solid transparent}}
-dialog{width:min(1100px,94vw);max-height:88vh;border:1px solid var(--line);border-radius:10px;padding:18px 22px;box-shadow:0 10px 40px rgba(0,0,0,.25)}
-dialog::backdrop{background:rgba(15,23,42,.35)}
-dialog h3{margin:0 28px 8px 0;font-size:16px}
-.close{position:absolute;right:14px;top:8px;font-size:24px;border:0;background:none;cursor:pointer;color:var(--muted)}
-.origin{font-size:14px;background:var(--bgp);border-radius:6px;padding:8px 12px;margin-bottom:10px}
-.origin ul{margin:4px 0 0;padding-left:20px;color:var(--muted)}
-.pair{display:grid;grid-template-columns:1fr 1fr;gap:14px;margin-top:10px}
-.side h4{margin:0 0 4px;font-size:13px;font-family:ui-monospace,monospace;font-weight:600}
-.ptext{white-space:pre-wrap;font-family:Georgia,serif;font-size:14px;line-height:1.55;max-height:52vh;overflow:auto;border:1px solid var(--line);border-radius:6px;padding:10px 12px}
-mark.d.mine{background:#fecaca;text-decoration:line-through;text-decoration-color:#b91c1c80}
-mark.d.theirs{background:#bbf7d0}
-code{font-size:12px}
-.url{font-family:ui-monospace,monospace;font-size:12px}
-@media (max-width:760px){.pair,.docbody{grid-template-columns:1fr}main,header{padding-left:14px;padding-right:14px}}
-"""
-
-_SCRIPT = """
-(function(){
-"use strict";
-var dialog=document.getElementById("detail"),body=document.getElementById("detail-body");
-function show(mark){
-  body.replaceChildren();
-  mark.getAttribute("data-p").split(" ").forEach(function(n){
-    var t=document.getElementById("t-"+n);
-    if(t){var box=document.createElement("div");box.className="passage";box.appendChild(t.content.cloneNode(true));body.appendChild(box);}
-  });
-  if(!dialog.open){dialog.showModal();}
-}
-document.addEventListener("click",function(ev){
-  var mark=ev.target.closest("mark.p");
-  if(mark){show(mark);return;}
-  var jump=ev.target.closest("#detail a.jump");
-  if(jump){
-    dialog.close();
-    var dest=document.querySelector(jump.getAttribute("href"));
-    if(dest&&dest.matches("mark.p")){
-      var d=dest.closest("details");if(d){d.open=true;}
-      dest.classList.remove("flash");void dest.offsetWidth;dest.classList.add("flash");
-    }
-  }
-});
-document.addEventListener("keydown",function(ev){
-  if((ev.key==="Enter"||ev.key===" ")&&ev.target.matches&&ev.target.matches("mark.p")){ev.preventDefault();show(ev.target);}
-});
-// Side by side: scrolling one text scrolls its counterpart to the same share.
-var syncing=false;
-document.addEventListener("scroll",function(ev){
-  var t=ev.target;
-  if(syncing||!t.classList||!t.classList.contains("ptext")){return;}
-  var pair=t.closest(".pair");if(!pair){return;}
-  syncing=true;
-  var share=t.scrollTop/Math.max(1,t.scrollHeight-t.clientHeight);
-  pair.querySelectorAll(".ptext").forEach(function(o){if(o!==t){o.scrollTop=share*(o.scrollHeight-o.clientHeight);}});
-  requestAnimationFrame(function(){syncing=false;});
-},true);
-var table=document.getElementById("doctable");
-if(table){
-  table.querySelectorAll("th").forEach(function(th,col){
-    th.querySelector("button").addEventListener("click",function(){
-      var asc=th.getAttribute("aria-sort")!=="ascending",num=th.getAttribute("data-type")==="num";
-      table.querySelectorAll("th").forEach(function(o){o.setAttribute("aria-sort","none");});
-      th.setAttribute("aria-sort",asc?"ascending":"descending");
-      var tbody=table.tBodies[0],rows=Array.prototype.slice.call(tbody.rows);
-      rows.sort(function(a,b){
-        var x=a.cells[col].getAttribute("data-v"),y=b.cells[col].getAttribute("data-v");
-        var c=num?parseFloat(x)-parseFloat(y):x.localeCompare(y);
-        return asc?c:-c;
-      });
-      rows.forEach(function(r){tbody.appendChild(r);});
-    });
-  });
-}
-})();
-"""

@@ -27,29 +27,24 @@ import hashlib
 import os
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from provenance.compare import Progress, compare, fingerprint_documents
 from provenance.config import Config, make_config
 from provenance.errors import ConfigError, SettingsMismatch, StoreError
 from provenance.fingerprint import SCHEME, signatures
-from provenance.lsh import HUB_LINKS, agree, band_key, candidate_pairs, lsh_params
+from provenance.lsh import HUB_LINKS, agree, band_key, lsh_params
 from provenance.models import Document, Report, Skipped
 from provenance.normalize import word_hashes
-from provenance.origins import attribute_passages
-from provenance.passages import Half, build_passages
 from provenance.read import Source, cwd_path, find_sources, read_source
-from provenance.scan import align_documents
 from provenance.store import DocumentRecord, Entry, Store, open_store
 
 PERSISTED: tuple[str, ...] = ("shingle_size", "window", "num_perm", "seed", "threshold", "min_tokens", "max_gap", "join_gap", "min_similarity")
 """Config fields an index is built with; the other fields may differ per query."""
-
-Progress = Callable[[str, int, int], None]
-"""Called as ``progress(stage, done, total)``."""
 
 BATCH_PASSAGES = 20_000
 """Passages written per transaction by ``add_documents`` (bulk builds sort and write them together)."""
@@ -248,7 +243,8 @@ class Index:
         return IndexStats(self.url, size["documents"], size["passages"], size["bytes"], self.store.read_settings() or settings_of(self.config))
 
     def compare(self, docs: Sequence[Document], *, skipped: Sequence[Skipped] = (), warnings: Sequence[Skipped] = ()) -> Report:
-        """What the documents share with the index and with each other.
+        """What the documents share with the index and with each other
+        (``provenance.compare.compare`` against this index).
 
         A document whose id is in the index is compared with the rest of the
         index only (its stored version is itself, or the version it replaces).
@@ -258,62 +254,28 @@ class Index:
             text with; ``stats["checked"]`` lists the documents compared,
             ``stats["indexed"]`` the indexed documents matched.
         """
-        config = self.config
-        t0 = time.perf_counter()
         docs = sorted(docs, key=lambda d: d.id)
-        ids = {d.id for d in docs}
-        if len(ids) != len(docs):
+        if len({d.id for d in docs}) != len(docs):
             raise ConfigError("two incoming documents have the same id")
-        words = [word_hashes(d.text) for d in docs]
-        per_doc = signatures(words, config)
-        counts = np.array([len(s) for s in per_doc], dtype=np.int64)
-        first_window = np.concatenate(([0], np.cumsum(counts)))
-        doc_of = np.repeat(np.arange(len(docs)), counts)
-        sigs = np.concatenate(per_doc) if per_doc else np.zeros((0, config.num_perm), dtype=np.uint32)
-        timings = {"fingerprint": time.perf_counter() - t0}
+        return compare(fingerprint_documents(docs, self.config), self.config, against=self, skipped=skipped, warnings=warnings)
 
-        halves: list[Half] = []
-        offsets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        # Incoming documents with each other, exactly as a scan pairs them.
-        t1 = time.perf_counter()
-        pairs = candidate_pairs(sigs, doc_of, config)
-        by_pair: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
-        for wa, wb in pairs.tolist():
-            a, b = int(doc_of[wa]), int(doc_of[wb])
-            by_pair[(a, b)].append((wa - int(first_window[a]), wb - int(first_window[b])))
-        for (a, b), local in sorted(by_pair.items()):
-            halves.extend(align_documents(docs[a], words[a], docs[b], words[b], np.array(local, dtype=np.int64), config, offsets=offsets))
-        timings["batch"] = time.perf_counter() - t1
+    def load(self, ids: Sequence[str]) -> list[Document]:
+        """The indexed documents with these ids, in that order (absent ids are left out)."""
+        return self.store.documents(list(ids))
 
-        # Incoming documents with the index: only the buckets of their windows.
-        t2 = time.perf_counter()
-        matches = self._index_candidates(sigs, doc_of, ids)
-        timings["lookup"] = time.perf_counter() - t2
-        t3 = time.perf_counter()
-        indexed = {d.id: d for d in self.store.documents(sorted({other for (_, other) in matches}))}
-        for (a, other), window_pairs in sorted(matches.items(), key=lambda kv: kv[0]):
-            if other not in indexed:
-                continue  # removed by another process meanwhile
-            halves.extend(align_documents(docs[a], words[a], indexed[other], word_hashes(indexed[other].text), window_pairs, config, offsets=offsets))
-        timings["align"] = time.perf_counter() - t3
+    def candidates(self, sigs: np.ndarray, doc_of: np.ndarray, exclude: set[str]) -> dict[tuple[int, str], np.ndarray]:
+        """Indexed windows in the buckets of incoming windows, kept when their
+        signatures agree as a scan requires.
 
-        by_id = {d.id: d for d in docs} | indexed
-        passages = attribute_passages(build_passages(halves, by_id, config), by_id)
-        shown = sorted(set(ids) | {h.other for h in halves}, key=str)
-        stats = {
-            "timings": timings,
-            "checked": [d.id for d in docs],
-            "indexed": sorted(set(shown) - ids),
-            "db": self.url,
-            "windows": int(len(sigs)),
-        }
-        return Report(
-            tuple(by_id[i] for i in shown), tuple(passages),
-            tuple(sorted(skipped, key=lambda s: (s.path, s.reason))), tuple(sorted(warnings, key=lambda s: (s.path, s.reason))), stats,
-        )
+        Args:
+            sigs: ``(n, num_perm)`` incoming window signatures.
+            doc_of: incoming document number of each window (non-decreasing).
+            exclude: indexed document ids to leave out.
 
-    def _index_candidates(self, sigs: np.ndarray, doc_of: np.ndarray, exclude: set[str]) -> dict[tuple[int, str], np.ndarray]:
-        """(incoming document, indexed document) → (k, 2) pairs of window numbers."""
+        Returns:
+            (incoming document, indexed document id) → ``(k, 2)`` pairs of
+            window numbers (each counted within its document), sorted.
+        """
         config = self.config
         if not len(sigs):
             return {}

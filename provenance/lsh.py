@@ -11,16 +11,14 @@ linearly, not quadratically, with such text.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from functools import lru_cache
-from multiprocessing import get_all_start_methods, get_context
-from typing import Any
 
 import numpy as np
 
 from provenance.config import Config
+from provenance.workers import pool
 
 HUB_LINKS = 4
 """Members of an oversized bucket that every other member is linked to
@@ -116,22 +114,15 @@ def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray], doc_of: np.ndarray,
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
     bands, _ = lsh_params(config.threshold, config.num_perm)
-    _STATE.update(parts=parts, doc_of=doc_of, config=config)
-    try:
-        if workers > 1 and n >= _PARALLEL_MIN_WINDOWS and "fork" in get_all_start_methods():
-            # Forked workers share the signatures instead of receiving copies;
-            # each takes whole bands, and the results are merged in band order.
-            groups = [list(range(bands))[w::workers] for w in range(workers)]
-            gc.freeze()  # workers' collectors then leave the shared objects' pages alone
-            try:
-                with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-                    found = list(pool.map(_band_codes, groups))
-            finally:
-                gc.unfreeze()
-        else:
-            found = [_band_codes(list(range(bands)))]
-    finally:
-        _STATE.clear()
+    shared = _Bands(parts, doc_of, config)
+    if workers > 1 and n >= _PARALLEL_MIN_WINDOWS:
+        # Each worker takes whole bands; the results are merged in band order.
+        # Forked workers share the signatures instead of receiving copies.
+        groups = [list(range(bands))[w::workers] for w in range(workers)]
+        with pool(workers, _set_worker_input, (shared,)) as executor:
+            found = list(executor.map(_band_codes_in_worker, groups))
+    else:
+        found = [_band_codes(shared, list(range(bands)))]
     codes = _distinct(np.concatenate(found))
     if not len(codes):
         return np.zeros((0, 2), dtype=np.int64)
@@ -143,13 +134,34 @@ def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray], doc_of: np.ndarray,
     return pairs[keep]
 
 
-_STATE: dict[str, Any] = {}
 _PARALLEL_MIN_WINDOWS = 200_000  # below this, starting processes costs more than it saves
 
 
-def _band_codes(bands: list[int]) -> np.ndarray:
+@dataclass(frozen=True)
+class _Bands:
+    """What every band's bucketing reads: the signatures (in parts), their documents, the settings."""
+
+    parts: list[np.ndarray]
+    doc_of: np.ndarray
+    config: Config
+
+
+_worker_input: _Bands | None = None  # set in candidate workers only, by the pool initializer
+
+
+def _set_worker_input(shared: _Bands) -> None:
+    global _worker_input
+    _worker_input = shared
+
+
+def _band_codes_in_worker(bands: list[int]) -> np.ndarray:
+    assert _worker_input is not None, "a candidate worker starts with _set_worker_input"
+    return _band_codes(_worker_input, bands)
+
+
+def _band_codes(shared: _Bands, bands: list[int]) -> np.ndarray:
     """Distinct candidate pairs of some bands, each coded as ``first * n + second``."""
-    parts, doc_of, config = _STATE["parts"], _STATE["doc_of"], _STATE["config"]
+    parts, doc_of, config = shared.parts, shared.doc_of, shared.config
     n = sum(len(p) for p in parts)
     index_bits = max(1, int(n - 1).bit_length())
     index_mask = np.uint64((1 << index_bits) - 1)

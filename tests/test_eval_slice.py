@@ -95,3 +95,27 @@ def test_news_slice_extracts_article_text():
     assert figures["pages"] == NEWS_PAGES
     for name, floor in NEWS_FLOORS.items():
         assert figures[name] >= floor, (name, figures[name], result["details"]["worst_pages"])
+
+
+# Every 40th listed pair of each PAN13 training sub-corpus (05: of its pairs
+# with a case), scanned together; figures pinned a little below today's.
+PAN13_STEP = 40
+PAN13_FLOORS = {"02_plagdet": 0.94, "03_plagdet": 0.49, "04_plagdet": 0.62, "05_plagdet": 0.10}  # today 0.948, 0.495, 0.627, 0.106
+PAN13_MAX_FLAGGED_SHARE = 0.0
+
+
+def test_pan13_slice_scores_each_subcorpus_at_its_floor():
+    pan13 = _module("pan13")
+    folder = _folder(pan13.FOLDER)
+    chosen = []
+    for key, name in pan13.SUBCORPORA.items():
+        pairs = pan13.load_pairs(folder / name)
+        if key == "05":
+            pairs = [p for p in pairs if pan13.load_cases(folder / name, p)]
+        chosen += pairs[::PAN13_STEP]
+    result = pan13.evaluate(folder, susp={p[0] for p in chosen}, src={p[1] for p in chosen})
+    figures = result["figures"]
+    assert result["details"]["offset_mismatches"] == 0
+    for name, floor in PAN13_FLOORS.items():
+        assert figures[name] >= floor, (name, figures[name])
+    assert figures["01_flagged_share"] <= PAN13_MAX_FLAGGED_SHARE, result["details"]["01"]

@@ -6,7 +6,10 @@ import base64
 import hashlib
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 
 import pytest
@@ -15,11 +18,12 @@ from click.testing import CliRunner
 import provenance
 from provenance import html as html_report
 from provenance import report as render_report
+from provenance.attribute import Origin
 from provenance.cli import cli
 from provenance.errors import InputError
 from provenance.html import build_graph, render_html, script_json
 from provenance.models import Document, Match, Passage, Report
-from tests.conftest import SAMPLES
+from tests.conftest import ROOT, SAMPLES
 
 ESSAY, BLOG, INTERVIEW, MOSCOW_TIMES = (
     "001_32baf823c7bf33c7.txt",
@@ -274,3 +278,55 @@ def test_html_into_a_missing_folder_is_a_usage_error_before_the_scan(tmp_path):
 
     result = CliRunner().invoke(cli, ["scan", str(SAMPLES), "--html", str(tmp_path / "no" / "r.html")])
     assert result.exit_code == 2 and "does not exist" in result.stderr
+
+
+def _cyclic_report() -> Report:
+    """Documents whose passages are traced to each other in loops (each names
+    the next as its origin): a → b ⇄ c ← a, d → e ⇄ f ← d. Which of b and c
+    comes first decides their columns."""
+    words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu"]
+    ids = [f"doc-{c}.txt" for c in "abcdef"]
+    texts = {d: " ".join(words[i:] + words[:i]) for i, d in enumerate(ids)}
+    links = [("a", "b"), ("a", "c"), ("b", "c"), ("c", "b"), ("d", "e"), ("d", "f"), ("e", "f"), ("f", "e")]
+    passages = []
+    for src, dst in links:
+        s, d = f"doc-{src}.txt", f"doc-{dst}.txt"
+        origin = Origin(None, None, d, 0.6, (f"{d} is dated earlier",), "date")
+        text = texts[s]
+        passages.append(Passage(s, 0, len(text), text, "near-verbatim", 0.95, (Match(d, 0, len(texts[d]), 0.95),), origin))
+    return Report(tuple(Document(d, texts[d], d, title=f"Title {d}") for d in ids), tuple(passages))
+
+
+def test_graph_layout_of_a_cyclic_graph_does_not_depend_on_the_hash_seed(tmp_path):
+    # Rendered in fresh interpreters with different PYTHONHASHSEEDs: the bytes must not change.
+    script = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+        "from tests.test_html import _cyclic_report\n"
+        "from provenance.html import render_html\n"
+        "sys.stdout.write(render_html(_cyclic_report()))\n"
+    )
+    pages = set()
+    for seed in ("0", "1", "2", "3", "4", "5", "6", "7"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, check=True, cwd=tmp_path)
+        pages.add(out.stdout)
+    assert len(pages) == 1
+
+
+def test_style_and_script_come_from_package_data_files():
+    import tomllib
+    from fnmatch import fnmatch
+
+    page = render_html(Report((), ()))
+    assets = ROOT / "provenance" / "assets"
+    script = (assets / "report.js").read_text(encoding="utf-8")
+    assert f"<script>{script}</script>" in page
+    assert (assets / "report.css").read_text(encoding="utf-8") in page
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in page
+    # Every asset ships in the wheel: pyproject's package-data names it.
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert "provenance.assets" in setuptools["packages"]
+    for path in assets.iterdir():
+        assert any(fnmatch(path.name, p) for p in setuptools["package-data"]["provenance.assets"]), path.name
+    assert "_SCRIPT" not in dir(html_report) and "_CSS" not in dir(html_report)

@@ -149,6 +149,7 @@ def test_parallel_paths_give_the_same_report(tmp_path, monkeypatch):
     """Reading, candidates and alignment in worker processes change nothing."""
     import sys
 
+    import provenance.compare
     import provenance.lsh
 
     scan_module = sys.modules["provenance.scan"]  # the package's `scan` is the function
@@ -163,7 +164,7 @@ def test_parallel_paths_give_the_same_report(tmp_path, monkeypatch):
     serial = provenance.scan([tmp_path], workers=1)
     monkeypatch.setattr(scan_module, "_PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(scan_module, "_BATCH_BYTES", 4096)
-    monkeypatch.setattr(scan_module, "_PARALLEL_MIN_PAIRS", 0)
+    monkeypatch.setattr(provenance.compare, "_PARALLEL_MIN_PAIRS", 0)
     monkeypatch.setattr(provenance.lsh, "_PARALLEL_MIN_WINDOWS", 0)
     parallel = provenance.scan([tmp_path], workers=2)
     assert serial.passages and parallel.to_dict() == serial.to_dict()

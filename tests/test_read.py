@@ -56,6 +56,15 @@ def test_decoding_declared_and_detected_charsets(corpus):
     assert [w.path.endswith("cp.txt") for w in report.warnings] == [True]
 
 
+
+def test_a_text_with_a_stray_nul_byte_is_read_whole(corpus):
+    # Old corpora (PAN's among them) carry the odd NUL from a conversion: still text.
+    text = "A long plain text about the harbour and its ships. " * 40
+    root = corpus({"stray.txt": text[:300].encode() + b"\x00" + text[300:].encode()})
+    report = provenance.scan([root])
+    assert not report.skipped
+    assert report.document("stray.txt").text == text[:300] + "\x00" + text[300:]
+
 BAD = {
     "empty.txt": b"",
     "binary.txt": bytes(range(256)) * 4,

@@ -1,0 +1,355 @@
+"""Compare: fingerprinted documents → candidates → aligned halves → attributed passages.
+
+One pipeline for a scan (documents with each other) and for a check against
+a persistent index (incoming documents with each other and with the indexed
+ones), as one loop: candidates found within the batch and candidates found in
+the index go through the same alignment, passage building and attribution.
+
+Each stage is a function of its inputs only, so that other engines can run
+the same stages and get the same passages:
+
+* ``fingerprint_documents``: documents → word hashes and window signatures;
+* ``batch_candidates``: signatures → window pairs of different documents
+  (``provenance.lsh``), grouped by document pair (``Candidates``);
+* ``align_candidates``: candidate document pairs → aligned ``Half`` s, both
+  sides of each passage (``align_documents`` for one pair);
+* ``attributed_passages``: halves → classified passages with their origin.
+
+``compare`` chains them; ``against`` is any ``Against`` (``Index`` is one).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from provenance.align import align_pair
+from provenance.config import Config
+from provenance.fingerprint import signatures
+from provenance.lsh import candidate_pairs
+from provenance.models import Document, Passage, Report, Skipped
+from provenance.normalize import word_hashes, word_offsets
+from provenance.origins import attribute_passages
+from provenance.passages import Half, build_passages
+from provenance.workers import pool
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(stage, done, total)`` while a stage runs."""
+
+_PARALLEL_MIN_PAIRS = 100_000  # window pairs below which one process aligns faster
+
+
+@dataclass
+class Fingerprinted:
+    """Documents with what the comparison needs of them.
+
+    ``words`` holds each document's word hashes (32 bits: alignment only
+    compares words for equality, and a collision would align two distinct
+    words once in billions of pairs), ``sigs`` the window signatures of all
+    documents in consecutive parts (``(n, num_perm)`` arrays, kept apart so
+    that merging batches never copies the largest data of a scan), and
+    ``counts`` the number of windows of each document.
+    """
+
+    docs: list[Document] = field(default_factory=list)
+    words: list[np.ndarray] = field(default_factory=list)
+    sigs: list[np.ndarray] = field(default_factory=list)
+    counts: list[int] = field(default_factory=list)
+
+    def extend(self, other: Fingerprinted) -> None:
+        """Append another batch's documents after these."""
+        self.docs.extend(other.docs)
+        self.words.extend(other.words)
+        self.sigs.extend(other.sigs)
+        self.counts.extend(other.counts)
+
+    def first_window(self) -> np.ndarray:
+        """Number of each document's first window, then the total: ``(n_docs + 1,)``."""
+        return np.concatenate(([0], np.cumsum(np.array(self.counts, dtype=np.int64)))).astype(np.int64)
+
+    def doc_of(self) -> np.ndarray:
+        """Document number of each window."""
+        return np.repeat(np.arange(len(self.docs)), np.array(self.counts, dtype=np.int64))
+
+    def signatures(self) -> np.ndarray:
+        """All signatures as one array (a copy when held in several parts)."""
+        if len(self.sigs) == 1:
+            return self.sigs[0]
+        return np.concatenate(self.sigs) if self.sigs else np.zeros((0, 0), dtype=np.uint32)
+
+
+def fingerprint_documents(docs: Sequence[Document], config: Config) -> Fingerprinted:
+    """Word hashes and window signatures of documents (one signature part)."""
+    words = [word_hashes(d.text) for d in docs]
+    per_doc = signatures(words, config)
+    return Fingerprinted(
+        list(docs),
+        [w.astype(np.uint32) for w in words],
+        [np.concatenate(per_doc) if per_doc else np.zeros((0, config.num_perm), dtype=np.uint32)],
+        [len(s) for s in per_doc],
+    )
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Candidate window pairs, grouped by document pair.
+
+    Row ``i`` pairs window ``windows[i, 0]`` of document ``docs[i, 0]`` with
+    window ``windows[i, 1]`` of document ``docs[i, 1]`` (window numbers count
+    within each document). The rows of one document pair are contiguous and
+    sorted; ``groups`` finds them.
+    """
+
+    docs: np.ndarray
+    windows: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Candidates:
+        return cls(np.zeros((0, 2), dtype=np.int64), np.zeros((0, 2), dtype=np.int64))
+
+    @classmethod
+    def of_window_pairs(cls, pairs: np.ndarray, doc_of: np.ndarray, first_window: np.ndarray) -> Candidates:
+        """From ``(k, 2)`` pairs of global window numbers (``lsh.candidate_pairs``)."""
+        if not len(pairs):
+            return cls.empty()
+        docs = doc_of[pairs]
+        order = np.lexsort((pairs[:, 1], pairs[:, 0], docs[:, 1], docs[:, 0]))
+        docs = docs[order]
+        return cls(docs, pairs[order] - first_window[docs])
+
+    @classmethod
+    def of_groups(cls, groups: dict[tuple[int, int], np.ndarray]) -> Candidates:
+        """From ``(document a, document b) → (k, 2)`` local window pairs."""
+        keys = sorted(groups)
+        if not keys:
+            return cls.empty()
+        docs = np.concatenate([np.tile(np.array(k, dtype=np.int64), (len(groups[k]), 1)) for k in keys])
+        windows = np.concatenate([np.asarray(groups[k], dtype=np.int64).reshape(-1, 2) for k in keys])
+        return cls(docs, windows)
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def __add__(self, other: Candidates) -> Candidates:
+        """Both sets of rows (their document pairs must differ)."""
+        return Candidates(np.concatenate([self.docs, other.docs]), np.concatenate([self.windows, other.windows]))
+
+    def groups(self) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end rows of each document pair, in order."""
+        if not len(self.docs):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        breaks = np.flatnonzero(np.any(self.docs[1:] != self.docs[:-1], axis=1)) + 1
+        return np.concatenate(([0], breaks)), np.concatenate((breaks, [len(self.docs)]))
+
+
+def batch_candidates(batch: Fingerprinted, config: Config) -> Candidates:
+    """Candidate window pairs between the documents of one batch (LSH)."""
+    pairs = candidate_pairs(batch.sigs, batch.doc_of(), config, workers=config.processes)
+    return Candidates.of_window_pairs(pairs, batch.doc_of(), batch.first_window())
+
+
+class Against(Protocol):
+    """A corpus outside the batch to compare with (``provenance.index.Index``)."""
+
+    url: str
+
+    def candidates(self, sigs: np.ndarray, doc_of: np.ndarray, exclude: set[str]) -> dict[tuple[int, str], np.ndarray]:
+        """(batch document, corpus document id) → ``(k, 2)`` local window pairs."""
+
+    def load(self, ids: Sequence[str]) -> list[Document]:
+        """The corpus documents with these ids (fewer when some were removed meanwhile)."""
+
+
+def align_documents(
+    a: Document,
+    words_a: np.ndarray,
+    b: Document,
+    words_b: np.ndarray,
+    window_pairs: np.ndarray,
+    config: Config,
+    *,
+    offsets: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> list[Half]:
+    """Both halves (one per side) of every passage two documents share.
+
+    Args:
+        a, b: the documents; ``words_a``/``words_b`` their word hashes.
+        window_pairs: ``(k, 2)`` candidate window numbers in a and in b.
+        offsets: a cache of ``word_offsets`` by document id, filled as needed.
+
+    Returns:
+        Halves in character offsets, a's before b's for each passage.
+    """
+    cache = offsets if offsets is not None else {}
+
+    def offsets_of(doc: Document) -> tuple[np.ndarray, np.ndarray]:
+        if doc.id not in cache:
+            cache[doc.id] = word_offsets(doc.text)
+        return cache[doc.id]
+
+    halves: list[Half] = []
+    for p in align_pair(words_a, words_b, window_pairs, config):
+        a_starts, a_ends = offsets_of(a)
+        b_starts, b_ends = offsets_of(b)
+        ca0, ca1 = int(a_starts[p.a_start]), int(a_ends[p.a_end - 1])
+        cb0, cb1 = int(b_starts[p.b_start]), int(b_ends[p.b_end - 1])
+        sim, verbatim = p.similarity, p.verbatim
+        halves.append(Half(a.id, ca0, ca1, b.id, cb0, cb1, sim, verbatim))
+        halves.append(Half(b.id, cb0, cb1, a.id, ca0, ca1, sim, verbatim))
+    return halves
+
+
+@dataclass(frozen=True)
+class _AlignInput:
+    candidates: Candidates
+    docs: Sequence[Document]
+    words: Sequence[np.ndarray]
+    config: Config
+
+
+def align_candidates(
+    candidates: Candidates,
+    docs: Sequence[Document],
+    words: Sequence[np.ndarray],
+    config: Config,
+    *,
+    progress: Progress | None = None,
+    method: str | None = None,
+) -> list[Half]:
+    """Align every candidate document pair; halves in candidate order.
+
+    Args:
+        docs, words: the documents the candidates number, and their word hashes.
+        method: process start method for the parallel path (default
+            ``workers.start_method()``).
+    """
+    if not len(candidates):
+        return []
+    starts, ends = candidates.groups()
+    job = _AlignInput(candidates, docs, words, config)
+    workers = config.processes
+    # Contiguous slices of document pairs, several per worker for balance;
+    # results come back in slice order, so the output never depends on workers.
+    n_slices = 1 if workers == 1 or len(candidates) < _PARALLEL_MIN_PAIRS else workers * 8
+    bounds = np.linspace(0, len(starts), n_slices + 1).astype(int)
+    slices = [(starts[lo:hi], ends[lo:hi]) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True) if hi > lo]
+    if len(slices) == 1:
+        halves = _align_slice(job, slices[0])
+        if progress:
+            progress("align", 1, 1)
+        return halves
+    halves = []
+    with pool(workers, _set_worker_input, (job,), method=method) as executor:
+        for n, part in enumerate(executor.map(_align_in_worker, slices), start=1):
+            halves.extend(part)
+            if progress:
+                progress("align", n, len(slices))
+    return halves
+
+
+_worker_input: _AlignInput | None = None  # set in align workers only, by the pool initializer
+
+
+def _set_worker_input(job: _AlignInput) -> None:
+    global _worker_input
+    _worker_input = job
+
+
+def _align_in_worker(bounds: tuple[np.ndarray, np.ndarray]) -> list[Half]:
+    assert _worker_input is not None, "an align worker starts with _set_worker_input"
+    return _align_slice(_worker_input, bounds)
+
+
+def _align_slice(job: _AlignInput, bounds: tuple[np.ndarray, np.ndarray]) -> list[Half]:
+    docs, words, cands = job.docs, job.words, job.candidates
+    offsets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    halves: list[Half] = []
+    for s, e in zip(bounds[0].tolist(), bounds[1].tolist(), strict=True):
+        a, b = int(cands.docs[s, 0]), int(cands.docs[s, 1])
+        halves.extend(align_documents(docs[a], words[a], docs[b], words[b], cands.windows[s:e], job.config, offsets=offsets))
+    return halves
+
+
+def attributed_passages(halves: Sequence[Half], docs: dict[str, Document], config: Config) -> list[Passage]:
+    """Halves → per-document passages, classified, each with its group's origin."""
+    return attribute_passages(build_passages(halves, docs, config), docs)
+
+
+def compare(
+    batch: Fingerprinted,
+    config: Config,
+    *,
+    against: Against | None = None,
+    skipped: Sequence[Skipped] = (),
+    warnings: Sequence[Skipped] = (),
+    progress: Progress | None = None,
+) -> Report:
+    """What the documents of ``batch`` share with each other and with ``against``.
+
+    The batch's signatures are released (``batch.sigs`` emptied) once the
+    candidates are found: alignment needs only words, and a large scan's
+    signatures are its largest data.
+
+    Args:
+        against: a corpus to compare with as well; a batch document whose
+            id the corpus holds is compared with the rest of it only (the
+            held version is itself, or the version it replaces).
+        skipped, warnings: inputs the caller could not use, for the report.
+
+    Returns:
+        A report over the batch's documents, and the corpus documents they
+        share text with, each sorted by id; ``stats`` holds ``timings``,
+        ``windows``, ``candidate_window_pairs`` and ``bytes`` (of the batch),
+        and with ``against``: ``checked`` (the batch's ids) and ``indexed``
+        (the corpus documents matched).
+    """
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    docs, words = list(batch.docs), list(batch.words)
+    doc_of = batch.doc_of()
+    n_windows = int(len(doc_of))
+    candidates = batch_candidates(batch, config)
+    timings["candidates"] = time.perf_counter() - t0
+    n_pairs = len(candidates)
+
+    ids = {d.id for d in batch.docs}
+    if against is not None:
+        t1 = time.perf_counter()
+        found = against.candidates(batch.signatures(), doc_of, ids)
+        others = against.load(sorted({other for (_, other) in found}))
+        number = {d.id: len(docs) + k for k, d in enumerate(others)}
+        docs.extend(others)
+        words.extend(word_hashes(d.text).astype(np.uint32) for d in others)
+        candidates = candidates + Candidates.of_groups({(a, number[other]): pairs for (a, other), pairs in found.items() if other in number})
+        timings["lookup"] = time.perf_counter() - t1
+    batch.sigs.clear()  # alignment works on words; the signatures are done
+
+    t2 = time.perf_counter()
+    halves = align_candidates(candidates, docs, words, config, progress=progress)
+    timings["align"] = time.perf_counter() - t2
+
+    t3 = time.perf_counter()
+    by_id = {d.id: d for d in docs}
+    passages = attributed_passages(halves, by_id, config)
+    timings["passages"] = time.perf_counter() - t3
+
+    shown = ids | {h.doc for h in halves}
+    stats: dict[str, Any] = {
+        "timings": timings,
+        "bytes": sum(len(d.text.encode("utf-8")) for d in batch.docs),
+        "windows": n_windows,
+        "candidate_window_pairs": n_pairs,
+    }
+    if against is not None:
+        stats.update(checked=sorted(ids), indexed=sorted(shown - ids), db=against.url)
+    return Report(
+        tuple(sorted((by_id[i] for i in shown), key=lambda d: d.id)),
+        tuple(passages),
+        tuple(sorted(skipped, key=lambda s: (s.path, s.reason))),
+        tuple(sorted(warnings, key=lambda s: (s.path, s.reason))),
+        stats,
+    )
