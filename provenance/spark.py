@@ -6,20 +6,21 @@ Spark scan reports the same passages and origins as a local one:
 
 1. **Read + fingerprint.** The driver lists the files (``read.find_sources``:
    the same ids, manifests and skipped entries) and the executors read them
-   in batches (``mapPartitions``): ``read_source``, ``word_hashes``,
-   ``signatures``. Parquet inputs (columns ``text`` and optional ``id``,
-   ``url``, ``date``, ``title``, ``site``) are read by Spark itself; each row
-   becomes a document as a JSON lines record does.
+   in batches (``mapPartitions``): ``read.read_source`` and
+   ``compare.fingerprint_documents``. Parquet inputs (a ``text`` column and
+   optional ``id``, ``url``, ``date``, ``title``, ``site``) are read by Spark
+   itself; each row becomes a document as a JSON lines record does.
 2. **Candidates.** Every window's LSH band keys (``lsh.band_key``) are
    exploded into rows and grouped by (band, key): a shuffle in the JVM. Each
    bucket's pairs follow ``lsh.bucket_pairs`` (oversized buckets capped as in
    a local scan); distinct window pairs are grouped by document pair.
 3. **Align.** Each document pair is joined back to both documents' words and
    signatures, filtered by ``lsh.agree`` and aligned by
-   ``scan.align_documents``, in the executors.
+   ``compare.align_documents``, in the executors.
 4. **Passages and origins.** The aligned halves, and the documents, come
-   back to the driver in document-pair order, where ``build_passages`` and
-   ``attribute_passages`` group the witnesses and decide the origins.
+   back to the driver in document-pair order, where
+   ``compare.attributed_passages`` groups the witnesses and decides the
+   origins.
 
 Windows are numbered as a local scan numbers them (files in id order,
 documents in file order, windows in text order), packed into one 64-bit
@@ -39,16 +40,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from provenance.compare import Progress, align_documents, attributed_passages, fingerprint_documents
 from provenance.config import Config, make_config
 from provenance.errors import ConfigError, InputError
-from provenance.fingerprint import signatures
 from provenance.lsh import agree, band_key, bucket_pairs, lsh_params
 from provenance.models import Document, Report, Skipped
-from provenance.normalize import word_hashes
-from provenance.origins import attribute_passages
-from provenance.passages import Half, build_passages
+from provenance.passages import Half
 from provenance.read import Source, find_sources, read_source, record_document
-from provenance.scan import Progress, _batches, align_documents
+from provenance.scan import _batches
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -230,7 +229,7 @@ def _scan(spark: SparkSession, names: list[str], config: Config, progress: Progr
     ordered_docs = [d for _, d in sorted(docs.map(lambda r: (r[0], r[1][0])).collect(), key=lambda r: r[0])]
     docs.unpersist()
     by_id = {d.id: d for d in ordered_docs}
-    passages = attribute_passages(build_passages(halves, by_id, config), by_id)
+    passages = attributed_passages(halves, by_id, config)
     timings["passages"] = time.perf_counter() - t3
 
     stats = {
@@ -265,10 +264,11 @@ def _read_files(batches_in: Iterator[tuple[int, list[Source]]], config: Config, 
 
 def _fingerprinted(source: int, docs: list[Document], config: Config) -> Iterator[tuple[Any, ...]]:
     """``(_DOC, (source, position), (document, word hashes, signatures))`` per document."""
-    words = [word_hashes(d.text) for d in docs]
-    for position, (doc, w, sigs) in enumerate(zip(docs, words, signatures(words, config), strict=True)):
-        # 32 bits of each word hash, as a local scan keeps them for alignment.
-        yield _DOC, (source, position), (doc, w.astype(np.uint32), sigs)
+    found = fingerprint_documents(docs, config)
+    first = found.first_window()
+    sigs = found.signatures()
+    for position, doc in enumerate(found.docs):
+        yield _DOC, (source, position), (doc, found.words[position], sigs[first[position] : first[position + 1]])
 
 
 _TABLE_FIELDS = ("id", "url", "date", "title", "site")
