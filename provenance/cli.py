@@ -10,8 +10,10 @@ import time
 from typing import IO, Any
 
 import click
+from rich import filesize
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, TextColumn
+from rich.text import Text
 
 from provenance import formats, gate
 from provenance import index as corpus_index
@@ -35,6 +37,7 @@ def _html_target(ctx: click.Context, param: click.Parameter, value: str | None) 
 
 
 html_option = click.option("--html", type=click.Path(dir_okay=False, writable=True), callback=_html_target, metavar="FILE", help="Write the report as one self-contained HTML page to FILE (no network needed to view it).")
+progress_option = click.option("--no-progress", is_flag=True, help="No progress bars on stderr (shown only on a terminal, for work that takes over 2 seconds).")
 color_option = click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour in the terminal report (auto: on a terminal, unless NO_COLOR is set).")
 
 
@@ -71,7 +74,8 @@ class _ScanPath(click.Path):
 @click.option("--spark-master", metavar="URL", help="With --engine spark: the cluster's master (spark://host:7077, yarn, k8s://...); Spark's local mode without it.")
 @html_option
 @color_option
-def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int, with_text: bool, engine: str, spark_master: str | None, html: str | None, color: str) -> None:
+@progress_option
+def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int, with_text: bool, engine: str, spark_master: str | None, html: str | None, color: str, no_progress: bool) -> None:
     """Find every passage of the documents under PATHS that another one reprints or reuses.
 
     Reads .txt, .md, .html, .htm and .jsonl files (also gzip-compressed),
@@ -92,7 +96,7 @@ def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_wo
     except ConfigError as e:
         raise click.UsageError(str(e)) from e
     err = Console(stderr=True)
-    with _progress(err) as progress:
+    with _progress(err, enabled=not (quiet or no_progress)) as progress:
         try:
             result = _run_scan(paths, config, engine, spark_master, progress)
         except InputError as e:
@@ -121,7 +125,8 @@ def _run_scan(paths: tuple[str, ...], config: Config, engine: str, master: str |
 @click.option("--in", "corpus", type=click.Path(exists=True, file_okay=False), help="Folder to compare FILE with (default: FILE's folder).")
 @click.option("--record", help="For a JSON lines file: the record's id (or line number).")
 @color_option
-def explain(file: str, corpus: str | None, record: str | None, color: str) -> None:
+@progress_option
+def explain(file: str, corpus: str | None, record: str | None, color: str, no_progress: bool) -> None:
     """Trace one document, passage by passage: where each came from, and why.
 
     \b
@@ -129,7 +134,7 @@ def explain(file: str, corpus: str | None, record: str | None, color: str) -> No
         provenance explain essay.txt --in sources/
     """
     err = Console(stderr=True)
-    with _progress(err) as progress:
+    with _progress(err, enabled=not no_progress) as progress:
         try:
             result = explain_document(file, corpus, record=record, progress=progress)
         except InputError as e:
@@ -210,7 +215,8 @@ def index() -> None:
 @click.option("--max-file-mb", type=click.IntRange(1), help="Skip files larger than this (default 64).")
 @click.option("--batch", type=click.IntRange(1), default=corpus_index.BATCH_PASSAGES, show_default=True, help="Passages written per transaction; an interrupted add keeps every batch written before.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
-def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_words: int | None, max_file_mb: int | None, batch: int, fmt: str) -> None:
+@progress_option
+def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_words: int | None, max_file_mb: int | None, batch: int, fmt: str, no_progress: bool) -> None:
     """Add the documents under PATHS to the index; ids are paths relative to
     the current folder. An unchanged document is left alone, a changed one
     replaced.
@@ -220,7 +226,7 @@ def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_word
         provenance index add feeds/ --db redis://ci-redis:6379/0
     """
     err = Console(stderr=True)
-    with _progress(err) as progress:
+    with _progress(err, enabled=not no_progress) as progress:
         try:
             result = corpus_index.add(db, paths, progress=progress, batch_passages=batch, **_fingerprint_overrides(threshold, min_words, max_file_mb))
         except _INDEX_ERRORS as e:
@@ -293,7 +299,8 @@ def index_stats(db: str, fmt: str) -> None:
 @click.option("--add-on-pass", is_flag=True, help="Add the documents that pass to the index.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit"]), default="text", show_default=True, help="Output: terminal text, JSON report with verdicts, SARIF 2.1.0 or JUnit XML.")
 @click.option("--max-file-mb", type=click.IntRange(1), help="Skip files larger than this (default 64).")
-def check(paths: tuple[str, ...], db: str, fail_on: str, max_reused_share: float | None, require_credit: bool, allow_file: str | None, write_allowlist: str | None, add_on_pass: bool, fmt: str, max_file_mb: int | None) -> None:
+@progress_option
+def check(paths: tuple[str, ...], db: str, fail_on: str, max_reused_share: float | None, require_credit: bool, allow_file: str | None, write_allowlist: str | None, add_on_pass: bool, fmt: str, max_file_mb: int | None, no_progress: bool) -> None:
     """Check incoming documents against the index and each other; fail those
     that reuse indexed text against the policy.
 
@@ -310,7 +317,8 @@ def check(paths: tuple[str, ...], db: str, fail_on: str, max_reused_share: float
     try:
         allowlist = gate.load_allowlist(allow_file) if allow_file else gate.Allowlist()
         policy = gate.Policy(fail_on, max_reused_share, require_credit, allowlist)  # type: ignore[arg-type]
-        result = gate.check(paths, db, policy, add_on_pass=add_on_pass, **_fingerprint_overrides(None, None, max_file_mb))
+        with _progress(Console(stderr=True), enabled=not no_progress) as progress:
+            result = gate.check(paths, db, policy, add_on_pass=add_on_pass, progress=progress, **_fingerprint_overrides(None, None, max_file_mb))
         if write_allowlist:
             gate.write_allowlist(allowlist.merged(result.baseline()), write_allowlist)
     except _INDEX_ERRORS as e:
@@ -364,15 +372,49 @@ def _warn(result: Report, err: Console) -> None:
         err.print(f"warning: {w.path}: {w.reason}", markup=False, highlight=False, soft_wrap=True)
 
 
-class _progress:
-    """A progress bar on stderr, shown only on a terminal and only once a scan
-    has run for a few seconds."""
+_STAGES = {"read": ("reading", "bytes"), "align": ("aligning", "document pairs"), "index": ("indexing", "documents")}
+"""What each library progress stage counts (see ``provenance.scan.Progress``)."""
 
-    def __init__(self, console: Console) -> None:
+
+class _Amount(ProgressColumn):
+    """Done and total in the stage's unit: ``2.1/6.5 MB``, ``45/181 documents``."""
+
+    def render(self, task: Task) -> Text:
+        unit = task.fields.get("unit", "")
+        if unit == "bytes":
+            total = int(task.total or 0)
+            size, suffix = filesize.pick_unit_and_suffix(total, ["bytes", "kB", "MB", "GB", "TB"], 1000)
+            return Text(f"{task.completed / size:,.1f}/{total / size:,.1f} {suffix}")
+        return Text(f"{int(task.completed):,}/{int(task.total or 0):,} {unit}")
+
+
+class _Rate(ProgressColumn):
+    """Speed and time left, once there is enough to estimate them."""
+
+    def render(self, task: Task) -> Text:
+        speed, left = task.speed, task.time_remaining
+        if not speed:
+            return Text("")
+        unit = task.fields.get("unit", "")
+        rate = f"{filesize.decimal(int(speed))}/s" if unit == "bytes" else f"{speed:,.1f} {unit.split()[-1]}/s"
+        if left is None or task.finished:
+            return Text(rate)
+        minutes, seconds = divmod(int(left + 0.5), 60)
+        return Text(f"{rate}, {minutes}:{seconds:02d} left")
+
+
+class _progress:
+    """Progress bars on stderr: one per stage, counting what the stage counts
+    (bytes read, documents indexed, …) with its rate and the time left.
+    Shown only on a terminal, only once the work has run for a few seconds,
+    and never when ``enabled`` is false (``--no-progress``, ``--quiet``)."""
+
+    def __init__(self, console: Console, *, enabled: bool = True) -> None:
         self.console = console
+        self.enabled = enabled and console.is_terminal
         self.started = time.monotonic()
         self.bar: Progress | None = None
-        self.tasks: dict[str, Any] = {}
+        self.tasks: dict[str, TaskID] = {}
 
     def __enter__(self) -> _progress:
         return self
@@ -382,11 +424,12 @@ class _progress:
             self.bar.stop()
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.console.is_terminal or time.monotonic() - self.started < PROGRESS_AFTER_SECONDS:
+        if not self.enabled or time.monotonic() - self.started < PROGRESS_AFTER_SECONDS:
             return
         if self.bar is None:
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(), console=self.console, transient=True)
+            self.bar = Progress(TextColumn("{task.description:<9}"), BarColumn(), _Amount(), _Rate(), console=self.console, transient=True)
             self.bar.start()
         if stage not in self.tasks:
-            self.tasks[stage] = self.bar.add_task(stage, total=total)
+            label, unit = _STAGES.get(stage, (stage, ""))
+            self.tasks[stage] = self.bar.add_task(label, total=total, unit=unit)
         self.bar.update(self.tasks[stage], completed=done, total=total)

@@ -366,7 +366,7 @@ def check(
         ['incoming/copy.txt']
     """
     policy = policy or Policy()
-    docs, skipped, warnings = read_documents(paths, make_config(config, **overrides))
+    docs, skipped, warnings = read_documents(paths, make_config(config, **overrides), progress)
     with Index.open(db, config, create=add_on_pass, **overrides) as index:
         report = index.compare(docs, skipped=skipped, warnings=warnings)
         verdicts = judge(report, [d.id for d in docs], policy)
