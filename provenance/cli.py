@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import IO, Any
 
 import click
@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, TextColumn
 from rich.text import Text
 
-from provenance import formats, gate
+from provenance import escape, formats, gate
 from provenance import index as corpus_index
 from provenance import report as render_report
 from provenance.config import Config
@@ -28,6 +28,7 @@ from provenance.scan import explain as explain_document
 from provenance.scan import scan as scan_paths
 
 PROGRESS_AFTER_SECONDS = 2.0
+DISTRIBUTION = "text-provenance"  # the name on the package index; the command is `provenance`
 
 def _html_target(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     # Checked before the scan: a typo in the folder should not cost a whole scan.
@@ -46,8 +47,20 @@ for _name in THIRD_PARTY_LOGGERS:
     logging.getLogger(_name).setLevel(logging.CRITICAL)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="provenance")
+class _Group(click.Group):
+    """Error messages name paths and ids that strangers chose: one visible
+    line each, whatever they hold (issue 14)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as e:
+            e.message = escape.line(e.message)
+            raise
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name=DISTRIBUTION)
 def cli() -> None:
     """Find where text came from: passages reprinted or reused across documents."""
 
@@ -78,10 +91,10 @@ class _ScanPath(click.Path):
 def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int, with_text: bool, engine: str, spark_master: str | None, html: str | None, color: str, no_progress: bool) -> None:
     """Find every passage of the documents under PATHS that another one reprints or reuses.
 
-    Reads .txt, .md, .html, .htm and .jsonl files (also gzip-compressed),
-    recursively; with --engine spark also Parquet tables (a text column, and
-    optional id, url, date, title, site). Exit status 0 after a scan,
-    whatever it found; 2 for usage errors.
+    Reads .txt, .md, .html, .htm, .jsonl and .warc files (also
+    gzip-compressed), recursively; with --engine spark also Parquet tables
+    (a text column, and optional id, url, date, title, site). Exit status 0
+    after a scan, whatever it found; 2 for usage errors.
 
     \b
         provenance scan samples/
@@ -107,7 +120,7 @@ def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_wo
     if fmt == "json":
         render_report.to_json(result, sys.stdout, with_text=with_text)
     else:
-        render_report.render(result, _console(color), quiet=quiet)
+        _show(color, lambda console: render_report.render(result, console, quiet=quiet))
 
 
 def _run_scan(paths: tuple[str, ...], config: Config, engine: str, master: str | None, progress: Any) -> Report:
@@ -123,7 +136,7 @@ def _run_scan(paths: tuple[str, ...], config: Config, engine: str, master: str |
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--in", "corpus", type=click.Path(exists=True, file_okay=False), help="Folder to compare FILE with (default: FILE's folder).")
-@click.option("--record", help="For a JSON lines file: the record's id (or line number).")
+@click.option("--record", help="For a JSON lines file: the record's id (or line number); for a web archive: its WARC-Record-ID (or URL).")
 @color_option
 @progress_option
 def explain(file: str, corpus: str | None, record: str | None, color: str, no_progress: bool) -> None:
@@ -140,7 +153,7 @@ def explain(file: str, corpus: str | None, record: str | None, color: str, no_pr
         except InputError as e:
             raise click.UsageError(str(e)) from e
     _warn(result.report, err)
-    render_report.render_explanation(result.report, result.document, _console(color))
+    _show(color, lambda console: render_report.render_explanation(result.report, result.document, console))
 
 
 @cli.command()
@@ -164,14 +177,19 @@ def report(report_file: IO[str], html: str | None, quiet: bool, color: str) -> N
     if html:
         _write_html(result, html)
     else:
-        render_report.render(result, _console(color), quiet=quiet)
+        _show(color, lambda console: render_report.render(result, console, quiet=quiet))
 
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--record", help="For a JSON lines file: the record's id (or line number) to print.")
+@click.option("--record", help="For a JSON lines file: the record's id (or line number) to print; for a web archive: its WARC-Record-ID (or URL).")
 def extract(file: str, record: str | None) -> None:
-    """Print FILE's extracted text exactly as report offsets count it."""
+    """Print FILE's extracted text exactly as report offsets count it.
+
+    On a terminal, control characters (escape sequences) are shown as
+    \\x1b and the like, never sent; with GITHUB_ACTIONS set, a line GitHub
+    would run as a workflow command has its '::' or '##[' spelled out.
+    """
     docs, skipped, _ = read_path(file)
     if skipped and not docs:
         raise click.UsageError(f"{skipped[0].path}: {skipped[0].reason}")  # exit 2, as explain
@@ -179,7 +197,12 @@ def extract(file: str, record: str | None) -> None:
         doc = choose_record(docs, record, file)
     except InputError as e:
         raise click.UsageError(str(e)) from e
-    click.echo(doc.text, nl=False)
+    text = doc.text
+    if sys.stdout.isatty():
+        text = escape.lines(text)
+    if os.environ.get("GITHUB_ACTIONS"):
+        text = escape.log(text)
+    click.echo(text, nl=False)
 
 
 class _IndexFailure(click.ClickException):
@@ -232,9 +255,9 @@ def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_word
         except _INDEX_ERRORS as e:
             raise _IndexFailure(str(e)) from e
     for s in result.skipped:
-        err.print(f"skipped: {s.path}: {s.reason}", markup=False, highlight=False, soft_wrap=True)
+        err.print(f"skipped: {escape.line(s.path)}: {escape.line(s.reason)}", markup=False, highlight=False, soft_wrap=True)
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(escape.json_dumps(result.to_dict()))
         return
     click.echo(f"{len(result.added)} added, {len(result.replaced)} replaced, {len(result.unchanged)} unchanged; {result.db} holds {result.passages} passages")
 
@@ -249,9 +272,9 @@ def index_remove(ids: tuple[str, ...], db: str) -> None:
     except _INDEX_ERRORS as e:
         raise _IndexFailure(str(e)) from e
     for doc_id in result.removed:
-        click.echo(f"removed {doc_id}")
+        click.echo(f"removed {escape.line(doc_id)}")
     for doc_id in result.missing:
-        click.echo(f"not in the index: {doc_id}", err=True)
+        click.echo(f"not in the index: {escape.line(doc_id)}", err=True)
 
 
 @index.command("list")
@@ -265,10 +288,10 @@ def index_list(db: str, fmt: str) -> None:
         raise _IndexFailure(str(e)) from e
     if fmt == "json":
         rows = [{"id": r.id, "chars": r.chars, "words": r.words, "passages": r.passages, "date": r.date, "url": r.url, "site": r.site, "title": r.title, "hash": r.hash} for r in records]
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(escape.json_dumps(rows))
         return
     for r in records:
-        click.echo("\t".join([r.id, f"{r.chars} chars", f"{r.passages} passages", r.date or "-", r.url or "-"]))
+        click.echo("\t".join([escape.line(r.id), f"{r.chars} chars", f"{r.passages} passages", escape.line(r.date or "-"), escape.line(r.url or "-")]))
 
 
 @index.command("stats")
@@ -281,7 +304,7 @@ def index_stats(db: str, fmt: str) -> None:
     except _INDEX_ERRORS as e:
         raise _IndexFailure(str(e)) from e
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(escape.json_dumps(result.to_dict()))
         return
     per = result.bytes / result.passages if result.passages else 0
     click.echo(f"{result.db}: {result.documents} documents, {result.passages} passages, {result.bytes:,} bytes ({per:.0f} per passage)")
@@ -291,7 +314,8 @@ def index_stats(db: str, fmt: str) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @db_option
-@click.option("--fail-on", type=click.Choice(list(gate.FAIL_ON)), default="near-verbatim", show_default=True, help="The weakest kind of reused passage that fails a document.")
+@click.option("--fail-on", type=click.Choice(list(gate.FAIL_ON)), default="near-verbatim", show_default=True, help="The weakest kind of reused passage that always fails a document.")
+@click.option("--edited-share", type=click.FloatRange(0, 1), default=gate.EDITED_SHARE, show_default=True, help="Passages of a kind weaker than --fail-on (edited reuse) fail too when reused passages cover more than this share of the document (1: never).")
 @click.option("--max-reused-share", type=click.FloatRange(0, 1), help="Fail a document when more than this share of its text is reused.")
 @click.option("--require-credit", is_flag=True, help="Reused passages pass when the document credits their origin.")
 @click.option("--allow", "allow_file", type=click.Path(dir_okay=False), help="Allowlist file: reviewed document or passage fingerprints, each with a reason.")
@@ -300,7 +324,7 @@ def index_stats(db: str, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit"]), default="text", show_default=True, help="Output: terminal text, JSON report with verdicts, SARIF 2.1.0 or JUnit XML.")
 @click.option("--max-file-mb", type=click.IntRange(1), help="Skip files larger than this (default 64).")
 @progress_option
-def check(paths: tuple[str, ...], db: str, fail_on: str, max_reused_share: float | None, require_credit: bool, allow_file: str | None, write_allowlist: str | None, add_on_pass: bool, fmt: str, max_file_mb: int | None, no_progress: bool) -> None:
+def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, max_reused_share: float | None, require_credit: bool, allow_file: str | None, write_allowlist: str | None, add_on_pass: bool, fmt: str, max_file_mb: int | None, no_progress: bool) -> None:
     """Check incoming documents against the index and each other; fail those
     that reuse indexed text against the policy.
 
@@ -316,7 +340,7 @@ def check(paths: tuple[str, ...], db: str, fail_on: str, max_reused_share: float
     """
     try:
         allowlist = gate.load_allowlist(allow_file) if allow_file else gate.Allowlist()
-        policy = gate.Policy(fail_on, max_reused_share, require_credit, allowlist)  # type: ignore[arg-type]
+        policy = gate.Policy(fail_on, max_reused_share, require_credit, allowlist, edited_share)  # type: ignore[arg-type]
         with _progress(Console(stderr=True), enabled=not no_progress) as progress:
             result = gate.check(paths, db, policy, add_on_pass=add_on_pass, progress=progress, **_fingerprint_overrides(None, None, max_file_mb))
         if write_allowlist:
@@ -325,7 +349,7 @@ def check(paths: tuple[str, ...], db: str, fail_on: str, max_reused_share: float
         raise _IndexFailure(str(e)) from e
     _warn(result.report, Console(stderr=True))
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(escape.json_dumps(result.to_dict()))
     elif fmt == "sarif":
         click.echo(formats.sarif_json(result), nl=False)
     elif fmt == "junit":
@@ -356,6 +380,17 @@ def _console(color: str) -> Console:
     return Console()
 
 
+def _show(color: str, draw: Callable[[Console], None]) -> None:
+    """Draw a terminal view on stdout. Untrusted text in it is escaped where
+    it is put; wrapping can still move any word of it to the start of a
+    line, so the whole goes out through ``escape.log``."""
+    console = _console(color)
+    with console.capture() as captured:
+        draw(console)
+    sys.stdout.write(escape.log(captured.get()))
+    sys.stdout.flush()
+
+
 def _write_html(result: Report, path: str) -> None:
     page = render_html(result)
     try:
@@ -367,9 +402,9 @@ def _write_html(result: Report, path: str) -> None:
 
 def _warn(result: Report, err: Console) -> None:
     for s in result.skipped:
-        err.print(f"skipped: {s.path}: {s.reason}", markup=False, highlight=False, soft_wrap=True)
+        err.print(f"skipped: {escape.line(s.path)}: {escape.line(s.reason)}", markup=False, highlight=False, soft_wrap=True)
     for w in result.warnings:
-        err.print(f"warning: {w.path}: {w.reason}", markup=False, highlight=False, soft_wrap=True)
+        err.print(f"warning: {escape.line(w.path)}: {escape.line(w.reason)}", markup=False, highlight=False, soft_wrap=True)
 
 
 _STAGES = {"read": ("reading", "bytes"), "align": ("aligning", "document pairs"), "index": ("indexing", "documents")}

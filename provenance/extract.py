@@ -57,8 +57,12 @@ def looks_binary(data: bytes) -> bool:
     return head.count(b"\x00") / len(head) > 0.01 or controls / len(head) > 0.05
 
 
-def decode(data: bytes, *, html: bool = False) -> Decoded:
-    """Decode bytes: BOM, then UTF-8, then a declared charset, then a detected one.
+def decode(data: bytes, *, html: bool = False, charset: str | None = None) -> Decoded:
+    """Decode bytes: BOM, then ``charset`` (the one an HTTP header declares),
+    then UTF-8, then a charset the page declares, then a detected one.
+
+    >>> decode("café".encode("cp1252"), charset="windows-1252").text
+    'café'
 
     Raises:
         ExtractError: the bytes are binary or no charset decodes them.
@@ -71,6 +75,12 @@ def decode(data: bytes, *, html: bool = False) -> Decoded:
                 raise ExtractError(f"has a {name} byte-order mark but does not decode: {e.reason}") from e
     if looks_binary(data):
         raise ExtractError("binary file (NUL or control bytes), not text")
+    if charset:
+        try:
+            name = codecs.lookup(charset).name
+            return Decoded(data.decode(name), name)
+        except (UnicodeDecodeError, LookupError):
+            pass  # a wrong or unknown header charset: what the page says next
     try:
         return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:

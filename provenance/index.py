@@ -40,7 +40,7 @@ from provenance.fingerprint import SCHEME, signatures
 from provenance.lsh import HUB_LINKS, agree, band_key, lsh_params
 from provenance.models import Document, Report, Skipped
 from provenance.normalize import word_hashes
-from provenance.read import Source, cwd_path, find_sources, read_source
+from provenance.read import Source, cwd_path, find_sources, path_id, read_source
 from provenance.store import DocumentRecord, Entry, Store, open_store
 
 PERSISTED: tuple[str, ...] = ("shingle_size", "window", "num_perm", "seed", "threshold", "min_tokens", "max_gap", "join_gap", "min_similarity")
@@ -373,7 +373,7 @@ def read_documents(paths: Iterable[str | os.PathLike[str]], config: Config, prog
 
 
 def _cwd_relative(source: Source) -> Source:
-    return replace(source, id=cwd_path(source.path))
+    return replace(source, id=path_id(cwd_path(source.path)))
 
 
 def add(

@@ -47,12 +47,18 @@ DATE_SOURCES: tuple[str, ...] = (
     "sidecar",
     "manifest",
     "record",
+    "crawl",
 )
-"""Every value ``date_source`` takes. All but ``htmldate`` are stated by the
-document or its publisher; ``htmldate`` is a page-wide search that may guess."""
+"""Every value ``date_source`` takes. All but ``htmldate`` and ``crawl`` are
+stated by the document or its publisher; ``htmldate`` is a page-wide search
+that may guess; ``crawl`` is the day a web archive fetched the page."""
 
 GUESSED_DATE_SOURCES: frozenset[str] = frozenset({"htmldate"})
 """Date sources that are guesses rather than statements (weak evidence of order)."""
+
+CRAWL_DATE_SOURCE = "crawl"
+"""The ``date_source`` of a web archive's page that states no date: the day it
+was crawled (WARC-Date), which only bounds its publication from above."""
 
 METADATA_KEYS: tuple[str, ...] = ("url", "date", "title", "site")
 """The keys a sidecar or manifest may set."""

@@ -43,10 +43,14 @@ class Document:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A file (or a line of one) that could not be used, and why."""
+    """A file (or a line or record of one) that could not be used, and why.
+
+    ``offset`` is the byte offset of a web archive's record in its file.
+    """
 
     path: str
     reason: str
+    offset: int | None = None
 
 
 @dataclass(frozen=True)
@@ -141,7 +145,7 @@ class Report:
                 }
                 for p in self.passages
             ],
-            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "skipped": [{"path": s.path, "reason": s.reason} | ({"offset": s.offset} if s.offset is not None else {}) for s in self.skipped],
             "warnings": [{"path": s.path, "message": s.reason} for s in self.warnings],
         }
 

@@ -72,7 +72,7 @@ def scan(
 
     Args:
         paths: files and folders, read recursively (.txt, .md, .html, .htm,
-            .jsonl, each optionally .gz).
+            .jsonl, .warc, each optionally .gz).
         config: settings; keyword ``overrides`` change single ones.
         progress: optional callback ``(stage, done, total)``.
 

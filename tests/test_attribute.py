@@ -174,6 +174,23 @@ def test_conflicting_and_weak_dates():
     assert "c has no date and might be older" in origin.evidence
 
 
+def test_a_crawl_date_is_weaker_than_a_stated_one():
+    stated = [Witness("a", date="2020-01-01", date_source="html-meta"), Witness("b", date="2020-01-09", date_source="json-ld")]
+    assert check(attribute(stated)).confidence == pytest.approx(0.6)
+    # The later page states no date: its crawl day only bounds it, it might be older.
+    later_crawled = [Witness("a", date="2020-01-01", date_source="html-meta"), Witness("b", date="2020-01-09", date_source="crawl")]
+    origin = check(attribute(later_crawled))
+    assert (origin.document, origin.confidence) == ("a", pytest.approx(0.5))
+    assert "b states no date: crawl days only, and might be older" in origin.evidence
+    # The winner itself is dated by its crawl only.
+    first_crawled = [Witness("a", date="2020-01-01", date_source="crawl"), Witness("b", date="2020-01-09", date_source="json-ld")]
+    origin = check(attribute(first_crawled))
+    assert (origin.document, origin.confidence) == ("a", pytest.approx(0.5))
+    assert "a states no date: 2020-01-01 is the day it was crawled (weaker than a stated date)" in origin.evidence
+    both_crawled = [Witness("a", date="2020-01-01", date_source="crawl"), Witness("b", date="2020-01-09", date_source="crawl")]
+    assert check(attribute(both_crawled)).confidence == pytest.approx(0.4)
+
+
 def test_nothing_decides():
     origin = check(attribute([Witness("001"), Witness("002", date="2017-05-12", date_source="dateline")]))
     assert (origin.url, origin.name, origin.document, origin.confidence, origin.rule) == (None, None, None, 0.1, "none")
