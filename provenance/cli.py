@@ -129,7 +129,7 @@ def _run_scan(paths: tuple[str, ...], config: Config, engine: str, master: str |
     try:
         from provenance import spark
     except ImportError as e:  # pyspark is the optional [spark] extra
-        raise click.UsageError(f"--engine spark needs pyspark: pip install 'provenance[spark]' ({e})") from e
+        raise click.UsageError(f"--engine spark needs pyspark: install the spark extra, text-provenance[spark] ({e})") from e
     return spark.scan(paths, config, master=master, progress=progress)
 
 

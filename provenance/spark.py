@@ -72,8 +72,8 @@ def session(master: str | None = None, *, workers: int = 0) -> SparkSession:
     ``local[4]``...), or local mode with one executor thread per worker.
 
     On a cluster the ``provenance`` package is shipped to the executors with
-    the job; its dependencies must be installed there (``pip install
-    'provenance[spark]'`` on every node).
+    the job; its dependencies must be installed there (the
+    ``text-provenance[spark]`` distribution on every node).
     """
     from pyspark.sql import SparkSession
 

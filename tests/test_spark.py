@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
 
@@ -46,6 +47,17 @@ def test_capped_buckets_json_lines_and_skipped_files_as_locally(spark, corpus):
     assert report.to_dict() == local.to_dict()
     assert len({p.document for p in local.passages}) >= 10
     assert {s.path.rsplit("/", 1)[-1] for s in report.skipped} >= {"empty.txt", "binary.txt", "feed.jsonl:4"}
+
+
+def test_web_archives_read_in_the_executors_as_locally(spark, tmp_path):
+    from tests.test_warc import crawl, gz_members, page, response, story
+
+    broken = response("short", "https://c.example/c", b"<html>cut</html>", length=5000)
+    (tmp_path / "crawl.warc.gz").write_bytes(gz_members(crawl()) + gzip.compress(broken, mtime=0) + gz_members([response("page-c", "https://c.example/c", page(story(3)))]))
+    local = provenance.scan([tmp_path], workers=1)
+    report = spark_engine.scan([tmp_path], spark=spark)
+    assert report.to_dict() == local.to_dict()
+    assert report.passages and report.skipped
 
 
 def test_parquet_rows_are_documents_like_json_lines_records(spark, tmp_path):
