@@ -43,9 +43,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date as _date
 
-from provenance.credits import Credit
-from provenance.extract import site_of
-from provenance.metadata import CRAWL_DATE_SOURCE, GUESSED_DATE_SOURCES, normalize_url
+from provenance.metadata import CRAWL_DATE_SOURCE, GUESSED_DATE_SOURCES
+from provenance.models import Credit, Origin
+from provenance.urls import normalize_url, site_of
 
 RULES: tuple[str, ...] = ("credit", "credit-name", "pointed-to", "earliest-date", "none")
 """Every value ``Origin.rule`` takes, strongest first."""
@@ -84,22 +84,6 @@ class Witness:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "credits_covering", tuple(self.credits_covering))
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a passage comes from, how sure that is, and why.
-
-    ``evidence[0]`` states the deciding fact; ``verdict_from_evidence`` reads
-    the verdict back from it.
-    """
-
-    url: str | None
-    name: str | None
-    document: str | None
-    confidence: float
-    evidence: tuple[str, ...]
-    rule: str = "none"
 
 
 @dataclass(frozen=True)

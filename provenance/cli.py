@@ -18,7 +18,7 @@ from rich.text import Text
 from provenance import escape, formats, gate
 from provenance import index as corpus_index
 from provenance import report as render_report
-from provenance.config import Config
+from provenance.config import MAX_FILE_BYTES, MAX_WORKERS_PER_CORE, Config, max_workers
 from provenance.errors import ConfigError, InputError, ProvenanceError
 from provenance.extract import THIRD_PARTY_LOGGERS
 from provenance.html import render_html
@@ -37,6 +37,16 @@ def _html_target(ctx: click.Context, param: click.Parameter, value: str | None) 
     return value
 
 
+def _workers(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    # More processes than this only cost memory and start-up time (issue 14).
+    if value > max_workers():
+        click.echo(f"warning: --workers {value} is more than {MAX_WORKERS_PER_CORE} per core; using {max_workers()}", err=True)
+        return max_workers()
+    return value
+
+
+MAX_FILE_MB = MAX_FILE_BYTES // (1024 * 1024)
+follow_links_option = click.option("--follow-links", is_flag=True, help="Read symbolic links that lead outside the given paths (skipped by default: a document folder should not make the tool read other files).")
 html_option = click.option("--html", type=click.Path(dir_okay=False, writable=True), callback=_html_target, metavar="FILE", help="Write the report as one self-contained HTML page to FILE (no network needed to view it).")
 progress_option = click.option("--no-progress", is_flag=True, help="No progress bars on stderr (shown only on a terminal, for work that takes over 2 seconds).")
 color_option = click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour in the terminal report (auto: on a terminal, unless NO_COLOR is set).")
@@ -57,6 +67,8 @@ class _Group(click.Group):
         except click.ClickException as e:
             e.message = escape.line(e.message)
             raise
+        except ProvenanceError as e:  # one a command did not expect (workers that cannot start)
+            raise _IndexFailure(escape.line(str(e))) from e
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -80,15 +92,16 @@ class _ScanPath(click.Path):
 @click.option("--quiet", "-q", is_flag=True, help="Print the summary line only.")
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=Config.threshold, show_default=True, help="Window similarity (Jaccard) at which candidates are aligned.")
 @click.option("--min-words", type=click.IntRange(1), default=Config.min_tokens, show_default=True, help="Shortest passage reported, in words.")
-@click.option("--workers", type=click.IntRange(0), default=0, help="Processes for reading and fingerprinting (0: one per core).")
-@click.option("--max-file-mb", type=click.IntRange(1), default=Config.max_file_bytes // (1024 * 1024), show_default=True, help="Skip files larger than this.")
+@click.option("--workers", type=click.IntRange(0), default=0, callback=_workers, help=f"Processes for reading and fingerprinting (0: one per core; at most {MAX_WORKERS_PER_CORE} per core).")
+@click.option("--max-file-mb", type=click.IntRange(1, MAX_FILE_MB), default=Config.max_file_bytes // (1024 * 1024), show_default=True, help="Skip files larger than this (after decompression).")
+@follow_links_option
 @click.option("--with-text", is_flag=True, help="With --format json: add each document's text (documents[].text), which `provenance report` needs.")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True, help="Where the scan runs: this machine's processes, or Apache Spark (needs the [spark] extra and Java 17).")
 @click.option("--spark-master", metavar="URL", help="With --engine spark: the cluster's master (spark://host:7077, yarn, k8s://...); Spark's local mode without it.")
 @html_option
 @color_option
 @progress_option
-def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int, with_text: bool, engine: str, spark_master: str | None, html: str | None, color: str, no_progress: bool) -> None:
+def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int, follow_links: bool, with_text: bool, engine: str, spark_master: str | None, html: str | None, color: str, no_progress: bool) -> None:
     """Find every passage of the documents under PATHS that another one reprints or reuses.
 
     Reads .txt, .md, .html, .htm, .jsonl and .warc files (also
@@ -105,7 +118,7 @@ def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_wo
     if engine != "spark" and (spark_master or any("://" in p for p in paths)):
         raise click.UsageError("--spark-master and URL paths need --engine spark")
     try:
-        config = Config(threshold=threshold, min_tokens=min_words, workers=workers, max_file_bytes=max_file_mb * 1024 * 1024)
+        config = Config(threshold=threshold, min_tokens=min_words, workers=workers, max_file_bytes=max_file_mb * 1024 * 1024, follow_links=follow_links)
     except ConfigError as e:
         raise click.UsageError(str(e)) from e
     err = Console(stderr=True)
@@ -137,9 +150,10 @@ def _run_scan(paths: tuple[str, ...], config: Config, engine: str, master: str |
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--in", "corpus", type=click.Path(exists=True, file_okay=False), help="Folder to compare FILE with (default: FILE's folder).")
 @click.option("--record", help="For a JSON lines file: the record's id (or line number); for a web archive: its WARC-Record-ID (or URL).")
+@follow_links_option
 @color_option
 @progress_option
-def explain(file: str, corpus: str | None, record: str | None, color: str, no_progress: bool) -> None:
+def explain(file: str, corpus: str | None, record: str | None, follow_links: bool, color: str, no_progress: bool) -> None:
     """Trace one document, passage by passage: where each came from, and why.
 
     \b
@@ -149,7 +163,7 @@ def explain(file: str, corpus: str | None, record: str | None, color: str, no_pr
     err = Console(stderr=True)
     with _progress(err, enabled=not no_progress) as progress:
         try:
-            result = explain_document(file, corpus, record=record, progress=progress)
+            result = explain_document(file, corpus, record=record, progress=progress, follow_links=follow_links)
         except InputError as e:
             raise click.UsageError(str(e)) from e
     _warn(result.report, err)
@@ -215,8 +229,8 @@ db_option = click.option("--db", required=True, envvar="PROVENANCE_DB", metavar=
 _INDEX_ERRORS = (ProvenanceError, ValueError)
 
 
-def _fingerprint_overrides(threshold: float | None, min_words: int | None, max_file_mb: int | None) -> dict[str, Any]:
-    given = {"threshold": threshold, "min_tokens": min_words, "max_file_bytes": max_file_mb * 1024 * 1024 if max_file_mb else None}
+def _fingerprint_overrides(threshold: float | None, min_words: int | None, max_file_mb: int | None, follow_links: bool = False) -> dict[str, Any]:
+    given = {"threshold": threshold, "min_tokens": min_words, "max_file_bytes": max_file_mb * 1024 * 1024 if max_file_mb else None, "follow_links": follow_links or None}
     return {k: v for k, v in given.items() if v is not None}
 
 
@@ -235,11 +249,12 @@ def index() -> None:
 @db_option
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), help="Window similarity for candidates; a new index records it (default 0.15).")
 @click.option("--min-words", type=click.IntRange(1), help="Shortest passage, in words; a new index records it (default 15).")
-@click.option("--max-file-mb", type=click.IntRange(1), help="Skip files larger than this (default 64).")
+@click.option("--max-file-mb", type=click.IntRange(1, MAX_FILE_MB), help="Skip files larger than this after decompression (default 64).")
+@follow_links_option
 @click.option("--batch", type=click.IntRange(1), default=corpus_index.BATCH_PASSAGES, show_default=True, help="Passages written per transaction; an interrupted add keeps every batch written before.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
 @progress_option
-def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_words: int | None, max_file_mb: int | None, batch: int, fmt: str, no_progress: bool) -> None:
+def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_words: int | None, max_file_mb: int | None, follow_links: bool, batch: int, fmt: str, no_progress: bool) -> None:
     """Add the documents under PATHS to the index; ids are paths relative to
     the current folder. An unchanged document is left alone, a changed one
     replaced.
@@ -251,7 +266,7 @@ def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_word
     err = Console(stderr=True)
     with _progress(err, enabled=not no_progress) as progress:
         try:
-            result = corpus_index.add(db, paths, progress=progress, batch_passages=batch, **_fingerprint_overrides(threshold, min_words, max_file_mb))
+            result = corpus_index.add(db, paths, progress=progress, batch_passages=batch, **_fingerprint_overrides(threshold, min_words, max_file_mb, follow_links))
         except _INDEX_ERRORS as e:
             raise _IndexFailure(str(e)) from e
     for s in result.skipped:
@@ -322,9 +337,10 @@ def index_stats(db: str, fmt: str) -> None:
 @click.option("--write-allowlist", type=click.Path(dir_okay=False), help="Write today's failing findings to this allowlist file (a baseline) and pass.")
 @click.option("--add-on-pass", is_flag=True, help="Add the documents that pass to the index.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit"]), default="text", show_default=True, help="Output: terminal text, JSON report with verdicts, SARIF 2.1.0 or JUnit XML.")
-@click.option("--max-file-mb", type=click.IntRange(1), help="Skip files larger than this (default 64).")
+@click.option("--max-file-mb", type=click.IntRange(1, MAX_FILE_MB), help="Skip files larger than this after decompression (default 64).")
+@follow_links_option
 @progress_option
-def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, max_reused_share: float | None, require_credit: bool, allow_file: str | None, write_allowlist: str | None, add_on_pass: bool, fmt: str, max_file_mb: int | None, no_progress: bool) -> None:
+def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, max_reused_share: float | None, require_credit: bool, allow_file: str | None, write_allowlist: str | None, add_on_pass: bool, fmt: str, max_file_mb: int | None, follow_links: bool, no_progress: bool) -> None:
     """Check incoming documents against the index and each other; fail those
     that reuse indexed text against the policy.
 
@@ -342,7 +358,7 @@ def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, ma
         allowlist = gate.load_allowlist(allow_file) if allow_file else gate.Allowlist()
         policy = gate.Policy(fail_on, max_reused_share, require_credit, allowlist, edited_share)  # type: ignore[arg-type]
         with _progress(Console(stderr=True), enabled=not no_progress) as progress:
-            result = gate.check(paths, db, policy, add_on_pass=add_on_pass, progress=progress, **_fingerprint_overrides(None, None, max_file_mb))
+            result = gate.check(paths, db, policy, add_on_pass=add_on_pass, progress=progress, **_fingerprint_overrides(None, None, max_file_mb, follow_links))
         if write_allowlist:
             gate.write_allowlist(allowlist.merged(result.baseline()), write_allowlist)
     except _INDEX_ERRORS as e:

@@ -36,13 +36,11 @@ from pathlib import Path
 from typing import Any
 
 from provenance.config import Config, make_config
-from provenance.credits import Credit
 from provenance.errors import InputError
-from provenance.extract import site_of
 from provenance.index import Index, Progress, read_documents
-from provenance.metadata import normalize_url
-from provenance.models import KIND_ORDER, Document, Kind, Passage, Report, covered_chars
+from provenance.models import KIND_ORDER, Credit, Document, Kind, Passage, Report, covered_chars
 from provenance.normalize import word_hashes
+from provenance.urls import normalize_url, site_of
 
 FAIL_ON: tuple[Kind, ...] = ("verbatim", "near-verbatim", "derivative")
 """Values of ``Policy.fail_on``, strongest first."""

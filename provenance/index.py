@@ -349,7 +349,7 @@ def read_documents(paths: Iterable[str | os.PathLike[str]], config: Config, prog
     Raises:
         InputError: a path does not exist.
     """
-    sources, skipped = find_sources(paths)
+    sources, skipped = find_sources(paths, follow_links=config.follow_links)
     docs: list[Document] = []
     warnings: list[Skipped] = []
     total, done = sum(s.size for s in sources), 0

@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from provenance import warc
-from provenance.credits import Credit, find_credits
+from provenance.credits import find_credits
 from provenance.errors import InputError
-from provenance.extract import ExtractError, decode, extract_html, normalize_newlines, site_of
+from provenance.extract import ExtractError, decode, extract_html, normalize_newlines
 from provenance.metadata import (
     CRAWL_DATE_SOURCE,
     MANIFEST_NAMES,
@@ -27,8 +27,10 @@ from provenance.metadata import (
     load_manifests,
     load_sidecar,
     path_key,
+    sidecar_path,
 )
-from provenance.models import Document, Skipped
+from provenance.models import Credit, Document, Skipped
+from provenance.urls import site_of
 
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
@@ -44,6 +46,7 @@ class Source:
     id: str
     size: int = 0
     meta: tuple[tuple[str, str], ...] = ()  # from a manifest: url, date, title, site
+    sidecar: bool = True  # False: its NAME.meta.json links outside the scanned folders
 
 
 def kind_of(name: str) -> str | None:
@@ -63,11 +66,19 @@ def kind_of(name: str) -> str | None:
     return None
 
 
-def find_sources(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Source], list[Skipped]]:
+OUTSIDE_LINK = "links outside the scanned folder; give --follow-links to read it"
+
+
+def find_sources(paths: Iterable[str | os.PathLike[str]], *, follow_links: bool = False) -> tuple[list[Source], list[Skipped]]:
     """Walk the paths and list the readable files in a stable order.
 
     Ids are paths relative to the scanned folder with ``/`` separators; with
     several paths, relative to their common parent folder.
+
+    The paths are read wherever they point, but a symbolic link found below
+    them (a file, a folder, a sidecar or a manifest) whose target lies outside
+    every path is skipped (``OUTSIDE_LINK``) unless ``follow_links``: a
+    document must not make the scan read ``/etc/passwd`` (issue 14).
 
     Raises:
         InputError: a path does not exist.
@@ -91,6 +102,17 @@ def find_sources(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Source],
     sources: dict[str, Source] = {}
     skipped: list[Skipped] = []
     manifest: dict[str, dict[str, str]] = {}
+    areas = [os.path.realpath(r) for r in roots]
+
+    def allowed(path: Path) -> bool:
+        """Whether a file or folder met in the walk may be read; if not, say why."""
+        if follow_links or not path.is_symlink():
+            return True
+        real = os.path.realpath(path)
+        if any(real == area or real.startswith(area.rstrip(os.sep) + os.sep) for area in areas):
+            return True
+        skipped.append(Skipped(str(path), OUTSIDE_LINK))
+        return False
 
     def add(path: Path) -> None:
         rel = path_id(os.path.relpath(path.absolute(), base_abs).replace(os.sep, "/"))
@@ -98,10 +120,11 @@ def find_sources(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Source],
             size = path.stat().st_size
         except OSError:
             size = 0  # reading it will report why
-        sources.setdefault(rel, Source(str(path), rel, size))
+        side = sidecar_path(path)
+        sources.setdefault(rel, Source(str(path), rel, size, sidecar=not side.exists() or allowed(side)))
 
     def read_manifests(folder: str | Path) -> None:
-        found, problems = load_manifests(folder)
+        found, problems = load_manifests(folder, allowed=allowed)
         manifest.update(found)
         skipped.extend(Skipped(str(folder), p) for p in problems)
 
@@ -122,7 +145,7 @@ def find_sources(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Source],
                 continue
             seen_dirs.add(real)
             read_manifests(dirpath)
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and allowed(Path(dirpath) / d))
             for name in sorted(filenames):
                 if name.startswith(".") or name in MANIFEST_NAMES or kind_of(name) is None:
                     continue
@@ -130,7 +153,8 @@ def find_sources(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Source],
                 if path.is_symlink() and not path.exists():
                     skipped.append(Skipped(str(path), _dangling(path)))
                     continue
-                add(path)
+                if allowed(path):
+                    add(path)
     with_meta = [replace(s, meta=tuple(sorted(manifest[path_key(s.path)].items()))) if path_key(s.path) in manifest else s for s in sources.values()]
     return sorted(with_meta, key=lambda s: s.id), skipped
 
@@ -201,7 +225,7 @@ class _Meta:
 def _document(source: Source, text: str, own: _Meta, warnings: list[Skipped], *, links: tuple[tuple[str, str | None], ...] = (), html: bool = False) -> Document:
     """A document with its metadata: a sidecar wins over the manifest, which
     wins over what the file says about itself."""
-    sidecar, problems = load_sidecar(source.path)
+    sidecar, problems = load_sidecar(source.path) if source.sidecar else (None, [])
     warnings.extend(Skipped(source.path, p) for p in problems)
     url, title, date, date_source, site = own.url, own.title, own.date, own.date_source, own.site
     for given, origin in ((dict(source.meta), "manifest"), (sidecar or {}, "sidecar")):

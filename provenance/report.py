@@ -14,10 +14,8 @@ from rich.tree import Tree
 
 from provenance import escape as esc
 from provenance.align import diff_words
-from provenance.attribute import Origin
-from provenance.credits import Credit
 from provenance.errors import InputError
-from provenance.models import SCHEMA, Document, Match, Passage, Report, Skipped
+from provenance.models import SCHEMA, Credit, Document, Match, Origin, Passage, Report, Skipped
 
 EXCERPT_CHARS = 240
 KIND_STYLE = {
@@ -88,13 +86,10 @@ def _check_consistent(report: Report) -> None:
 
 
 def _report_from_dict(data: dict[str, Any]) -> Report:
-    def credit(c: dict[str, Any]) -> Credit:
-        return Credit(c["url"], c["name"], c["cue"], c["start"], c["end"], (c["scope"][0], c["scope"][1]))
-
     documents = tuple(
         Document(
             id=d["id"], text=d["text"], path=d["id"], url=d.get("url"), title=d.get("title"), date=d.get("date"),
-            site=d.get("site"), date_source=d.get("date_source"), credits=tuple(credit(c) for c in d.get("credits") or ()),
+            site=d.get("site"), date_source=d.get("date_source"), credits=tuple(Credit.from_dict(c) for c in d.get("credits") or ()),
         )
         for d in data["documents"]
     )
@@ -103,7 +98,7 @@ def _report_from_dict(data: dict[str, Any]) -> Report:
             document=p["document"], start=p["start"], end=p["end"], text=p["text"], kind=p["kind"],
             similarity=p["similarity"],
             matches=tuple(Match(m["document"], m["start"], m["end"], m["similarity"]) for m in p["matches"]),
-            origin=Origin(o["url"], o["name"], o["document"], o["confidence"], tuple(o["evidence"]), o.get("rule", "none")) if (o := p.get("origin")) else None,
+            origin=Origin.from_dict(o) if (o := p.get("origin")) else None,
         )
         for p in data["passages"]
     )

@@ -91,7 +91,7 @@ def scan(
     """
     config = make_config(config, **overrides)
     t0 = time.perf_counter()
-    sources, skipped = find_sources(paths)
+    sources, skipped = find_sources(paths, follow_links=config.follow_links)
     read = _read_all(sources, config, progress)
     seconds = time.perf_counter() - t0
     # Documents stay in reading order (sorted paths, then lines): already

@@ -161,7 +161,7 @@ def _scan(spark: SparkSession, names: list[str], config: Config, progress: Progr
     t0 = time.perf_counter()
     files = [n for n in names if not is_table(n)]
     tables = [n for n in names if is_table(n)]
-    sources, skipped = find_sources(files) if files else ([], [])
+    sources, skipped = find_sources(files, follow_links=config.follow_links) if files else ([], [])
 
     parts = []
     if sources:

@@ -11,14 +11,14 @@ from hypothesis import strategies as st
 from provenance.attribute import (
     CONFIDENCE,
     RULES,
-    Origin,
     Witness,
     attribute,
     verdict_from_evidence,
     winner_of,
 )
-from provenance.credits import Credit, find_credits
+from provenance.credits import find_credits
 from provenance.metadata import dateline_date
+from provenance.models import Credit, Origin
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"

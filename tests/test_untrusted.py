@@ -145,3 +145,125 @@ def test_non_utf8_file_names_are_read_and_shown(tmp_path, monkeypatch):
     assert "in/caf%E9.txt" in uris
     data = json.loads(run("scan", "in", "--format", "json").stdout)
     assert [d["id"] for d in data["documents"]] == ["caf\\xe9.txt", "ok.txt"]
+
+
+# --- 2. Symbolic links out of the scanned folder -----------------------------
+
+
+@pytest.fixture
+def linked(tmp_path):
+    """folder/ holds a text, a link to a secret file outside, a link to a
+    folder outside, a link to a text inside and a sidecar linked outside."""
+    text = random_text(random.Random(6), 120)
+    outside = tmp_path / "outside"
+    (outside / "dir").mkdir(parents=True)
+    (outside / "secret.txt").write_text("SECRET " + text)
+    (outside / "dir" / "inner.txt").write_text("INNER " + text)
+    (outside / "meta.json").write_text(json.dumps({"title": "SECRET TITLE"}))
+    folder = tmp_path / "folder"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text(text)
+    (folder / "sub" / "b.txt").write_text(random_text(random.Random(7), 120))
+    (folder / "passwd.txt").symlink_to(outside / "secret.txt")
+    (folder / "linked").symlink_to(outside / "dir", target_is_directory=True)
+    (folder / "inside.txt").symlink_to(folder / "sub" / "b.txt")
+    (folder / "a.txt.meta.json").symlink_to(outside / "meta.json")
+    return folder
+
+
+def test_links_outside_the_scanned_folder_are_skipped_with_a_reason(linked):
+    result = run("scan", str(linked), "--format", "json")
+    data = json.loads(result.stdout)
+    assert sorted(d["id"] for d in data["documents"]) == ["a.txt", "inside.txt", "sub/b.txt"]
+    reasons = {s["path"]: s["reason"] for s in data["skipped"]}
+    for name in ("passwd.txt", "linked", "a.txt.meta.json"):
+        assert reasons[str(linked / name)] == "links outside the scanned folder; give --follow-links to read it"
+    assert "SECRET" not in result.stdout and "INNER" not in result.stdout
+    assert f"skipped: {linked / 'passwd.txt'}: links outside the scanned folder" in result.stderr
+
+
+def test_follow_links_reads_them(linked):
+    data = json.loads(run("scan", str(linked), "--format", "json", "--follow-links").stdout)
+    assert sorted(d["id"] for d in data["documents"]) == ["a.txt", "inside.txt", "linked/inner.txt", "passwd.txt", "sub/b.txt"]
+    assert [d["title"] for d in data["documents"] if d["id"] == "a.txt"] == ["SECRET TITLE"]
+
+
+def test_a_named_link_is_read_and_bounds_what_is_inside(linked, tmp_path):
+    # The paths on the command line are what the user asked for, links or not.
+    data = json.loads(run("scan", str(linked / "linked"), "--format", "json").stdout)
+    assert [d["id"] for d in data["documents"]] == ["inner.txt"]
+    data = json.loads(run("scan", str(linked), str(tmp_path / "outside"), "--format", "json").stdout)
+    assert "folder/passwd.txt" in [d["id"] for d in data["documents"]]  # its target is in a scanned path
+
+
+def test_check_add_on_pass_never_stores_a_file_outside(linked, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("check", "folder", "--db", "c.db", "--add-on-pass", "--format", "json")
+    assert json.loads(result.stdout)["added"] == ["folder/a.txt"]  # inside.txt and sub/b.txt copy each other
+    listed = run("index", "list", "--db", "c.db", "--format", "json").stdout
+    assert "passwd" not in listed and "SECRET" not in listed
+    added = run("index", "add", "folder", "--db", "c2.db")
+    assert added.stdout.startswith("3 added,") and "skipped: folder/passwd.txt: links outside" in added.stderr
+
+
+def test_a_manifest_speaks_only_for_files_at_or_below_its_folder(corpus):
+    root = corpus({
+        "a.txt": random_text(random.Random(8), 60),
+        "sub/b.txt": random_text(random.Random(9), 60),
+        "sub/manifest.csv": "path,title\n../a.txt,FORGED\nb.txt,Fine\n/etc/passwd,FORGED\n",
+    })
+    data = json.loads(run("scan", str(root), "--format", "json").stdout)
+    assert {d["id"]: d["title"] for d in data["documents"]} == {"a.txt": None, "sub/b.txt": "Fine"}
+    problems = [s["reason"] for s in data["skipped"]]
+    assert any("../a.txt is not in the manifest's folder; row ignored" in p for p in problems)
+    assert any("/etc/passwd is not in the manifest's folder" in p for p in problems)
+
+
+# --- 5. Resource bounds -------------------------------------------------------
+
+
+def test_workers_are_capped_at_a_multiple_of_the_cores(corpus, monkeypatch):
+    from provenance.config import Config
+
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert Config(workers=1000).processes == 8 and Config().processes == 2
+    root = corpus({"a.txt": random_text(random.Random(10), 50)})
+    result = run("scan", str(root), "--workers", "1000", "--quiet")
+    assert result.exit_code == 0
+    assert result.stderr == "warning: --workers 1000 is more than 4 per core; using 8\n"
+
+
+def test_max_file_mb_is_range_checked(corpus):
+    import gzip
+
+    root = corpus({"a.txt.gz": gzip.compress(b"some words " * 100)})
+    result = CliRunner().invoke(cli, ["scan", str(root), "--max-file-mb", "99999999999999999999"])
+    assert result.exit_code == 2 and "--max-file-mb" in result.stderr and "1<=x<=1048576" in result.stderr
+    result = CliRunner().invoke(cli, ["check", str(root), "--db", str(root / "c.db"), "--max-file-mb", "99999999999999999999"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_a_worker_that_cannot_start_is_one_error_not_a_hang(tmp_path):
+    import subprocess
+    import sys
+
+    # Root ignores RLIMIT_NPROC, so process creation is made to fail instead:
+    # the third fork raises EAGAIN, as under a process limit.
+    folder = tmp_path / "big"
+    folder.mkdir()
+    for n in range(3):
+        (folder / f"{n}.txt").write_text(random_text(random.Random(n), 300_000))  # over the parallel threshold
+    script = (
+        "import os, sys\n"
+        "real, count = os.fork, [0]\n"
+        "def fork():\n"
+        "    count[0] += 1\n"
+        "    if count[0] > 2: raise BlockingIOError(11, 'Resource temporarily unavailable')\n"
+        "    return real()\n"
+        "os.fork = fork\n"
+        "from provenance.cli import cli\n"
+        "cli(['scan', sys.argv[1], '--workers', '4', '--quiet'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(folder)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == "Error: cannot start 4 worker processes (Resource temporarily unavailable); ask for fewer with --workers (1 runs in this process)\n"
