@@ -72,6 +72,7 @@ table (first ``TABLE_ROWS`` rows) with a filter; the graph and the texts are
 drawn on demand."""
 TABLE_ROWS = 50
 GROUPS_SHOWN = 20
+MEMBERS_SHOWN = 8
 
 
 @dataclass(frozen=True)
@@ -628,7 +629,7 @@ def _groups_section(graph: Graph, page: _Page) -> str:
                 "group",
                 words,
                 f'<div class="ghead"><span class="swatch {colour}"></span>{head}'
-                f' <span class="gcount">{n} cop{"ies" if n != 1 else "y"}</span></div><ul class="members">{"".join(members)}</ul>',
+                f' <span class="gcount">{n} cop{"ies" if n != 1 else "y"}</span></div>{_members(members)}',
             )
         )
     unknown = _components([n.key for n in graph.nodes if n.key in shared], shared)
@@ -647,7 +648,7 @@ def _groups_section(graph: Graph, page: _Page) -> str:
                 words.strip(),
                 '<div class="ghead"><span class="swatch ou"></span>'
                 "<b>Shared text, origin unknown</b> <small>no credit and no earlier date decides which came first</small>"
-                f' <span class="gcount">{len(group)} documents</span></div><ul class="members">{"".join(members)}</ul>',
+                f' <span class="gcount">{len(group)} documents</span></div>{_members(members)}',
             )
         )
     if not items:
@@ -659,6 +660,15 @@ def _groups_section(graph: Graph, page: _Page) -> str:
     )
     more = f'<p><button type="button" id="showgroups">Show all {len(items):,} groups</button> <small>(the {GROUPS_SHOWN} largest are shown)</small></p>' if folded else ""
     return f'<section id="origins"><h2>Origins and their copies</h2><ol class="groups" id="groups">{listing}</ol>{more}</section>'
+
+
+def _members(items: list[str]) -> str:
+    """A group's documents; past ``MEMBERS_SHOWN``, the rest behind a toggle."""
+    shown = f'<ul class="members">{"".join(items[:MEMBERS_SHOWN])}</ul>'
+    if len(items) <= MEMBERS_SHOWN:
+        return shown
+    rest = len(items) - MEMBERS_SHOWN
+    return f'{shown}<details class="moremembers"><summary>{rest:,} more</summary><ul class="members">{"".join(items[MEMBERS_SHOWN:])}</ul></details>'
 
 
 def _table_section(page: _Page) -> str:

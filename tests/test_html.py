@@ -406,3 +406,15 @@ def test_the_sidebar_names_an_origin_document_by_its_title():
     aside = section[section.index("<aside>") : section.index("</aside>")]
     assert f">{escape_html(original.title)}</a></b>" in aside
     assert f">{original.id}<" not in aside  # the id is only the link's tooltip
+
+
+def test_a_group_with_many_copies_lists_the_first_few_and_folds_the_rest():
+    text = "one two three four five six seven eight nine ten eleven twelve"
+    origin = Origin("https://origin.example/story", None, None, 0.95, ("credited",), "credit")
+    ids = [f"copy-{i:02d}.txt" for i in range(12)]
+    passages = tuple(Passage(d, 0, len(text), text, "verbatim", 1.0, tuple(Match(o, 0, len(text), 1.0) for o in ids if o != d), origin) for d in ids)
+    page = render_html(Report(tuple(Document(d, text, d) for d in ids), passages))
+    group = page[page.index('<li class="group"') :]
+    group = group[: group.index("</li></ol>")]
+    shown, folded = group.split('<details class="moremembers">')
+    assert shown.count("<li>") == html_report.MEMBERS_SHOWN and "4 more" in folded and folded.count("<li>") == 4
