@@ -450,7 +450,7 @@ def _warn(result: Report, err: Console) -> None:
 
 
 _STAGES = {"read": ("reading", "bytes"), "align": ("aligning", "document pairs"), "index": ("indexing", "documents")}
-"""What each library progress stage counts (see ``provenance.scan.Progress``)."""
+"""What each library progress stage counts (see ``provenance.compare.Progress``)."""
 
 
 class _Amount(ProgressColumn):

@@ -1,8 +1,14 @@
 """HTML report: result objects → one self-contained HTML page. No decisions here.
 
-The page needs no network: styles and a small script (``assets/report.css``,
-``assets/report.js``) are inlined, the graph is inline SVG laid out here in Python, and a Content-Security-Policy meta forbids
+The page needs no network: styles and a small script (package data,
+``assets/report.css`` and ``assets/report.js``) are inlined, the graph is
+inline SVG laid out here in Python, and a Content-Security-Policy meta forbids
 every load (``default-src 'none'``; the script is allowed by its hash).
+
+At size the page stays usable: documents are named by distinct titles
+(``provenance.labels``), a list of origins and their copies reads on any
+screen, a filter narrows it, and past ``LARGE_REPORT`` documents the graph,
+the long tail of the table and the texts open on demand.
 
 Every piece of text that comes from a document (text, titles, URLs, credits,
 evidence) is untrusted: it goes through ``html.escape`` into markup, and the
@@ -395,7 +401,9 @@ def _layout(nodes: tuple[Node, ...], edges: tuple[Edge, ...]) -> Graph:
 
 def _components(keys: list[str], links: dict[str, set[str]]) -> list[list[str]]:
     """Connected groups among ``keys`` (in their order), largest first."""
-    wanted, seen, groups = set(keys), set(), []
+    position = {k: i for i, k in enumerate(keys)}
+    seen: set[str] = set()
+    groups: list[list[str]] = []
     for key in keys:
         if key in seen:
             continue
@@ -404,11 +412,11 @@ def _components(keys: list[str], links: dict[str, set[str]]) -> list[list[str]]:
         while todo:
             k = todo.pop()
             group.append(k)
-            for n in sorted(links[k] & wanted - seen):
+            for n in sorted(links[k] & position.keys() - seen):
                 seen.add(n)
                 todo.append(n)
-        groups.append(sorted(group, key=keys.index))
-    return sorted(groups, key=lambda g: (-len(g), keys.index(g[0])))
+        groups.append(sorted(group, key=position.__getitem__))
+    return sorted(groups, key=lambda g: (-len(g), position[g[0]]))
 
 
 def _svg(graph: Graph, colours: dict[str, int], doc_index: dict[str, int]) -> str:
