@@ -16,7 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from provenance import formats, gate
 from provenance import index as corpus_index
 from provenance import report as render_report
-from provenance.config import Config
+from provenance.config import SENSITIVITIES, Config
 from provenance.errors import ConfigError, InputError, ProvenanceError
 from provenance.extract import THIRD_PARTY_LOGGERS
 from provenance.html import render_html
@@ -57,10 +57,13 @@ def cli() -> None:
 @click.option("--min-words", type=click.IntRange(1), default=Config.min_tokens, show_default=True, help="Shortest passage reported, in words.")
 @click.option("--workers", type=click.IntRange(0), default=0, help="Processes for reading and fingerprinting (0: one per core).")
 @click.option("--max-file-mb", type=click.IntRange(1), default=Config.max_file_bytes // (1024 * 1024), show_default=True, help="Skip files larger than this.")
+@click.option("--sensitivity", type=click.Choice(SENSITIVITIES), default=Config.sensitivity, show_default=True, help="high: also find reworded, reordered and summarised reuse by sentence similarity (slower).")
 @click.option("--with-text", is_flag=True, help="With --format json: add each document's text (documents[].text), which `provenance report` needs.")
 @html_option
 @color_option
-def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int, with_text: bool, html: str | None, color: str) -> None:
+def scan(
+    paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int, sensitivity: str, with_text: bool, html: str | None, color: str
+) -> None:
     """Find every passage of the documents under PATHS that another one reprints or reuses.
 
     Reads .txt, .md, .html, .htm and .jsonl files (also gzip-compressed),
@@ -73,7 +76,7 @@ def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_wo
         provenance scan samples/ --html report.html
     """
     try:
-        config = Config(threshold=threshold, min_tokens=min_words, workers=workers, max_file_bytes=max_file_mb * 1024 * 1024)
+        config = Config(threshold=threshold, min_tokens=min_words, workers=workers, max_file_bytes=max_file_mb * 1024 * 1024, sensitivity=sensitivity)
     except ConfigError as e:
         raise click.UsageError(str(e)) from e
     err = Console(stderr=True)

@@ -8,6 +8,8 @@ from typing import Any
 
 from provenance.errors import ConfigError
 
+SENSITIVITIES = ("normal", "high")
+
 
 @dataclass(frozen=True)
 class Config:
@@ -40,6 +42,11 @@ class Config:
             (and nothing outside it) is that site's boilerplate.
         max_file_bytes: larger files are skipped.
         workers: processes for reading and fingerprinting; 0 means one per core.
+        sensitivity: ``"normal"`` finds reuse that keeps runs of the same
+            words; ``"high"`` also compares the sentences of every candidate
+            document pair as bags of stems (:mod:`provenance.rewrite`), which
+            finds reordered, reworded and summarised reuse at several times
+            the alignment cost.
     """
 
     shingle_size: int = 3
@@ -56,6 +63,7 @@ class Config:
     boilerplate_docs: int = 3
     max_file_bytes: int = 64 * 1024 * 1024
     workers: int = 0
+    sensitivity: str = "normal"
 
     def __post_init__(self) -> None:
         positive = ("shingle_size", "window", "num_perm", "max_bucket_docs", "min_tokens", "boilerplate_docs", "max_file_bytes")
@@ -66,6 +74,8 @@ class Config:
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise ConfigError(f"{name} must be in (0, 1], got {value}")
+        if self.sensitivity not in SENSITIVITIES:
+            raise ConfigError(f"sensitivity must be one of {', '.join(SENSITIVITIES)}, got {self.sensitivity!r}")
         if min(self.max_gap, self.join_gap, self.workers) < 0:
             raise ConfigError("max_gap, join_gap and workers must not be negative")
 
