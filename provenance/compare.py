@@ -196,7 +196,7 @@ def align_documents(
 
     halves: list[Half] = []
     aligned = align_pair(words_a, words_b, window_pairs, config)
-    if config.sensitivity == "high" and worth_rewriting(len(aligned), len(window_pairs)):
+    if config.sensitivity == "high" and worth_rewriting(len(aligned), len(window_pairs), min(len(words_a), len(words_b))):
         aligned = align_rewritten(aligned, sentences_of(a.text), sentences_of(b.text), words_a, words_b, config)
     if not aligned:
         return halves

@@ -45,6 +45,7 @@ SUMMARY_GAP = 24
 SUMMARY_RATIO = 3.0
 SUMMARY_SIMILARITY = 0.4
 MIN_WINDOWS = 4
+SMALL_WORDS = 1000
 SHORT_WORDS = 40
 """Fewest words on the shorter side of a passage found by sentence similarity
 alone (see :func:`enough_evidence`)."""
@@ -317,17 +318,19 @@ def combine(
     return out
 
 
-def worth_rewriting(exact_passages: int, window_pairs: int) -> bool:
+def worth_rewriting(exact_passages: int, window_pairs: int, shorter_words: int) -> bool:
     """Whether a candidate document pair is worth comparing sentence by
-    sentence: the exact channel found a passage in it, or :data:`MIN_WINDOWS`
-    of its windows met. Most other candidate pairs share a stock phrase only
-    (on PAN13, 614 of 620 such pairs gave nothing), and skipping them saves
-    most of the cost.
+    sentence: the exact channel found a passage in it, :data:`MIN_WINDOWS`
+    of its windows met, or one of the two is short (at most
+    :data:`SMALL_WORDS` words: cheap to compare, and a few windows are all it
+    has). Most other candidate pairs share a stock phrase only (on PAN13,
+    614 of 620 pairs without an exact passage gave nothing), and skipping them
+    saves most of the cost.
 
-    >>> worth_rewriting(1, 1), worth_rewriting(0, 4), worth_rewriting(0, 2)
-    (True, True, False)
+    >>> worth_rewriting(1, 1, 5000), worth_rewriting(0, 4, 5000), worth_rewriting(0, 2, 5000), worth_rewriting(0, 1, 300)
+    (True, True, False, True)
     """
-    return exact_passages > 0 or window_pairs >= MIN_WINDOWS
+    return exact_passages > 0 or window_pairs >= MIN_WINDOWS or shorter_words <= SMALL_WORDS
 
 
 def align_rewritten(exact: Sequence[Aligned], sa: Sentences, sb: Sentences, words_a: np.ndarray, words_b: np.ndarray, config: Config) -> list[Aligned]:
