@@ -256,7 +256,7 @@ def machine() -> dict[str, Any]:
         "numpy": numpy.__version__,
         "datasketch": datasketch.__version__,
         "rapidfuzz": rapidfuzz.__version__,
-        "provenance": getattr(provenance, "__version__", None) or _dist_version("provenance"),
+        "provenance": getattr(provenance, "__version__", None) or _dist_version("text-provenance"),
         "commit": commit,
     }
 

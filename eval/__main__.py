@@ -1,4 +1,4 @@
-"""``python -m eval [clough|pan|news|dates|origins ...]``: run the evaluations, print a table,
+"""``python -m eval [clough|pan|news|dates|origins|pan13|gate ...]``: run the evaluations, print a table,
 and update ``eval/results.json``.
 
 Each corpus is a module ``eval.<name>`` with ``run(root: Path) -> dict``; a
@@ -26,7 +26,7 @@ from rich.table import Table
 import provenance
 from eval import ENV_VAR, eval_dir
 
-CORPORA = {"clough": "clough-stevenson", "pan": "pan13-02", "pan13": "pan13-train", "news": "news-html", "dates": "dates-html", "origins": "news-html"}
+CORPORA = {"clough": "clough-stevenson", "pan": "pan13-02", "pan13": "pan13-train", "news": "news-html", "dates": "dates-html", "origins": "news-html", "gate": "news-html"}
 RESULTS = Path(__file__).resolve().parent / "results.json"
 SCHEMA = "provenance-eval/1"
 
@@ -76,7 +76,7 @@ def run_corpus(key: str, root: Path, config: provenance.Config | None) -> dict[s
     out = dict(module.run(root, **kwargs))
     wall = round(time.perf_counter() - t0, 2)
     out.get("figures", out).setdefault("wall_seconds", wall)  # modules without a figures block get it at top level
-    out["provenance"] = {"version": _version("provenance"), "commit": _commit()}
+    out["provenance"] = {"version": _version("text-provenance"), "commit": _commit()}
     return out
 
 

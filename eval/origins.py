@@ -104,8 +104,9 @@ import provenance
 from eval.common import result, settings, timed_scan
 from eval.news import load_truth
 from eval.scoring import ratio
-from provenance.extract import decode, site_of
-from provenance.metadata import GUESSED_DATE_SOURCES, html_metadata, normalize_url
+from provenance.extract import decode
+from provenance.metadata import GUESSED_DATE_SOURCES, html_metadata
+from provenance.urls import normalize_url, site_of
 
 FOLDER = "news-html"
 SEED = 20191119

@@ -21,7 +21,10 @@ The rules, strongest first (the first that decides wins):
    other dated witness, when its date is stated (not an htmldate guess:
    ``GUESSED_DATE_SOURCES``). Same-day dates never decide; a guessed date may
    not win but counts against the winner (lower confidence), as do undated
-   witnesses (they might be older).
+   witnesses (they might be older). A crawl date (a web archive's page that
+   states none: ``date_source="crawl"``) is weaker than a stated one: it only
+   says the page was online by then, so it lowers the confidence when it is
+   the winner's date and when it is another witness's (that page may be older).
 4. **none** — nothing decides: url, name and document are None and the
    evidence lists each witness's date and credits.
 
@@ -40,9 +43,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date as _date
 
-from provenance.credits import Credit
-from provenance.extract import site_of
-from provenance.metadata import GUESSED_DATE_SOURCES, normalize_url
+from provenance.metadata import CRAWL_DATE_SOURCE, GUESSED_DATE_SOURCES
+from provenance.models import Credit, Origin
+from provenance.urls import normalize_url, site_of
 
 RULES: tuple[str, ...] = ("credit", "credit-name", "pointed-to", "earliest-date", "none")
 """Every value ``Origin.rule`` takes, strongest first."""
@@ -59,7 +62,8 @@ CONFIDENCE: dict[str, float] = {
 CONFLICT_PENALTY = 0.15
 """Subtracted when witnesses credit different sources."""
 DATE_PENALTY = 0.1
-"""Subtracted from an earliest-date verdict for undated witnesses, and again for guessed dates."""
+"""Subtracted from an earliest-date verdict for undated witnesses, again for
+guessed dates, and again for each side of the verdict that has a crawl date only."""
 
 
 @dataclass(frozen=True)
@@ -80,22 +84,6 @@ class Witness:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "credits_covering", tuple(self.credits_covering))
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a passage comes from, how sure that is, and why.
-
-    ``evidence[0]`` states the deciding fact; ``verdict_from_evidence`` reads
-    the verdict back from it.
-    """
-
-    url: str | None
-    name: str | None
-    document: str | None
-    confidence: float
-    evidence: tuple[str, ...]
-    rule: str = "none"
 
 
 @dataclass(frozen=True)
@@ -321,6 +309,13 @@ def _by_date(witnesses: Sequence[Witness]) -> Origin:
     if guessed:
         confidence -= DATE_PENALTY
         evidence.append(f"the dates of {', '.join(guessed)} are guesses (htmldate)")
+    if first.date_source == CRAWL_DATE_SOURCE:
+        confidence -= DATE_PENALTY
+        evidence.append(f"{first.doc_id} states no date: {first.date} is the day it was crawled (weaker than a stated date)")
+    crawled = [w.doc_id for w in others if w.date_source == CRAWL_DATE_SOURCE]
+    if crawled:
+        confidence -= DATE_PENALTY
+        evidence.append(f"{', '.join(crawled)} state{'s' if len(crawled) == 1 else ''} no date: crawl days only, and might be older")
     evidence.insert(1, "no credit covers this passage")
     return Origin(first.url, first.site or site_of(first.url), first.doc_id, round(confidence, 2), tuple(evidence), "earliest-date")
 

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import IO, Any
 
 import click
+from rich import filesize
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, TextColumn
+from rich.text import Text
 
-from provenance import formats, gate
+from provenance import escape, formats, gate
 from provenance import index as corpus_index
 from provenance import report as render_report
-from provenance.config import SENSITIVITIES, Config
+from provenance.config import (
+    MAX_FILE_BYTES,
+    MAX_WORKERS_PER_CORE,
+    SENSITIVITIES,
+    Config,
+    max_workers,
+)
 from provenance.errors import ConfigError, InputError, ProvenanceError
 from provenance.extract import THIRD_PARTY_LOGGERS
 from provenance.html import render_html
@@ -26,6 +34,7 @@ from provenance.scan import explain as explain_document
 from provenance.scan import scan as scan_paths
 
 PROGRESS_AFTER_SECONDS = 2.0
+DISTRIBUTION = "text-provenance"  # the name on the package index; the command is `provenance`
 
 def _html_target(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     # Checked before the scan: a typo in the folder should not cost a whole scan.
@@ -34,7 +43,18 @@ def _html_target(ctx: click.Context, param: click.Parameter, value: str | None) 
     return value
 
 
+def _workers(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    # More processes than this only cost memory and start-up time (issue 14).
+    if value > max_workers():
+        click.echo(f"warning: --workers {value} is more than {MAX_WORKERS_PER_CORE} per core; using {max_workers()}", err=True)
+        return max_workers()
+    return value
+
+
+MAX_FILE_MB = MAX_FILE_BYTES // (1024 * 1024)
+follow_links_option = click.option("--follow-links", is_flag=True, help="Read symbolic links that lead outside the given paths (skipped by default: a document folder should not make the tool read other files).")
 html_option = click.option("--html", type=click.Path(dir_okay=False, writable=True), callback=_html_target, metavar="FILE", help="Write the report as one self-contained HTML page to FILE (no network needed to view it).")
+progress_option = click.option("--no-progress", is_flag=True, help="No progress bars on stderr (shown only on a terminal, for work that takes over 2 seconds).")
 color_option = click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour in the terminal report (auto: on a terminal, unless NO_COLOR is set).")
 
 
@@ -43,8 +63,22 @@ for _name in THIRD_PARTY_LOGGERS:
     logging.getLogger(_name).setLevel(logging.CRITICAL)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="provenance")
+class _Group(click.Group):
+    """Error messages name paths and ids that strangers chose: one visible
+    line each, whatever they hold (issue 14)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as e:
+            e.message = escape.line(e.message)
+            raise
+        except ProvenanceError as e:  # one a command did not expect (workers that cannot start)
+            raise _IndexFailure(escape.line(str(e))) from e
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name=DISTRIBUTION)
 def cli() -> None:
     """Find where text came from: passages reprinted or reused across documents."""
 
@@ -55,19 +89,21 @@ def cli() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print the summary line only.")
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=Config.threshold, show_default=True, help="Window similarity (Jaccard) at which candidates are aligned.")
 @click.option("--min-words", type=click.IntRange(1), default=Config.min_tokens, show_default=True, help="Shortest passage reported, in words.")
-@click.option("--workers", type=click.IntRange(0), default=0, help="Processes for reading and fingerprinting (0: one per core).")
-@click.option("--max-file-mb", type=click.IntRange(1), default=Config.max_file_bytes // (1024 * 1024), show_default=True, help="Skip files larger than this.")
+@click.option("--workers", type=click.IntRange(0), default=0, callback=_workers, help=f"Processes for reading and fingerprinting (0: one per core; at most {MAX_WORKERS_PER_CORE} per core).")
+@click.option("--max-file-mb", type=click.IntRange(1, MAX_FILE_MB), default=Config.max_file_bytes // (1024 * 1024), show_default=True, help="Skip files larger than this (after decompression).")
+@follow_links_option
 @click.option("--sensitivity", type=click.Choice(SENSITIVITIES), default=Config.sensitivity, show_default=True, help="high: also find reworded, reordered and summarised reuse by sentence similarity (slower).")
 @click.option("--with-text", is_flag=True, help="With --format json: add each document's text (documents[].text), which `provenance report` needs.")
 @html_option
 @color_option
+@progress_option
 def scan(
-    paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int, sensitivity: str, with_text: bool, html: str | None, color: str
+    paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int, follow_links: bool, sensitivity: str, with_text: bool, html: str | None, color: str, no_progress: bool
 ) -> None:
     """Find every passage of the documents under PATHS that another one reprints or reuses.
 
-    Reads .txt, .md, .html, .htm and .jsonl files (also gzip-compressed),
-    recursively. Exit status 0 after a scan, whatever it found; 2 for usage
+    Reads .txt, .md, .html, .htm, .jsonl and .warc files (also
+    gzip-compressed), recursively. Exit status 0 after a scan, whatever it found; 2 for usage
     errors.
 
     \b
@@ -76,11 +112,11 @@ def scan(
         provenance scan samples/ --html report.html
     """
     try:
-        config = Config(threshold=threshold, min_tokens=min_words, workers=workers, max_file_bytes=max_file_mb * 1024 * 1024, sensitivity=sensitivity)
+        config = Config(threshold=threshold, min_tokens=min_words, workers=workers, max_file_bytes=max_file_mb * 1024 * 1024, follow_links=follow_links, sensitivity=sensitivity)
     except ConfigError as e:
         raise click.UsageError(str(e)) from e
     err = Console(stderr=True)
-    with _progress(err) as progress:
+    with _progress(err, enabled=not (quiet or no_progress)) as progress:
         try:
             result = scan_paths(paths, config, progress=progress)
         except InputError as e:
@@ -91,15 +127,17 @@ def scan(
     if fmt == "json":
         render_report.to_json(result, sys.stdout, with_text=with_text)
     else:
-        render_report.render(result, _console(color), quiet=quiet)
+        _show(color, lambda console: render_report.render(result, console, quiet=quiet))
 
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--in", "corpus", type=click.Path(exists=True, file_okay=False), help="Folder to compare FILE with (default: FILE's folder).")
-@click.option("--record", help="For a JSON lines file: the record's id (or line number).")
+@click.option("--record", help="For a JSON lines file: the record's id (or line number); for a web archive: its WARC-Record-ID (or URL).")
+@follow_links_option
 @color_option
-def explain(file: str, corpus: str | None, record: str | None, color: str) -> None:
+@progress_option
+def explain(file: str, corpus: str | None, record: str | None, follow_links: bool, color: str, no_progress: bool) -> None:
     """Trace one document, passage by passage: where each came from, and why.
 
     \b
@@ -107,13 +145,13 @@ def explain(file: str, corpus: str | None, record: str | None, color: str) -> No
         provenance explain essay.txt --in sources/
     """
     err = Console(stderr=True)
-    with _progress(err) as progress:
+    with _progress(err, enabled=not no_progress) as progress:
         try:
-            result = explain_document(file, corpus, record=record, progress=progress)
+            result = explain_document(file, corpus, record=record, progress=progress, follow_links=follow_links)
         except InputError as e:
             raise click.UsageError(str(e)) from e
     _warn(result.report, err)
-    render_report.render_explanation(result.report, result.document, _console(color))
+    _show(color, lambda console: render_report.render_explanation(result.report, result.document, console))
 
 
 @cli.command()
@@ -137,14 +175,19 @@ def report(report_file: IO[str], html: str | None, quiet: bool, color: str) -> N
     if html:
         _write_html(result, html)
     else:
-        render_report.render(result, _console(color), quiet=quiet)
+        _show(color, lambda console: render_report.render(result, console, quiet=quiet))
 
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--record", help="For a JSON lines file: the record's id (or line number) to print.")
+@click.option("--record", help="For a JSON lines file: the record's id (or line number) to print; for a web archive: its WARC-Record-ID (or URL).")
 def extract(file: str, record: str | None) -> None:
-    """Print FILE's extracted text exactly as report offsets count it."""
+    """Print FILE's extracted text exactly as report offsets count it.
+
+    On a terminal, control characters (escape sequences) are shown as
+    \\x1b and the like, never sent; with GITHUB_ACTIONS set, a line GitHub
+    would run as a workflow command has its '::' or '##[' spelled out.
+    """
     docs, skipped, _ = read_path(file)
     if skipped and not docs:
         raise click.UsageError(f"{skipped[0].path}: {skipped[0].reason}")  # exit 2, as explain
@@ -152,7 +195,12 @@ def extract(file: str, record: str | None) -> None:
         doc = choose_record(docs, record, file)
     except InputError as e:
         raise click.UsageError(str(e)) from e
-    click.echo(doc.text, nl=False)
+    text = doc.text
+    if sys.stdout.isatty():
+        text = escape.lines(text)
+    if os.environ.get("GITHUB_ACTIONS"):
+        text = escape.log(text)
+    click.echo(text, nl=False)
 
 
 class _IndexFailure(click.ClickException):
@@ -165,8 +213,8 @@ db_option = click.option("--db", required=True, envvar="PROVENANCE_DB", metavar=
 _INDEX_ERRORS = (ProvenanceError, ValueError)
 
 
-def _fingerprint_overrides(threshold: float | None, min_words: int | None, max_file_mb: int | None) -> dict[str, Any]:
-    given = {"threshold": threshold, "min_tokens": min_words, "max_file_bytes": max_file_mb * 1024 * 1024 if max_file_mb else None}
+def _fingerprint_overrides(threshold: float | None, min_words: int | None, max_file_mb: int | None, follow_links: bool = False) -> dict[str, Any]:
+    given = {"threshold": threshold, "min_tokens": min_words, "max_file_bytes": max_file_mb * 1024 * 1024 if max_file_mb else None, "follow_links": follow_links or None}
     return {k: v for k, v in given.items() if v is not None}
 
 
@@ -185,10 +233,12 @@ def index() -> None:
 @db_option
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), help="Window similarity for candidates; a new index records it (default 0.15).")
 @click.option("--min-words", type=click.IntRange(1), help="Shortest passage, in words; a new index records it (default 15).")
-@click.option("--max-file-mb", type=click.IntRange(1), help="Skip files larger than this (default 64).")
+@click.option("--max-file-mb", type=click.IntRange(1, MAX_FILE_MB), help="Skip files larger than this after decompression (default 64).")
+@follow_links_option
 @click.option("--batch", type=click.IntRange(1), default=corpus_index.BATCH_PASSAGES, show_default=True, help="Passages written per transaction; an interrupted add keeps every batch written before.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
-def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_words: int | None, max_file_mb: int | None, batch: int, fmt: str) -> None:
+@progress_option
+def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_words: int | None, max_file_mb: int | None, follow_links: bool, batch: int, fmt: str, no_progress: bool) -> None:
     """Add the documents under PATHS to the index; ids are paths relative to
     the current folder. An unchanged document is left alone, a changed one
     replaced.
@@ -198,15 +248,15 @@ def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_word
         provenance index add feeds/ --db redis://ci-redis:6379/0
     """
     err = Console(stderr=True)
-    with _progress(err) as progress:
+    with _progress(err, enabled=not no_progress) as progress:
         try:
-            result = corpus_index.add(db, paths, progress=progress, batch_passages=batch, **_fingerprint_overrides(threshold, min_words, max_file_mb))
+            result = corpus_index.add(db, paths, progress=progress, batch_passages=batch, **_fingerprint_overrides(threshold, min_words, max_file_mb, follow_links))
         except _INDEX_ERRORS as e:
             raise _IndexFailure(str(e)) from e
     for s in result.skipped:
-        err.print(f"skipped: {s.path}: {s.reason}", markup=False, highlight=False, soft_wrap=True)
+        err.print(f"skipped: {escape.line(s.path)}: {escape.line(s.reason)}", markup=False, highlight=False, soft_wrap=True)
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(escape.json_dumps(result.to_dict()))
         return
     click.echo(f"{len(result.added)} added, {len(result.replaced)} replaced, {len(result.unchanged)} unchanged; {result.db} holds {result.passages} passages")
 
@@ -221,9 +271,9 @@ def index_remove(ids: tuple[str, ...], db: str) -> None:
     except _INDEX_ERRORS as e:
         raise _IndexFailure(str(e)) from e
     for doc_id in result.removed:
-        click.echo(f"removed {doc_id}")
+        click.echo(f"removed {escape.line(doc_id)}")
     for doc_id in result.missing:
-        click.echo(f"not in the index: {doc_id}", err=True)
+        click.echo(f"not in the index: {escape.line(doc_id)}", err=True)
 
 
 @index.command("list")
@@ -237,10 +287,10 @@ def index_list(db: str, fmt: str) -> None:
         raise _IndexFailure(str(e)) from e
     if fmt == "json":
         rows = [{"id": r.id, "chars": r.chars, "words": r.words, "passages": r.passages, "date": r.date, "url": r.url, "site": r.site, "title": r.title, "hash": r.hash} for r in records]
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(escape.json_dumps(rows))
         return
     for r in records:
-        click.echo("\t".join([r.id, f"{r.chars} chars", f"{r.passages} passages", r.date or "-", r.url or "-"]))
+        click.echo("\t".join([escape.line(r.id), f"{r.chars} chars", f"{r.passages} passages", escape.line(r.date or "-"), escape.line(r.url or "-")]))
 
 
 @index.command("stats")
@@ -253,7 +303,7 @@ def index_stats(db: str, fmt: str) -> None:
     except _INDEX_ERRORS as e:
         raise _IndexFailure(str(e)) from e
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(escape.json_dumps(result.to_dict()))
         return
     per = result.bytes / result.passages if result.passages else 0
     click.echo(f"{result.db}: {result.documents} documents, {result.passages} passages, {result.bytes:,} bytes ({per:.0f} per passage)")
@@ -263,15 +313,18 @@ def index_stats(db: str, fmt: str) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @db_option
-@click.option("--fail-on", type=click.Choice(list(gate.FAIL_ON)), default="near-verbatim", show_default=True, help="The weakest kind of reused passage that fails a document.")
+@click.option("--fail-on", type=click.Choice(list(gate.FAIL_ON)), default="near-verbatim", show_default=True, help="The weakest kind of reused passage that always fails a document.")
+@click.option("--edited-share", type=click.FloatRange(0, 1), default=gate.EDITED_SHARE, show_default=True, help="Passages of a kind weaker than --fail-on (edited reuse) fail too when reused passages cover more than this share of the document (1: never).")
 @click.option("--max-reused-share", type=click.FloatRange(0, 1), help="Fail a document when more than this share of its text is reused.")
 @click.option("--require-credit", is_flag=True, help="Reused passages pass when the document credits their origin.")
 @click.option("--allow", "allow_file", type=click.Path(dir_okay=False), help="Allowlist file: reviewed document or passage fingerprints, each with a reason.")
 @click.option("--write-allowlist", type=click.Path(dir_okay=False), help="Write today's failing findings to this allowlist file (a baseline) and pass.")
 @click.option("--add-on-pass", is_flag=True, help="Add the documents that pass to the index.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit"]), default="text", show_default=True, help="Output: terminal text, JSON report with verdicts, SARIF 2.1.0 or JUnit XML.")
-@click.option("--max-file-mb", type=click.IntRange(1), help="Skip files larger than this (default 64).")
-def check(paths: tuple[str, ...], db: str, fail_on: str, max_reused_share: float | None, require_credit: bool, allow_file: str | None, write_allowlist: str | None, add_on_pass: bool, fmt: str, max_file_mb: int | None) -> None:
+@click.option("--max-file-mb", type=click.IntRange(1, MAX_FILE_MB), help="Skip files larger than this after decompression (default 64).")
+@follow_links_option
+@progress_option
+def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, max_reused_share: float | None, require_credit: bool, allow_file: str | None, write_allowlist: str | None, add_on_pass: bool, fmt: str, max_file_mb: int | None, follow_links: bool, no_progress: bool) -> None:
     """Check incoming documents against the index and each other; fail those
     that reuse indexed text against the policy.
 
@@ -287,15 +340,16 @@ def check(paths: tuple[str, ...], db: str, fail_on: str, max_reused_share: float
     """
     try:
         allowlist = gate.load_allowlist(allow_file) if allow_file else gate.Allowlist()
-        policy = gate.Policy(fail_on, max_reused_share, require_credit, allowlist)  # type: ignore[arg-type]
-        result = gate.check(paths, db, policy, add_on_pass=add_on_pass, **_fingerprint_overrides(None, None, max_file_mb))
+        policy = gate.Policy(fail_on, max_reused_share, require_credit, allowlist, edited_share)  # type: ignore[arg-type]
+        with _progress(Console(stderr=True), enabled=not no_progress) as progress:
+            result = gate.check(paths, db, policy, add_on_pass=add_on_pass, progress=progress, **_fingerprint_overrides(None, None, max_file_mb, follow_links))
         if write_allowlist:
             gate.write_allowlist(allowlist.merged(result.baseline()), write_allowlist)
     except _INDEX_ERRORS as e:
         raise _IndexFailure(str(e)) from e
     _warn(result.report, Console(stderr=True))
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(escape.json_dumps(result.to_dict()))
     elif fmt == "sarif":
         click.echo(formats.sarif_json(result), nl=False)
     elif fmt == "junit":
@@ -326,6 +380,17 @@ def _console(color: str) -> Console:
     return Console()
 
 
+def _show(color: str, draw: Callable[[Console], None]) -> None:
+    """Draw a terminal view on stdout. Untrusted text in it is escaped where
+    it is put; wrapping can still move any word of it to the start of a
+    line, so the whole goes out through ``escape.log``."""
+    console = _console(color)
+    with console.capture() as captured:
+        draw(console)
+    sys.stdout.write(escape.log(captured.get()))
+    sys.stdout.flush()
+
+
 def _write_html(result: Report, path: str) -> None:
     page = render_html(result)
     try:
@@ -337,20 +402,54 @@ def _write_html(result: Report, path: str) -> None:
 
 def _warn(result: Report, err: Console) -> None:
     for s in result.skipped:
-        err.print(f"skipped: {s.path}: {s.reason}", markup=False, highlight=False, soft_wrap=True)
+        err.print(f"skipped: {escape.line(s.path)}: {escape.line(s.reason)}", markup=False, highlight=False, soft_wrap=True)
     for w in result.warnings:
-        err.print(f"warning: {w.path}: {w.reason}", markup=False, highlight=False, soft_wrap=True)
+        err.print(f"warning: {escape.line(w.path)}: {escape.line(w.reason)}", markup=False, highlight=False, soft_wrap=True)
+
+
+_STAGES = {"read": ("reading", "bytes"), "align": ("aligning", "document pairs"), "index": ("indexing", "documents")}
+"""What each library progress stage counts (see ``provenance.scan.Progress``)."""
+
+
+class _Amount(ProgressColumn):
+    """Done and total in the stage's unit: ``2.1/6.5 MB``, ``45/181 documents``."""
+
+    def render(self, task: Task) -> Text:
+        unit = task.fields.get("unit", "")
+        if unit == "bytes":
+            total = int(task.total or 0)
+            size, suffix = filesize.pick_unit_and_suffix(total, ["bytes", "kB", "MB", "GB", "TB"], 1000)
+            return Text(f"{task.completed / size:,.1f}/{total / size:,.1f} {suffix}")
+        return Text(f"{int(task.completed):,}/{int(task.total or 0):,} {unit}")
+
+
+class _Rate(ProgressColumn):
+    """Speed and time left, once there is enough to estimate them."""
+
+    def render(self, task: Task) -> Text:
+        speed, left = task.speed, task.time_remaining
+        if not speed:
+            return Text("")
+        unit = task.fields.get("unit", "")
+        rate = f"{filesize.decimal(int(speed))}/s" if unit == "bytes" else f"{speed:,.1f} {unit.split()[-1]}/s"
+        if left is None or task.finished:
+            return Text(rate)
+        minutes, seconds = divmod(int(left + 0.5), 60)
+        return Text(f"{rate}, {minutes}:{seconds:02d} left")
 
 
 class _progress:
-    """A progress bar on stderr, shown only on a terminal and only once a scan
-    has run for a few seconds."""
+    """Progress bars on stderr: one per stage, counting what the stage counts
+    (bytes read, documents indexed, …) with its rate and the time left.
+    Shown only on a terminal, only once the work has run for a few seconds,
+    and never when ``enabled`` is false (``--no-progress``, ``--quiet``)."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, *, enabled: bool = True) -> None:
         self.console = console
+        self.enabled = enabled and console.is_terminal
         self.started = time.monotonic()
         self.bar: Progress | None = None
-        self.tasks: dict[str, Any] = {}
+        self.tasks: dict[str, TaskID] = {}
 
     def __enter__(self) -> _progress:
         return self
@@ -360,11 +459,12 @@ class _progress:
             self.bar.stop()
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.console.is_terminal or time.monotonic() - self.started < PROGRESS_AFTER_SECONDS:
+        if not self.enabled or time.monotonic() - self.started < PROGRESS_AFTER_SECONDS:
             return
         if self.bar is None:
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(), console=self.console, transient=True)
+            self.bar = Progress(TextColumn("{task.description:<9}"), BarColumn(), _Amount(), _Rate(), console=self.console, transient=True)
             self.bar.start()
         if stage not in self.tasks:
-            self.tasks[stage] = self.bar.add_task(stage, total=total)
+            label, unit = _STAGES.get(stage, (stage, ""))
+            self.tasks[stage] = self.bar.add_task(label, total=total, unit=unit)
         self.bar.update(self.tasks[stage], completed=done, total=total)

@@ -41,7 +41,9 @@ from provenance.sentences import sentences_of
 from provenance.workers import pool
 
 Progress = Callable[[str, int, int], None]
-"""Called as ``progress(stage, done, total)`` while a stage runs."""
+"""Called as ``progress(stage, done, total)`` while a stage runs. Stages and
+what they count: ``read`` bytes of input files read (and fingerprinted),
+``align`` document pairs aligned, ``index`` documents added to an index."""
 
 _PARALLEL_MIN_PAIRS = 100_000  # window pairs below which one process aligns faster
 
@@ -253,17 +255,21 @@ def align_candidates(
     n_slices = 1 if workers == 1 or len(candidates) < _PARALLEL_MIN_PAIRS else workers * 8
     bounds = np.linspace(0, len(starts), n_slices + 1).astype(int)
     slices = [(starts[lo:hi], ends[lo:hi]) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True) if hi > lo]
-    if len(slices) == 1:
-        halves = _align_slice(job, slices[0])
+    total, done = len(starts), 0
+
+    def count(pairs: int) -> None:
+        nonlocal done
+        done += pairs
         if progress:
-            progress("align", 1, 1)
-        return halves
+            progress("align", done, total)
+
+    if len(slices) == 1:
+        return _align_slice(job, slices[0], count)
     halves = []
     with pool(workers, _set_worker_input, (job,), method=method) as executor:
-        for n, part in enumerate(executor.map(_align_in_worker, slices), start=1):
+        for piece, part in zip(slices, executor.map(_align_in_worker, slices), strict=True):
             halves.extend(part)
-            if progress:
-                progress("align", n, len(slices))
+            count(len(piece[0]))
     return halves
 
 
@@ -280,13 +286,15 @@ def _align_in_worker(bounds: tuple[np.ndarray, np.ndarray]) -> list[Half]:
     return _align_slice(_worker_input, bounds)
 
 
-def _align_slice(job: _AlignInput, bounds: tuple[np.ndarray, np.ndarray]) -> list[Half]:
+def _align_slice(job: _AlignInput, bounds: tuple[np.ndarray, np.ndarray], on_pair: Callable[[int], None] | None = None) -> list[Half]:
     docs, words, cands = job.docs, job.words, job.candidates
     offsets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     halves: list[Half] = []
     for s, e in zip(bounds[0].tolist(), bounds[1].tolist(), strict=True):
         a, b = int(cands.docs[s, 0]), int(cands.docs[s, 1])
         halves.extend(align_documents(docs[a], words[a], docs[b], words[b], cands.windows[s:e], job.config, offsets=offsets))
+        if on_pair is not None:
+            on_pair(1)
     return halves
 
 

@@ -10,6 +10,18 @@ from provenance.errors import ConfigError
 
 SENSITIVITIES = ("normal", "high")
 
+MAX_FILE_BYTES = 1 << 40
+"""Largest ``max_file_bytes`` (1 TiB): beyond any file a scan can hold in memory."""
+
+MAX_WORKERS_PER_CORE = 4
+"""``workers`` above this many per core are capped: more processes only add
+memory and start-up time (each forks a copy of the pipeline)."""
+
+
+def max_workers() -> int:
+    """The most worker processes a stage starts on this machine."""
+    return MAX_WORKERS_PER_CORE * (os.cpu_count() or 1)
+
 
 @dataclass(frozen=True)
 class Config:
@@ -42,6 +54,8 @@ class Config:
             (and nothing outside it) is that site's boilerplate.
         max_file_bytes: larger files are skipped.
         workers: processes for reading and fingerprinting; 0 means one per core.
+        follow_links: read symbolic links found under the scanned paths even
+            when they lead outside them (by default such links are skipped).
         sensitivity: ``"normal"`` finds reuse that keeps runs of the same
             words; ``"high"`` also compares the sentences of every candidate
             document pair as bags of stems (:mod:`provenance.rewrite`), which
@@ -63,6 +77,7 @@ class Config:
     boilerplate_docs: int = 3
     max_file_bytes: int = 64 * 1024 * 1024
     workers: int = 0
+    follow_links: bool = False
     sensitivity: str = "normal"
 
     def __post_init__(self) -> None:
@@ -74,6 +89,8 @@ class Config:
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise ConfigError(f"{name} must be in (0, 1], got {value}")
+        if self.max_file_bytes > MAX_FILE_BYTES:
+            raise ConfigError(f"max_file_bytes must be at most {MAX_FILE_BYTES} (1 TiB), got {self.max_file_bytes}")
         if self.sensitivity not in SENSITIVITIES:
             raise ConfigError(f"sensitivity must be one of {', '.join(SENSITIVITIES)}, got {self.sensitivity!r}")
         if min(self.max_gap, self.join_gap, self.workers) < 0:
@@ -81,8 +98,9 @@ class Config:
 
     @property
     def processes(self) -> int:
-        """How many processes a stage may use: ``workers``, or one per core."""
-        return self.workers or os.cpu_count() or 1
+        """How many processes a stage may use: ``workers``, or one per core;
+        never more than ``max_workers()``."""
+        return min(self.workers or os.cpu_count() or 1, max_workers())
 
     def with_overrides(self, **overrides: Any) -> Config:
         """Return a copy with some settings changed; unknown names raise ConfigError."""

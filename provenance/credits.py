@@ -29,37 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
-from provenance.extract import site_of
-
-
-@dataclass(frozen=True)
-class Credit:
-    """A credit line: who a stretch of text is credited to, and which stretch.
-
-    ``start``/``end`` is the span of the credit itself in the text;
-    ``scope`` is the stretch of text it covers (``start <= end``).
-    """
-
-    url: str | None
-    name: str | None
-    cue: str
-    start: int
-    end: int
-    scope: tuple[int, int]
-
-    def covers(self, start: int, end: int, *, share: float = 0.5) -> bool:
-        """Whether the credit's scope covers at least ``share`` of the span ``start:end``.
-
-        >>> Credit(None, "X", "via", 90, 95, (0, 90)).covers(10, 50)
-        True
-        >>> Credit(None, "X", "via", 90, 95, (0, 90)).covers(80, 200)
-        False
-        """
-        if end <= start:
-            return self.scope[0] <= start <= self.scope[1]
-        overlap = min(end, self.scope[1]) - max(start, self.scope[0])
-        return overlap > 0 and overlap >= share * (end - start)
-
+from provenance.models import Credit
+from provenance.urls import site_of
 
 # --------------------------------------------------------------------------- patterns
 

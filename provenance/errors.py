@@ -5,6 +5,7 @@ The tree::
     ProvenanceError
      ├── ConfigError        a setting is out of range or inconsistent
      ├── InputError         a path given to the library cannot be used at all
+     ├── WorkerError        worker processes cannot be started
      └── StoreError         an index cannot be opened, read or written
           └── SettingsMismatch   an index was built with other fingerprint settings
 
@@ -25,6 +26,10 @@ class ConfigError(ProvenanceError, ValueError):
 
 class InputError(ProvenanceError):
     """A path given to the library does not exist or cannot be read at all."""
+
+
+class WorkerError(ProvenanceError):
+    """Worker processes cannot be started (a process limit, no memory left)."""
 
 
 class StoreError(ProvenanceError):

@@ -9,7 +9,10 @@ import codecs
 import re
 import warnings
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+
+from provenance.credits import html_credits
+from provenance.metadata import html_metadata
+from provenance.urls import site_of
 
 _CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _XML_ENCODING_RE = re.compile(rb"""^<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""")
@@ -57,8 +60,12 @@ def looks_binary(data: bytes) -> bool:
     return head.count(b"\x00") / len(head) > 0.01 or controls / len(head) > 0.05
 
 
-def decode(data: bytes, *, html: bool = False) -> Decoded:
-    """Decode bytes: BOM, then UTF-8, then a declared charset, then a detected one.
+def decode(data: bytes, *, html: bool = False, charset: str | None = None) -> Decoded:
+    """Decode bytes: BOM, then ``charset`` (the one an HTTP header declares),
+    then UTF-8, then a charset the page declares, then a detected one.
+
+    >>> decode("café".encode("cp1252"), charset="windows-1252").text
+    'café'
 
     Raises:
         ExtractError: the bytes are binary or no charset decodes them.
@@ -71,6 +78,12 @@ def decode(data: bytes, *, html: bool = False) -> Decoded:
                 raise ExtractError(f"has a {name} byte-order mark but does not decode: {e.reason}") from e
     if looks_binary(data):
         raise ExtractError("binary file (NUL or control bytes), not text")
+    if charset:
+        try:
+            name = codecs.lookup(charset).name
+            return Decoded(data.decode(name), name)
+        except (UnicodeDecodeError, LookupError):
+            pass  # a wrong or unknown header charset: what the page says next
     try:
         return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
@@ -133,9 +146,6 @@ def extract_html(html: str, *, url: str | None = None) -> HtmlContent:
     """
     import trafilatura
 
-    from provenance.credits import html_credits
-    from provenance.metadata import html_metadata
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         text = trafilatura.extract(html, url=url, include_comments=False, include_tables=True, favor_precision=True) or ""
@@ -168,20 +178,3 @@ def _soup_text(html: str) -> tuple[str, str | None]:
     title = soup.title.get_text(strip=True) if soup.title else None
     lines = [line.strip() for line in soup.get_text("\n").splitlines()]
     return "\n".join(line for line in lines if line), title or None
-
-
-def site_of(url: str | None) -> str | None:
-    """The host of a URL without a leading ``www.``.
-
-    >>> site_of("https://www.example.org/a/b"), site_of(None)
-    ('example.org', None)
-    """
-    if not url:
-        return None
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return None
-    if not host:
-        return None
-    return host[4:] if host.startswith("www.") else host

@@ -11,13 +11,12 @@ character offsets.
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
+from provenance import escape
 from provenance.gate import RULES, CheckResult, Finding, Verdict
 from provenance.models import Document
 from provenance.read import cwd_path, kind_of
@@ -50,7 +49,7 @@ def _uri(path: str) -> str:
     >>> _uri("inc/new c#1.txt"), _uri("/tmp/a b.txt")
     ('inc/new%20c%231.txt', 'file:///tmp/a%20b.txt')
     """
-    return Path(path).as_uri() if path.startswith("/") else quote(path, safe="/,;=@:!$&'()*+~")
+    return Path(path).as_uri() if path.startswith("/") else quote(path, safe="/,;=@:!$&'()*+~", errors="surrogateescape")
 
 
 def region(doc: Document, start: int, end: int) -> dict[str, int]:
@@ -78,7 +77,9 @@ def _failing(result: CheckResult) -> list[tuple[Verdict, Finding]]:
 
 def text(result: CheckResult) -> str:
     """The terminal report: one line per document, then each failing finding
-    with where it is, what it matches, its origin and its rule."""
+    with where it is, what it matches, its origin and its rule. Ids, messages
+    and excerpts are escaped (``escape.line``/``prose``) and the whole is safe
+    for a CI log (``escape.log``)."""
     lines = []
     failed = [v for v in result.verdicts if not v.passed]
     lines.append(
@@ -91,14 +92,14 @@ def text(result: CheckResult) -> str:
         status = "PASS" if v.passed else "FAIL"
         allowed = sum(1 for f in v.findings if f.allowed is not None)
         note = f" ({allowed} allowed by the allowlist)" if allowed else ""
-        lines.append(f"{status} {v.document} · {v.reused_share:.0%} reused{note}" + (f" · {', '.join(v.rules)}" if v.rules else ""))
+        lines.append(f"{status} {escape.line(v.document)} · {v.reused_share:.0%} reused{note}" + (f" · {', '.join(v.rules)}" if v.rules else ""))
         for f in v.failures:
             where = region(doc, f.start, f.end)
             at = f"line {where['startLine']}" if "startColumn" in where else "line 1"
-            lines.append(f"  [{f.rule}] chars {f.start}-{f.end} ({at}): {f.message}")
+            lines.append(f"  [{f.rule}] chars {f.start}-{f.end} ({at}): {escape.line(f.message)}")
             if f.rule != "max-reused-share":
-                lines.append(f"    {_excerpt(doc.text[f.start : f.end])}")
-    return "\n".join(lines) + "\n"
+                lines.append(f"    {escape.prose(_excerpt(doc.text[f.start : f.end]))}")
+    return escape.log("\n".join(lines) + "\n")
 
 
 def _excerpt(value: str, words: int = 16) -> str:
@@ -139,7 +140,7 @@ def sarif(result: CheckResult) -> dict[str, Any]:
 
 
 def sarif_json(result: CheckResult) -> str:
-    return json.dumps(sarif(result), ensure_ascii=False, indent=2) + "\n"
+    return escape.json_dumps(sarif(result)) + "\n"
 
 
 def junit(result: CheckResult) -> str:
@@ -152,26 +153,14 @@ def junit(result: CheckResult) -> str:
         "skipped": "0",
     })
     for v in result.verdicts:
-        case = ET.SubElement(suite, "testcase", {"classname": "provenance.check", "name": v.document, "file": file_of(result.report.document(v.document))})
+        case = ET.SubElement(suite, "testcase", {"classname": "provenance.check", "name": escape.line(v.document), "file": escape.line(file_of(result.report.document(v.document)))})
         if not v.passed:
             failure = ET.SubElement(case, "failure", {"type": ", ".join(v.rules), "message": f"{len(v.failures)} finding(s): {', '.join(v.rules)}"})
-            failure.text = "\n".join(f"[{f.rule}] chars {f.start}-{f.end}: {f.message}" for f in v.failures)
+            failure.text = "\n".join(f"[{f.rule}] chars {f.start}-{f.end}: {escape.line(f.message)}" for f in v.failures)
     root = ET.Element("testsuites")
     root.append(suite)
     ET.indent(root)
-    # Ids and texts may hold characters XML 1.0 cannot carry at all.
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + _XML_ILLEGAL.sub("\ufffd", ET.tostring(root, encoding="unicode")) + "\n"
-
-
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(value: str) -> str:
-    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + escape.xml(ET.tostring(root, encoding="unicode")) + "\n"
 
 
 def github_annotations(result: CheckResult) -> list[str]:
@@ -187,32 +176,30 @@ def github_annotations(result: CheckResult) -> list[str]:
         if "startColumn" in where:
             props.update(col=where["startColumn"], endLine=where["endLine"], endColumn=where["endColumn"])
         props["title"] = f"provenance {f.rule}"
-        head = ",".join(f"{k}={_escape_property(str(val))}" for k, val in props.items())
-        out.append(f"::error {head}::{_escape_data(f.message)}")
+        head = ",".join(f"{k}={escape.workflow_property(str(val))}" for k, val in props.items())
+        out.append(f"::error {head}::{escape.workflow_data(f.message)}")
     return out
 
 
 def github_summary(result: CheckResult) -> str:
-    """A Markdown summary for ``$GITHUB_STEP_SUMMARY``."""
+    """A Markdown summary for ``$GITHUB_STEP_SUMMARY``; GitHub renders HTML
+    in it too, so every untrusted value goes through ``escape.markdown``."""
     failed = [v for v in result.verdicts if not v.passed]
     lines = [
         "## provenance check",
         "",
-        f"{len(result.verdicts)} documents checked against `{result.db}`: **{len(result.verdicts) - len(failed)} passed, {len(failed)} failed**.",
+        f"{len(result.verdicts)} documents checked against <code>{escape.markdown(result.db)}</code>: **{len(result.verdicts) - len(failed)} passed, {len(failed)} failed**.",
         "",
     ]
     if result.verdicts:
         lines += ["| document | result | reused | rules |", "| --- | --- | --- | --- |"]
         for v in result.verdicts:
-            lines.append(f"| `{_md(v.document)}` | {'✅ pass' if v.passed else '❌ fail'} | {v.reused_share:.0%} | {', '.join(v.rules) or '–'} |")
+            lines.append(f"| <code>{escape.markdown(v.document)}</code> | {'✅ pass' if v.passed else '❌ fail'} | {v.reused_share:.0%} | {', '.join(v.rules) or '–'} |")
     for v in failed:
         doc = result.report.document(v.document)
-        lines += ["", f"### `{_md(v.document)}`", ""]
+        lines += ["", f"### <code>{escape.markdown(v.document)}</code>", ""]
         for f in v.failures:
             where = region(doc, f.start, f.end)
-            lines.append(f"- **{f.rule}** at line {where['startLine']} (chars {f.start}-{f.end}): {_md(f.message)}")
+            lines.append(f"- **{f.rule}** at line {where['startLine']} (chars {f.start}-{f.end}): {escape.markdown(f.message)}")
     return "\n".join(lines) + "\n"
 
-
-def _md(value: str) -> str:
-    return value.replace("|", "\\|").replace("`", "'")

@@ -5,6 +5,10 @@ with each other (``Index.compare``) and judges each one (``judge``):
 
 * ``reused-<kind>``: a passage of the ``fail_on`` kind or a stronger one
   (``verbatim`` > ``near-verbatim`` > ``derivative``; boilerplate never fails);
+  and a passage of a weaker kind (edited reuse: ``derivative``, or also
+  ``near-verbatim`` when ``fail_on`` is ``verbatim``) once reused passages
+  cover more than ``edited_share`` of the document (default 0.5): an edited
+  copy of most of a document fails by default, a shared quote does not;
 * ``uncredited-reuse`` replaces it with ``require_credit``: such a passage
   passes when a credit of the document that covers it names the passage's
   origin or a document it matches (its URL, its site or its name);
@@ -26,29 +30,30 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from provenance.config import Config, make_config
-from provenance.credits import Credit
 from provenance.errors import InputError
-from provenance.extract import site_of
 from provenance.index import Index, Progress, read_documents
-from provenance.metadata import normalize_url
-from provenance.models import KIND_ORDER, Document, Kind, Passage, Report, covered_chars
+from provenance.models import KIND_ORDER, Credit, Document, Kind, Passage, Report, covered_chars
 from provenance.normalize import word_hashes
+from provenance.urls import normalize_url, site_of
 
 FAIL_ON: tuple[Kind, ...] = ("verbatim", "near-verbatim", "derivative")
 """Values of ``Policy.fail_on``, strongest first."""
 
 ALLOWLIST_SCHEMA = "provenance-allowlist/1"
 
+EDITED_SHARE = 0.5
+"""Default ``Policy.edited_share``: edited reuse of more than half a document fails."""
+
 RULES: dict[str, str] = {
     "reused-verbatim": "A passage reprints text of another document word for word.",
     "reused-near-verbatim": "A passage reprints text of another document with small edits (similarity at least 0.9).",
-    "reused-derivative": "A passage reuses text of another document with edits.",
+    "reused-derivative": "A passage reuses text of another document with edits (with the default --fail-on, when reused passages cover more than --edited-share of the document).",
     "uncredited-reuse": "A reused passage does not credit its origin (--require-credit).",
     "max-reused-share": "More of the document's text is reused than --max-reused-share allows.",
 }
@@ -146,22 +151,31 @@ class Policy:
     """What fails a document.
 
     Attributes:
-        fail_on: the weakest kind of reused passage that fails.
+        fail_on: the weakest kind of reused passage that always fails.
         max_reused_share: fail when more than this share of the text is reused (None: no limit).
         require_credit: reused passages pass when the document credits their origin.
         allowlist: reviewed exceptions.
+        edited_share: passages of a kind weaker than ``fail_on`` (edited
+            reuse) fail too once the reused passages that are neither
+            allowed nor credited cover more than this share of the document
+            (1.0: never). The default, 0.5, fails a lightly edited copy of most
+            of an article and passes pages that share a quote or a press
+            statement with another (``python -m eval gate``).
     """
 
     fail_on: Kind = "near-verbatim"
     max_reused_share: float | None = None
     require_credit: bool = False
     allowlist: Allowlist = field(default_factory=Allowlist)
+    edited_share: float = EDITED_SHARE
 
     def __post_init__(self) -> None:
         if self.fail_on not in FAIL_ON:
             raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON)}, got {self.fail_on!r}")
-        if self.max_reused_share is not None and not 0.0 <= self.max_reused_share <= 1.0:
-            raise ValueError(f"max_reused_share must be in [0, 1], got {self.max_reused_share}")
+        for name in ("max_reused_share", "edited_share"):
+            value = getattr(self, name)
+            if value is not None and not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {value}")
 
 
 @dataclass(frozen=True)
@@ -235,6 +249,7 @@ class CheckResult:
         data["policy"] = {
             "fail_on": self.policy.fail_on, "max_reused_share": self.policy.max_reused_share,
             "require_credit": self.policy.require_credit, "allowlist_entries": len(self.policy.allowlist.entries),
+            "edited_share": self.policy.edited_share,
         }
         return data
 
@@ -267,7 +282,9 @@ def judge(report: Report, checked: Sequence[str], policy: Policy) -> list[Verdic
         doc_fp = fingerprint(doc.text, "document")
         doc_allowed = policy.allowlist.reason(doc_fp)
         findings: list[Finding] = []
+        weaker: list[Finding] = []  # fail only past edited_share
         reused: list[tuple[int, int]] = []
+        unexcused: list[tuple[int, int]] = []  # neither allowed nor credited
         for p in report.passages_of(doc_id):
             if p.kind == "boilerplate":
                 continue
@@ -275,19 +292,24 @@ def judge(report: Report, checked: Sequence[str], policy: Policy) -> list[Verdic
             allowed = doc_allowed or policy.allowlist.reason(fp)
             if allowed is None:
                 reused.append((p.start, p.end))
-            if KIND_ORDER.index(p.kind) > worst:
+            credited = policy.require_credit and _credited(doc, p, by_id)
+            if allowed is None and not credited:
+                unexcused.append((p.start, p.end))
+            if credited:
                 continue
             origin = _origin_text(p)
             others = tuple(sorted({m.document for m in p.matches}))
             where = f"{p.kind} reuse of {', '.join(others)}" + (f" (origin: {origin})" if origin else "")
             if policy.require_credit:
-                if _credited(doc, p, by_id):
-                    continue
                 rule, message = "uncredited-reuse", f"{where}, and no credit of this document covering it names the origin"
             else:
                 rule, message = f"reused-{p.kind}", where
-            findings.append(Finding(rule, doc_id, p.start, p.end, message, fp, p.kind, p.similarity, others, origin, allowed))
+            finding = Finding(rule, doc_id, p.start, p.end, message, fp, p.kind, p.similarity, others, origin, allowed)
+            (findings if KIND_ORDER.index(p.kind) <= worst else weaker).append(finding)
         share = covered_chars(reused) / max(1, len(doc.text))
+        edited_share = covered_chars(unexcused) / max(1, len(doc.text))
+        if weaker and edited_share > policy.edited_share:
+            findings.extend(replace(f, message=f"{f.message}; reused passages cover {edited_share:.0%} of the document, more than the {policy.edited_share:.0%} --edited-share allows") for f in weaker)
         if policy.max_reused_share is not None and share > policy.max_reused_share:
             message = f"{share:.1%} of the text is reused, more than the {policy.max_reused_share:.1%} allowed"
             findings.append(Finding("max-reused-share", doc_id, 0, len(doc.text), message, doc_fp, allowed=doc_allowed))
@@ -366,7 +388,7 @@ def check(
         ['incoming/copy.txt']
     """
     policy = policy or Policy()
-    docs, skipped, warnings = read_documents(paths, make_config(config, **overrides))
+    docs, skipped, warnings = read_documents(paths, make_config(config, **overrides), progress)
     with Index.open(db, config, create=add_on_pass, **overrides) as index:
         report = index.compare(docs, skipped=skipped, warnings=warnings)
         verdicts = judge(report, [d.id for d in docs], policy)

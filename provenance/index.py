@@ -40,7 +40,7 @@ from provenance.fingerprint import SCHEME, signatures
 from provenance.lsh import HUB_LINKS, agree, band_key, lsh_params
 from provenance.models import Document, Report, Skipped
 from provenance.normalize import word_hashes
-from provenance.read import Source, cwd_path, find_sources, read_source
+from provenance.read import Source, cwd_path, find_sources, path_id, read_source
 from provenance.store import DocumentRecord, Entry, Store, open_store
 
 PERSISTED: tuple[str, ...] = ("shingle_size", "window", "num_perm", "seed", "threshold", "min_tokens", "max_gap", "join_gap", "min_similarity")
@@ -199,19 +199,16 @@ class Index:
         outcome: dict[str, list[str]] = {"added": [], "replaced": [], "unchanged": []}
         config = self.config
         batch: list[Entry] = []
-        size, started, done = 0, time.monotonic(), 0
+        size, started = 0, time.monotonic()
 
         def flush() -> None:
-            nonlocal batch, size, started, done
+            nonlocal batch, size, started
             if batch:
                 for (record, *_), what in zip(batch, self.store.put_many(batch, config.seed, self._keys), strict=True):
                     outcome[what].append(record.id)
-                done += len(batch)
-                if progress:
-                    progress("index", done, total)
             batch, size, started = [], 0, time.monotonic()
 
-        for doc in docs:
+        for done, doc in enumerate(docs, start=1):
             words = word_hashes(doc.text)
             sigs = signatures([words], config)[0]
             record = DocumentRecord(
@@ -220,6 +217,8 @@ class Index:
             )
             batch.append((record, doc.text, sigs, self._keys(sigs)))
             size += len(sigs)
+            if progress:
+                progress("index", done, total)
             if size >= limit or time.monotonic() - started >= BATCH_SECONDS:
                 flush()
         flush()
@@ -342,7 +341,7 @@ def _settle(store: Store, config: Config | None, overrides: dict[str, Any], *, c
     return replace(base or make_config(None, **{k: v for k, v in overrides.items() if k not in PERSISTED}), **fixed)
 
 
-def read_documents(paths: Iterable[str | os.PathLike[str]], config: Config) -> tuple[list[Document], list[Skipped], list[Skipped]]:
+def read_documents(paths: Iterable[str | os.PathLike[str]], config: Config, progress: Progress | None = None) -> tuple[list[Document], list[Skipped], list[Skipped]]:
     """Read the files under ``paths`` for an index, with ids that do not
     depend on how the paths were named: paths relative to the current folder
     (for files outside it, as a scan names them).
@@ -350,14 +349,18 @@ def read_documents(paths: Iterable[str | os.PathLike[str]], config: Config) -> t
     Raises:
         InputError: a path does not exist.
     """
-    sources, skipped = find_sources(paths)
+    sources, skipped = find_sources(paths, follow_links=config.follow_links)
     docs: list[Document] = []
     warnings: list[Skipped] = []
+    total, done = sum(s.size for s in sources), 0
     for source in sources:
         found, bad, warned = read_source(_cwd_relative(source), max_bytes=config.max_file_bytes)
         docs.extend(found)
         skipped.extend(bad)
         warnings.extend(warned)
+        done += source.size
+        if progress:
+            progress("read", done, total)
     seen: set[str] = set()
     unique = []
     for d in sorted(docs, key=lambda d: d.id):
@@ -370,7 +373,7 @@ def read_documents(paths: Iterable[str | os.PathLike[str]], config: Config) -> t
 
 
 def _cwd_relative(source: Source) -> Source:
-    return replace(source, id=cwd_path(source.path))
+    return replace(source, id=path_id(cwd_path(source.path)))
 
 
 def add(
@@ -393,7 +396,7 @@ def add(
     """
     t0 = time.perf_counter()
     wanted = make_config(config, **overrides)
-    docs, skipped, warnings = read_documents(paths, wanted)
+    docs, skipped, warnings = read_documents(paths, wanted, progress)
     with Index.open(db, config, create=True, **overrides) as index:
         outcome = index.add_documents(docs, progress=progress, total=len(docs), batch_passages=batch_passages)
         passages = index.store.size()["passages"]

@@ -27,15 +27,14 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date as _date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
-from provenance.extract import site_of
+from provenance.urls import site_of
 
 DATE_SOURCES: tuple[str, ...] = (
     "html-meta",
@@ -47,12 +46,18 @@ DATE_SOURCES: tuple[str, ...] = (
     "sidecar",
     "manifest",
     "record",
+    "crawl",
 )
-"""Every value ``date_source`` takes. All but ``htmldate`` are stated by the
-document or its publisher; ``htmldate`` is a page-wide search that may guess."""
+"""Every value ``date_source`` takes. All but ``htmldate`` and ``crawl`` are
+stated by the document or its publisher; ``htmldate`` is a page-wide search
+that may guess; ``crawl`` is the day a web archive fetched the page."""
 
 GUESSED_DATE_SOURCES: frozenset[str] = frozenset({"htmldate"})
 """Date sources that are guesses rather than statements (weak evidence of order)."""
+
+CRAWL_DATE_SOURCE = "crawl"
+"""The ``date_source`` of a web archive's page that states no date: the day it
+was crawled (WARC-Date), which only bounds its publication from above."""
 
 METADATA_KEYS: tuple[str, ...] = ("url", "date", "title", "site")
 """The keys a sidecar or manifest may set."""
@@ -264,39 +269,6 @@ def dateline_date(text: str, *, within: int = 600) -> str | None:
                 best = (match.start(), day)
                 break
     return best[1] if best else None
-
-
-# --------------------------------------------------------------------------- URLs
-
-
-_TRACKING_PARAMS = re.compile(r"^(utm_|fbclid$|gclid$|ref$|ocid$|cmpid$|src$)", re.I)
-
-
-@lru_cache(maxsize=1 << 16)
-def normalize_url(url: str) -> str:
-    """A URL reduced for comparison: no scheme, no ``www.``, no trailing slash, no fragment.
-
-    Host is lower-cased and tracking parameters (``utm_*``, ``fbclid`` …) are dropped;
-    the rest of the query is kept, since some sites name articles by it.
-
-    >>> normalize_url("https://www.Example.org/a/b/?utm_source=x#top")
-    'example.org/a/b'
-    >>> normalize_url("http://example.org/show.do?id=7") == normalize_url("example.org/show.do?id=7")
-    True
-    """
-    url = url.strip()
-    if "://" not in url:
-        url = "http://" + url.lstrip("/")
-    try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-    except ValueError:
-        return url.lower()
-    if host.startswith("www."):
-        host = host[4:]
-    path = parts.path.rstrip("/")
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k)]
-    return host + path + ("?" + urlencode(query) if query else "")
 
 
 # --------------------------------------------------------------------------- HTML
@@ -758,13 +730,15 @@ def path_key(path: str | os.PathLike[str]) -> str:
     return os.path.normpath(os.path.abspath(path))
 
 
-def load_manifests(folder: str | os.PathLike[str]) -> tuple[dict[str, dict[str, str]], list[str]]:
+def load_manifests(folder: str | os.PathLike[str], *, allowed: Callable[[Path], bool] | None = None) -> tuple[dict[str, dict[str, str]], list[str]]:
     """Read ``manifest.csv`` and ``manifest.jsonl`` in ``folder`` (not below it).
 
     A CSV manifest has a header row with ``path`` and any of ``url``, ``date``,
     ``title``, ``site``; a JSONL manifest has one object with those keys per
-    line. ``path`` is relative to the manifest's folder. Never raises: bad rows
-    are skipped and described.
+    line. ``path`` is relative to the manifest's folder, and a manifest speaks
+    only for files at or below it (no ``../``, no absolute paths). Never
+    raises: bad rows are skipped and described. A manifest file for which
+    ``allowed`` returns False is not read.
 
     Returns:
         (``path_key(file)`` → metadata, problems found).
@@ -774,7 +748,7 @@ def load_manifests(folder: str | os.PathLike[str]) -> tuple[dict[str, dict[str, 
     problems: list[str] = []
     for name in MANIFEST_NAMES:
         manifest = base / name
-        if not manifest.is_file():
+        if not manifest.is_file() or (allowed is not None and not allowed(manifest)):
             continue
         try:
             raw = manifest.read_text(encoding="utf-8-sig")
@@ -787,10 +761,13 @@ def load_manifests(folder: str | os.PathLike[str]) -> tuple[dict[str, dict[str, 
             if not isinstance(rel, str) or not rel.strip():
                 problems.append(f"{where}: no 'path'; row ignored")
                 continue
+            key = path_key(base / rel.strip())
+            if not key.startswith(path_key(base).rstrip(os.sep) + os.sep):
+                problems.append(f"{where}: {rel.strip()} is not in the manifest's folder; row ignored")
+                continue
             data, row_problems = _clean_record(record, where)
             problems.extend(row_problems)
             if data:
-                key = path_key(base / rel.strip())
                 if key in found and found[key] != data:
                     problems.append(f"{where}: {rel.strip()} is listed again; the later row wins")
                 found[key] = data

@@ -7,13 +7,78 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
-from provenance.attribute import Origin
-from provenance.credits import Credit
-
 Kind = Literal["verbatim", "near-verbatim", "derivative", "boilerplate"]
 KIND_ORDER: tuple[Kind, ...] = ("verbatim", "near-verbatim", "derivative", "boilerplate")
 
 SCHEMA = "provenance-report/1"
+
+
+@dataclass(frozen=True)
+class Credit:
+    """A credit line: who a stretch of text is credited to, and which stretch.
+
+    ``start``/``end`` is the span of the credit itself in the text;
+    ``scope`` is the stretch of text it covers (``start <= end``).
+    """
+
+    url: str | None
+    name: str | None
+    cue: str
+    start: int
+    end: int
+    scope: tuple[int, int]
+
+    def covers(self, start: int, end: int, *, share: float = 0.5) -> bool:
+        """Whether the credit's scope covers at least ``share`` of the span ``start:end``.
+
+        >>> Credit(None, "X", "via", 90, 95, (0, 90)).covers(10, 50)
+        True
+        >>> Credit(None, "X", "via", 90, 95, (0, 90)).covers(80, 200)
+        False
+        """
+        if end <= start:
+            return self.scope[0] <= start <= self.scope[1]
+        overlap = min(end, self.scope[1]) - max(start, self.scope[0])
+        return overlap > 0 and overlap >= share * (end - start)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The credit as JSON (in a report and in an index).
+
+        >>> c = Credit("https://x.org/a", "X", "Source:", 5, 9, (0, 5))
+        >>> Credit.from_dict(c.to_dict()) == c
+        True
+        """
+        return {"url": self.url, "name": self.name, "cue": self.cue, "start": self.start, "end": self.end, "scope": list(self.scope)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Credit:
+        """The credit ``to_dict`` wrote."""
+        return cls(data["url"], data["name"], data["cue"], int(data["start"]), int(data["end"]), (int(data["scope"][0]), int(data["scope"][1])))
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a passage comes from, how sure that is, and why.
+
+    ``evidence[0]`` states the deciding fact; ``verdict_from_evidence`` reads
+    the verdict back from it.
+    """
+
+    url: str | None
+    name: str | None
+    document: str | None
+    confidence: float
+    evidence: tuple[str, ...]
+    rule: str = "none"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The origin as JSON (in a report)."""
+        return {"url": self.url, "name": self.name, "document": self.document, "confidence": self.confidence, "evidence": list(self.evidence), "rule": self.rule}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Origin:
+        """The origin ``to_dict`` wrote (reports before rules were named have none)."""
+        return cls(data["url"], data["name"], data["document"], data["confidence"], tuple(data["evidence"]), data.get("rule", "none"))
 
 
 @dataclass(frozen=True)
@@ -43,10 +108,14 @@ class Document:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A file (or a line of one) that could not be used, and why."""
+    """A file (or a line or record of one) that could not be used, and why.
+
+    ``offset`` is the byte offset of a web archive's record in its file.
+    """
 
     path: str
     reason: str
+    offset: int | None = None
 
 
 @dataclass(frozen=True)
@@ -120,8 +189,8 @@ class Report:
                     "chars": len(d.text),
                     "reused_chars": reused[d.id],
                     "date_source": d.date_source,
-                    "credits": [_credit_dict(c) for c in d.credits],
-                    "reprint_of": _credit_dict(credit) if (credit := d.whole_credit()) else None,
+                    "credits": [c.to_dict() for c in d.credits],
+                    "reprint_of": credit.to_dict() if (credit := d.whole_credit()) else None,
                 }
                 for d in self.documents
             ],
@@ -137,11 +206,11 @@ class Report:
                         {"document": m.document, "start": m.start, "end": m.end, "similarity": m.similarity}
                         for m in p.matches
                     ],
-                    "origin": _origin_dict(p.origin),
+                    "origin": p.origin.to_dict() if p.origin else None,
                 }
                 for p in self.passages
             ],
-            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "skipped": [{"path": s.path, "reason": s.reason} | ({"offset": s.offset} if s.offset is not None else {}) for s in self.skipped],
             "warnings": [{"path": s.path, "message": s.reason} for s in self.warnings],
         }
 
@@ -160,20 +229,3 @@ def covered_chars(spans: Iterable[tuple[int, int]]) -> int:
         else:
             cur_end = max(cur_end, end)
     return total + max(0, cur_end - cur_start)
-
-
-def _credit_dict(c: Credit) -> dict[str, Any]:
-    return {"url": c.url, "name": c.name, "cue": c.cue, "start": c.start, "end": c.end, "scope": list(c.scope)}
-
-
-def _origin_dict(o: Origin | None) -> dict[str, Any] | None:
-    if o is None:
-        return None
-    return {
-        "url": o.url,
-        "name": o.name,
-        "document": o.document,
-        "confidence": o.confidence,
-        "evidence": list(o.evidence),
-        "rule": o.rule,
-    }

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from provenance.attribute import Witness, attribute
-from provenance.metadata import normalize_url
 from provenance.models import Document, Passage
+from provenance.urls import normalize_url
 
 
 def attribute_passages(passages: Sequence[Passage], docs: dict[str, Document]) -> list[Passage]:

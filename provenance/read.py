@@ -15,18 +15,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from provenance.credits import Credit, find_credits
+from provenance import warc
+from provenance.credits import find_credits
 from provenance.errors import InputError
-from provenance.extract import ExtractError, decode, extract_html, normalize_newlines, site_of
+from provenance.extract import ExtractError, decode, extract_html, normalize_newlines
 from provenance.metadata import (
+    CRAWL_DATE_SOURCE,
     MANIFEST_NAMES,
     dateline_date,
     iso_day,
     load_manifests,
     load_sidecar,
     path_key,
+    sidecar_path,
 )
-from provenance.models import Document, Skipped
+from provenance.models import Credit, Document, Skipped
+from provenance.urls import site_of
 
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
@@ -42,30 +46,39 @@ class Source:
     id: str
     size: int = 0
     meta: tuple[tuple[str, str], ...] = ()  # from a manifest: url, date, title, site
+    sidecar: bool = True  # False: its NAME.meta.json links outside the scanned folders
 
 
 def kind_of(name: str) -> str | None:
-    """The reader for a file name: 'text', 'html', 'jsonl' or None.
+    """The reader for a file name: 'text', 'html', 'jsonl', 'warc' or None.
 
-    >>> kind_of("a/b.HTML.gz"), kind_of("notes.md"), kind_of("x.pdf")
-    ('html', 'text', None)
+    >>> kind_of("a/b.HTML.gz"), kind_of("notes.md"), kind_of("x.pdf"), kind_of("crawl.warc.gz")
+    ('html', 'text', None, 'warc')
     """
     lower = name.lower()
     if lower.endswith(".gz"):
         lower = lower[:-3]
     if lower.endswith(".meta.json"):
         return None
-    for suffixes, kind in ((TEXT_SUFFIXES, "text"), (HTML_SUFFIXES, "html"), (JSONL_SUFFIXES, "jsonl")):
+    for suffixes, kind in ((TEXT_SUFFIXES, "text"), (HTML_SUFFIXES, "html"), (JSONL_SUFFIXES, "jsonl"), (warc.SUFFIXES, "warc")):
         if lower.endswith(suffixes):
             return kind
     return None
 
 
-def find_sources(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Source], list[Skipped]]:
+OUTSIDE_LINK = "links outside the scanned folder; give --follow-links to read it"
+
+
+def find_sources(paths: Iterable[str | os.PathLike[str]], *, follow_links: bool = False) -> tuple[list[Source], list[Skipped]]:
     """Walk the paths and list the readable files in a stable order.
 
     Ids are paths relative to the scanned folder with ``/`` separators; with
     several paths, relative to their common parent folder.
+
+    The paths are read wherever they point, but a symbolic link found below
+    them (a file, a folder, a sidecar or a manifest) whose target lies outside
+    every path is skipped (``OUTSIDE_LINK``) unless ``follow_links``: a
+    document must not make the scan read ``/etc/passwd`` (issue 14).
 
     Raises:
         InputError: a path does not exist.
@@ -89,17 +102,29 @@ def find_sources(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Source],
     sources: dict[str, Source] = {}
     skipped: list[Skipped] = []
     manifest: dict[str, dict[str, str]] = {}
+    areas = [os.path.realpath(r) for r in roots]
+
+    def allowed(path: Path) -> bool:
+        """Whether a file or folder met in the walk may be read; if not, say why."""
+        if follow_links or not path.is_symlink():
+            return True
+        real = os.path.realpath(path)
+        if any(real == area or real.startswith(area.rstrip(os.sep) + os.sep) for area in areas):
+            return True
+        skipped.append(Skipped(str(path), OUTSIDE_LINK))
+        return False
 
     def add(path: Path) -> None:
-        rel = os.path.relpath(path.absolute(), base_abs).replace(os.sep, "/")
+        rel = path_id(os.path.relpath(path.absolute(), base_abs).replace(os.sep, "/"))
         try:
             size = path.stat().st_size
         except OSError:
             size = 0  # reading it will report why
-        sources.setdefault(rel, Source(str(path), rel, size))
+        side = sidecar_path(path)
+        sources.setdefault(rel, Source(str(path), rel, size, sidecar=not side.exists() or allowed(side)))
 
     def read_manifests(folder: str | Path) -> None:
-        found, problems = load_manifests(folder)
+        found, problems = load_manifests(folder, allowed=allowed)
         manifest.update(found)
         skipped.extend(Skipped(str(folder), p) for p in problems)
 
@@ -120,7 +145,7 @@ def find_sources(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Source],
                 continue
             seen_dirs.add(real)
             read_manifests(dirpath)
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and allowed(Path(dirpath) / d))
             for name in sorted(filenames):
                 if name.startswith(".") or name in MANIFEST_NAMES or kind_of(name) is None:
                     continue
@@ -128,7 +153,8 @@ def find_sources(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Source],
                 if path.is_symlink() and not path.exists():
                     skipped.append(Skipped(str(path), _dangling(path)))
                     continue
-                add(path)
+                if allowed(path):
+                    add(path)
     with_meta = [replace(s, meta=tuple(sorted(manifest[path_key(s.path)].items()))) if path_key(s.path) in manifest else s for s in sources.values()]
     return sorted(with_meta, key=lambda s: s.id), skipped
 
@@ -152,6 +178,8 @@ def read_source(source: Source, *, max_bytes: int) -> tuple[list[Document], list
         (documents, skipped, warnings)
     """
     kind = kind_of(source.path) or "text"
+    if kind == "warc":
+        return _read_warc(source, max_bytes)
     try:
         data = _read_bytes(source.path, max_bytes)
     except OSError as e:
@@ -197,7 +225,7 @@ class _Meta:
 def _document(source: Source, text: str, own: _Meta, warnings: list[Skipped], *, links: tuple[tuple[str, str | None], ...] = (), html: bool = False) -> Document:
     """A document with its metadata: a sidecar wins over the manifest, which
     wins over what the file says about itself."""
-    sidecar, problems = load_sidecar(source.path)
+    sidecar, problems = load_sidecar(source.path) if source.sidecar else (None, [])
     warnings.extend(Skipped(source.path, p) for p in problems)
     url, title, date, date_source, site = own.url, own.title, own.date, own.date_source, own.site
     for given, origin in ((dict(source.meta), "manifest"), (sidecar or {}, "sidecar")):
@@ -206,6 +234,14 @@ def _document(source: Source, text: str, own: _Meta, warnings: list[Skipped], *,
         site = given.get("site") or site
         if given.get("date"):
             date, date_source = given["date"], origin
+    return Document(
+        source.id, text, source.path, url=url, title=title, date=date, site=site or site_of(url),
+        date_source=date_source, credits=_credits(text, links, html=html),
+    )
+
+
+def _credits(text: str, links: tuple[tuple[str, str | None], ...], *, html: bool) -> tuple[Credit, ...]:
+    """The credits a text states, and a page's attribution links to other sites."""
     credits = find_credits(text, line_paragraphs=html)
     end = len(text)
     for link_url, name in links:
@@ -213,10 +249,54 @@ def _document(source: Source, text: str, own: _Meta, warnings: list[Skipped], *,
             at = text.find(name) if name else -1
             span = (at, at + len(name)) if name and at >= 0 else (end, end)
             credits.append(Credit(link_url, name, "attribution link", span[0], span[1], (0, end)))
-    return Document(
-        source.id, text, source.path, url=url, title=title, date=date, site=site or site_of(url),
-        date_source=date_source, credits=tuple(credits),
-    )
+    return tuple(credits)
+
+
+def _read_warc(source: Source, max_bytes: int) -> tuple[list[Document], list[Skipped], list[Skipped]]:
+    """A web archive's HTML pages, one document each (``ARCHIVE#<record id>``).
+
+    The page's URL is the record's WARC-Target-URI; its date is the one the
+    page states, else the crawl's day (WARC-Date, ``date_source="crawl"``).
+    A sidecar or manifest of the archive does not apply to its pages.
+    """
+    docs: list[Document] = []
+    skipped: list[Skipped] = []
+    warnings: list[Skipped] = []
+    seen: set[str] = set()
+    try:
+        for item in warc.iter_pages(source.path, max_bytes=max_bytes):
+            if isinstance(item, Skipped):
+                skipped.append(item)
+                continue
+            doc_id = f"{source.id}#{item.record}"
+            where = f"record at offset {item.offset} ({item.record})"
+            if doc_id in seen:
+                skipped.append(Skipped(source.path, f"{where}: repeats its WARC-Record-ID", offset=item.offset))
+                continue
+            try:
+                decoded = decode(item.html, html=True, charset=item.charset)
+                content = extract_html(decoded.text, url=item.url)
+            except ExtractError as e:
+                skipped.append(Skipped(source.path, f"{where}: {e}", offset=item.offset))
+                continue
+            seen.add(doc_id)
+            if decoded.detected:
+                warnings.append(Skipped(source.path, f"{where}: not UTF-8; decoded as {decoded.encoding} (detected)", offset=item.offset))
+            if item.truncated:
+                warnings.append(Skipped(source.path, f"{where}: the crawler truncated the page ({item.truncated}); its text may end early", offset=item.offset))
+            date, date_source = content.date, content.date_source
+            if date is None and item.crawled:
+                date, date_source = iso_day(item.crawled), CRAWL_DATE_SOURCE
+            docs.append(Document(
+                doc_id, content.text, source.path, record=item.record, url=item.url or content.url, title=content.title,
+                date=date, site=content.site or site_of(item.url), date_source=date_source if date else None,
+                credits=_credits(content.text, content.links, html=True),
+            ))
+    except OSError as e:
+        skipped.append(Skipped(source.path, f"cannot read: {e.strerror or e}"))
+    if not docs and not skipped:
+        skipped.append(Skipped(source.path, "no HTML response records"))
+    return docs, skipped, warnings
 
 
 def _read_bytes(path: str, max_bytes: int) -> bytes:
@@ -292,14 +372,18 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def choose_record(docs: Sequence[Document], record: str | None, name: str) -> Document:
-    """The one document of a file that ``record`` (a JSON lines id or line
-    number) names; without ``record``, the file's only document.
+    """The one document of a file that ``record`` names (a JSON lines id or
+    line number, a web archive's WARC-Record-ID with or without its angle
+    brackets, or else a document's URL); without ``record``, the file's only
+    document.
 
     Raises:
         InputError: no such record, or several and none chosen.
     """
     if record is not None:
-        docs = [d for d in docs if d.record == record]
+        wanted = record.strip()
+        named = [d for d in docs if d.record in (record, wanted.removeprefix("<").removesuffix(">"))]
+        docs = named or [d for d in docs if d.url is not None and d.url == wanted]
         if not docs:
             raise InputError(f"{name} has no record {record!r}")
     if len(docs) > 1:
@@ -321,6 +405,16 @@ def cwd_path(path: str | os.PathLike[str]) -> str:
     if absolute == here or absolute.startswith(here.rstrip(os.sep) + os.sep):
         return os.path.relpath(absolute, here).replace(os.sep, "/")
     return Path(absolute).as_posix()
+
+
+def path_id(path: str) -> str:
+    """A path as a document id: the bytes of a file name that is not UTF-8
+    are written ``\\xNN``, since no UTF-8 output (JSON, the index) can carry them.
+
+    >>> path_id(os.fsdecode(b"in/caf\\xe9.txt"))
+    'in/caf\\\\xe9.txt'
+    """
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def read_path(path: str | os.PathLike[str], *, max_bytes: int = 64 * 1024 * 1024) -> tuple[list[Document], list[Skipped], list[Skipped]]:

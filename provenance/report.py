@@ -12,11 +12,10 @@ from rich.panel import Panel
 from rich.text import Text
 from rich.tree import Tree
 
+from provenance import escape as esc
 from provenance.align import diff_words
-from provenance.attribute import Origin
-from provenance.credits import Credit
 from provenance.errors import InputError
-from provenance.models import SCHEMA, Document, Match, Passage, Report, Skipped
+from provenance.models import SCHEMA, Credit, Document, Match, Origin, Passage, Report, Skipped
 
 EXCERPT_CHARS = 240
 KIND_STYLE = {
@@ -37,8 +36,7 @@ def to_json(report: Report, fh: IO[str], *, with_text: bool = False) -> None:
     if with_text:
         for entry, doc in zip(data["documents"], report.documents, strict=True):
             entry["text"] = doc.text
-    json.dump(data, fh, ensure_ascii=False, indent=2)
-    fh.write("\n")
+    fh.write(esc.json_dumps(data) + "\n")
 
 
 NO_TEXT_ERROR = (
@@ -88,13 +86,10 @@ def _check_consistent(report: Report) -> None:
 
 
 def _report_from_dict(data: dict[str, Any]) -> Report:
-    def credit(c: dict[str, Any]) -> Credit:
-        return Credit(c["url"], c["name"], c["cue"], c["start"], c["end"], (c["scope"][0], c["scope"][1]))
-
     documents = tuple(
         Document(
             id=d["id"], text=d["text"], path=d["id"], url=d.get("url"), title=d.get("title"), date=d.get("date"),
-            site=d.get("site"), date_source=d.get("date_source"), credits=tuple(credit(c) for c in d.get("credits") or ()),
+            site=d.get("site"), date_source=d.get("date_source"), credits=tuple(Credit.from_dict(c) for c in d.get("credits") or ()),
         )
         for d in data["documents"]
     )
@@ -103,11 +98,11 @@ def _report_from_dict(data: dict[str, Any]) -> Report:
             document=p["document"], start=p["start"], end=p["end"], text=p["text"], kind=p["kind"],
             similarity=p["similarity"],
             matches=tuple(Match(m["document"], m["start"], m["end"], m["similarity"]) for m in p["matches"]),
-            origin=Origin(o["url"], o["name"], o["document"], o["confidence"], tuple(o["evidence"]), o.get("rule", "none")) if (o := p.get("origin")) else None,
+            origin=Origin.from_dict(o) if (o := p.get("origin")) else None,
         )
         for p in data["passages"]
     )
-    skipped = tuple(Skipped(s["path"], s["reason"]) for s in data.get("skipped", ()))
+    skipped = tuple(Skipped(s["path"], s["reason"], s.get("offset")) for s in data.get("skipped", ()))
     warnings = tuple(Skipped(w["path"], w["message"]) for w in data.get("warnings", ()))
     return Report(documents, passages, skipped, warnings)
 
@@ -142,7 +137,7 @@ def render(report: Report, console: Console, *, quiet: bool = False) -> None:
     if reprints:
         tree = Tree(Text("Reprints credited to a source", style="bold"))
         for doc, credit in reprints:
-            tree.add(Text.assemble((doc.id, "bold"), " reprints ", (_credit_label(credit), "cyan"), (f'  ("{credit.cue} …")', "dim")))
+            tree.add(Text.assemble((esc.line(doc.id), "bold"), " reprints ", (_credit_label(credit), "cyan"), (f'  ("{esc.line(credit.cue)} …")', "dim")))
         console.print(tree)
 
 
@@ -151,14 +146,14 @@ def render_explanation(report: Report, doc_id: str, console: Console) -> None:
     passage its matches and origin with every piece of evidence."""
     doc = report.document(doc_id)
     texts = {d.id: d.text for d in report.documents}
-    head = Tree(Text(doc.id, style="bold"))
+    head = Tree(Text(esc.line(doc.id), style="bold"))
     for label, value in (("url", doc.url), ("site", doc.site), ("title", doc.title)):
         if value:
-            head.add(f"{label}: {escape(value)}")
+            head.add(Text(f"{label}: {esc.line(value)}"))
     if doc.date:
-        head.add(f"date: {doc.date} ({doc.date_source or 'unknown source'})")
+        head.add(Text(f"date: {esc.line(doc.date)} ({esc.line(doc.date_source or 'unknown source')})"))
     for c in doc.credits:
-        head.add(f"credits {escape(_credit_label(c))} for chars {c.scope[0]}-{c.scope[1]} (\"{escape(c.cue)}\" at {c.start})")
+        head.add(Text(f"credits {_credit_label(c)} for chars {c.scope[0]}-{c.scope[1]} (\"{esc.line(c.cue)}\" at {c.start})"))
     if (credit := doc.whole_credit()) is not None:
         head.add(Text(f"a reprint of {_credit_label(credit)}", style="bold cyan"))
     console.print(head)
@@ -170,18 +165,18 @@ def render_explanation(report: Report, doc_id: str, console: Console) -> None:
         for m in p.matches:
             node.add(_passage_line(p, m.start, m.end, m.similarity, texts[m.document], other=m.document, plain=console.color_system is None))
         if p.origin is not None:
-            origin = node.add(Text.assemble("origin ", (_origin_label(p.origin), "bold cyan"), f"  confidence {p.origin.confidence:.2f} ({p.origin.rule})"))
+            origin = node.add(Text.assemble("origin ", (_origin_label(p.origin), "bold cyan"), f"  confidence {p.origin.confidence:.2f} ({esc.line(p.origin.rule)})"))
             for sentence in p.origin.evidence:
-                origin.add(escape(sentence))
+                origin.add(Text(esc.line(sentence)))
         console.print(node)
 
 
 def _title(report: Report, doc: Document) -> str:
-    title = f"[bold]{escape(doc.id)}[/] · {report.reused_chars(doc.id) / max(1, len(doc.text)):.0%} reused"
+    title = f"[bold]{escape(esc.line(doc.id))}[/] · {report.reused_chars(doc.id) / max(1, len(doc.text)):.0%} reused"
     if doc.date:
-        title += f" · {doc.date}"
+        title += f" · {escape(esc.line(doc.date))}"
     if doc.url:
-        title += f" · {escape(doc.url)}"
+        title += f" · {escape(esc.line(doc.url))}"
     return title
 
 
@@ -193,19 +188,19 @@ def _provenance_tree(doc: Document, passages: list[Passage], texts: dict[str, st
     for label in sorted(by_origin, key=lambda k: (k == _UNKNOWN, k)):
         group = by_origin[label]
         origin = group[0].origin
-        confidence = f"  confidence {origin.confidence:.2f} ({origin.rule})" if origin and label != _UNKNOWN else ""
-        name = origin.name if origin and origin.url and origin.name and not origin.document else label
+        confidence = f"  confidence {origin.confidence:.2f} ({esc.line(origin.rule)})" if origin and label != _UNKNOWN else ""
+        name = esc.line(origin.name) if origin and origin.url and origin.name and not origin.document else label
         branch = tree.add(Text.assemble(("origin ", "dim"), (name, "bold cyan"), (confidence, "dim")))
         if name != label:
             branch.add(Text(label, style="cyan"))
         if origin and origin.evidence:
-            branch.add(Text(origin.evidence[0], style="dim italic"))
+            branch.add(Text(esc.line(origin.evidence[0]), style="dim italic"))
         by_other: dict[str, list[tuple[Passage, int]]] = defaultdict(list)
         for p in group:
             for i, m in enumerate(p.matches):
                 by_other[m.document].append((p, i))
         for other in sorted(by_other):
-            shared = branch.add(Text(f"shared with {other}", style="bold"))
+            shared = branch.add(Text(f"shared with {esc.line(other)}", style="bold"))
             for p, i in by_other[other]:
                 m = p.matches[i]
                 shared.add(_passage_line(p, m.start, m.end, m.similarity, texts[other], plain=plain))
@@ -216,17 +211,17 @@ _UNKNOWN = "unknown"
 
 
 def _origin_label(origin: Origin | None) -> str:
+    """The origin's URL or name, escaped for the terminal."""
     if origin is None or not (origin.url or origin.name):
         return _UNKNOWN
-    if origin.url:
-        return origin.url
-    return origin.name or _UNKNOWN
+    return esc.line(origin.url or origin.name or _UNKNOWN)
 
 
 def _credit_label(credit: Credit) -> str:
+    """What a credit names, escaped for the terminal."""
     if credit.url and credit.name:
-        return f"{credit.name} ({credit.url})"
-    return credit.url or credit.name or "?"
+        return esc.line(f"{credit.name} ({credit.url})")
+    return esc.line(credit.url or credit.name or "?")
 
 
 def _passage_line(p: Passage, other_start: int, other_end: int, similarity: float, other_text: str, *, other: str | None = None, plain: bool = False) -> Text:
@@ -234,7 +229,7 @@ def _passage_line(p: Passage, other_start: int, other_end: int, similarity: floa
     highlighted, or marked ``{+like this+}`` (as wdiff does) without colour."""
     kind = p.kind
     head = Text(f"{kind} ", style=KIND_STYLE.get(kind, ""))
-    where = f"{other} " if other else ""
+    where = f"{esc.line(other)} " if other else ""
     head.append(f"{similarity:.2f} · chars {p.start}-{p.end} ↔ {where}{other_start}-{other_end}\n", style="dim")
     excerpt = p.text[:EXCERPT_CHARS]
     body = Text("")
@@ -244,12 +239,12 @@ def _passage_line(p: Passage, other_start: int, other_end: int, similarity: floa
             if not excerpt:
                 break
             piece, excerpt = segment[: len(excerpt)], excerpt[len(segment) :]
-            piece = piece.replace("\n", " ")
+            piece = esc.prose(piece)
             if plain and not same:
                 piece = f"{{+{piece}+}}"
             body.append(piece, style="" if same else "bold black on yellow")
     else:
-        body.append(excerpt.replace("\n", " "))
+        body.append(esc.prose(excerpt))
     if len(p.text) > EXCERPT_CHARS:
         body.append("…", style="dim")
     return Text.assemble(head, body)

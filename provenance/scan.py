@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from provenance.workers import pool
 
 _PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this, starting processes costs more than it saves
 _BATCH_BYTES = 2 * 1024 * 1024
+_MIN_BATCH_BYTES = 64 * 1024
 
 
 @dataclass
@@ -34,7 +35,7 @@ class _Read:
         self.warnings.extend(other.warnings)
 
 
-def _read_batch(sources: Sequence[Source], config: Config) -> _Read:
+def _read_batch(sources: Sequence[Source], config: Config, on_file: Callable[[int], None] | None = None) -> _Read:
     out = _Read()
     docs: list[Document] = []
     for source in sources:
@@ -42,15 +43,17 @@ def _read_batch(sources: Sequence[Source], config: Config) -> _Read:
         docs.extend(found)
         out.skipped.extend(skipped)
         out.warnings.extend(warnings)
+        if on_file is not None:
+            on_file(source.size)
     out.found = fingerprint_documents(docs, config)
     return out
 
 
-def _batches(sources: list[Source]) -> list[list[Source]]:
+def _batches(sources: list[Source], limit: int = _BATCH_BYTES) -> list[list[Source]]:
     batches: list[list[Source]] = [[]]
     size = 0
     for s in sources:
-        if batches[-1] and size + s.size > _BATCH_BYTES:
+        if batches[-1] and size + s.size > limit:
             batches.append([])
             size = 0
         batches[-1].append(s)
@@ -69,7 +72,7 @@ def scan(
 
     Args:
         paths: files and folders, read recursively (.txt, .md, .html, .htm,
-            .jsonl, each optionally .gz).
+            .jsonl, .warc, each optionally .gz).
         config: settings; keyword ``overrides`` change single ones.
         progress: optional callback ``(stage, done, total)``.
 
@@ -88,7 +91,7 @@ def scan(
     """
     config = make_config(config, **overrides)
     t0 = time.perf_counter()
-    sources, skipped = find_sources(paths)
+    sources, skipped = find_sources(paths, follow_links=config.follow_links)
     read = _read_all(sources, config, progress)
     seconds = time.perf_counter() - t0
     # Documents stay in reading order (sorted paths, then lines): already
@@ -101,20 +104,26 @@ def scan(
 def _read_all(sources: list[Source], config: Config, progress: Progress | None) -> _Read:
     total = sum(s.size for s in sources)
     workers = config.processes
-    batches = _batches(sources)
+    # Enough batches for progress to move (and the workers to share the
+    # work evenly) on a few megabytes, never more than _BATCH_BYTES each.
+    batches = _batches(sources, min(_BATCH_BYTES, max(_MIN_BATCH_BYTES, total // (16 * workers))))
     merged = _Read()
+    done = 0
+
+    def count(size: int) -> None:
+        nonlocal done
+        done += size
+        if progress:
+            progress("read", done, total)
+
     if workers == 1 or total < _PARALLEL_MIN_BYTES or len(batches) < 2:
-        parts: Iterable[_Read] = (_read_batch(batch, config) for batch in batches)
-        for done, part in enumerate(parts, start=1):
-            merged.extend(part)
-            if progress:
-                progress("read", done, len(batches))
+        for batch in batches:
+            merged.extend(_read_batch(batch, config, count))
         return merged
     with pool(workers) as executor:
-        for done, part in enumerate(executor.map(_read_batch, batches, [config] * len(batches)), start=1):
+        for batch, part in zip(batches, executor.map(_read_batch, batches, [config] * len(batches)), strict=True):
             merged.extend(part)
-            if progress:
-                progress("read", done, len(batches))
+            count(sum(s.size for s in batch))
     return merged
 
 

@@ -39,10 +39,9 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import numpy as np
 
-from provenance.credits import Credit
 from provenance.errors import StoreError
 from provenance.fingerprint import SCHEME
-from provenance.models import Document
+from provenance.models import Credit, Document
 
 FORMAT = "provenance-index/1"
 """The layout version written into every store; other values are refused."""

@@ -11,14 +11,14 @@ from hypothesis import strategies as st
 from provenance.attribute import (
     CONFIDENCE,
     RULES,
-    Origin,
     Witness,
     attribute,
     verdict_from_evidence,
     winner_of,
 )
-from provenance.credits import Credit, find_credits
+from provenance.credits import find_credits
 from provenance.metadata import dateline_date
+from provenance.models import Credit, Origin
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -172,6 +172,23 @@ def test_conflicting_and_weak_dates():
     origin = check(attribute(undated))
     assert origin.document == "a" and origin.confidence == pytest.approx(0.5)
     assert "c has no date and might be older" in origin.evidence
+
+
+def test_a_crawl_date_is_weaker_than_a_stated_one():
+    stated = [Witness("a", date="2020-01-01", date_source="html-meta"), Witness("b", date="2020-01-09", date_source="json-ld")]
+    assert check(attribute(stated)).confidence == pytest.approx(0.6)
+    # The later page states no date: its crawl day only bounds it, it might be older.
+    later_crawled = [Witness("a", date="2020-01-01", date_source="html-meta"), Witness("b", date="2020-01-09", date_source="crawl")]
+    origin = check(attribute(later_crawled))
+    assert (origin.document, origin.confidence) == ("a", pytest.approx(0.5))
+    assert "b states no date: crawl days only, and might be older" in origin.evidence
+    # The winner itself is dated by its crawl only.
+    first_crawled = [Witness("a", date="2020-01-01", date_source="crawl"), Witness("b", date="2020-01-09", date_source="json-ld")]
+    origin = check(attribute(first_crawled))
+    assert (origin.document, origin.confidence) == ("a", pytest.approx(0.5))
+    assert "a states no date: 2020-01-01 is the day it was crawled (weaker than a stated date)" in origin.evidence
+    both_crawled = [Witness("a", date="2020-01-01", date_source="crawl"), Witness("b", date="2020-01-09", date_source="crawl")]
+    assert check(attribute(both_crawled)).confidence == pytest.approx(0.4)
 
 
 def test_nothing_decides():

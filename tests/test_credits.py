@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provenance.credits import Credit, clean_name, find_credits, html_credits
+from provenance.credits import clean_name, find_credits, html_credits
+from provenance.models import Credit
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"

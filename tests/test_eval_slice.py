@@ -119,3 +119,24 @@ def test_pan13_slice_scores_each_subcorpus_at_its_floor():
     for name, floor in PAN13_FLOORS.items():
         assert figures[name] >= floor, (name, figures[name])
     assert figures["01_flagged_share"] <= PAN13_MAX_FLAGGED_SHARE, result["details"]["01"]
+
+
+# Pages that share only edited passages (quotes, a statement, a tour's dates)
+# with another page of the same story: the gate's hard negatives. Two of
+# them reuse 42% and 47% of their text.
+GATE_NEGATIVES = ("9cb8224b66", "ac1bfdd4c5", "70cb2d5bca", "eb62ac8425", "6ebac05f63", "7a457a4f71")
+GATE_COPIES = ("9cb8224b66", "70cb2d5bca")
+
+
+def test_gate_default_passes_same_story_pages_and_fails_edited_copies():
+    gate = _module("gate")
+    folder = _folder(gate.FOLDER)
+    truth = _module("news").load_truth(folder)
+    ids = [next(i for i in truth if i.startswith(prefix)) for prefix in GATE_NEGATIVES]
+    copies = [i for i in ids if i.startswith(GATE_COPIES)]
+    result = gate.evaluate(folder, ids, copies)
+    figures = result["figures"]
+    assert figures["pages_failed"] == 0 and figures["new_failures"] == 0, result["details"]["pages_with_reuse"]
+    assert figures["max_share_of_passing"] > 0.4  # they do share edited text
+    assert figures["copies_failed"] == len(GATE_COPIES), result["details"]["copies_missed"]
+    assert result["anchors"]["copies_failed"] < len(GATE_COPIES)  # the previous default let one through at least

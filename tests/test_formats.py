@@ -72,7 +72,7 @@ def test_github_annotations_escape_properties_and_data(result):
 def test_github_summary_is_markdown(result):
     summary = formats.github_summary(result)
     assert summary.startswith("## provenance check\n")
-    assert "| `in/fine.txt` | ✅ pass |" in summary and "❌ fail" in summary
+    assert "| <code>in/fine&#46;txt</code> | ✅ pass |" in summary and "❌ fail" in summary
     assert "- **reused-verbatim** at line 3" in summary
 
 
@@ -92,7 +92,7 @@ def test_regions_for_html_point_at_the_first_line():
 def test_junit_stays_well_formed_with_control_characters():
     from xml.dom import minidom
 
-    from provenance.formats import _XML_ILLEGAL
+    from provenance.escape import xml
 
-    assert _XML_ILLEGAL.sub("?", "a\x01b\x0bc\td") == "a?b?c\td"
-    minidom.parseString('<?xml version="1.0"?><a b="' + _XML_ILLEGAL.sub("\ufffd", "x\x01y") + '"/>')
+    assert xml("a\x01b\x0bc\td") == "a\ufffdb\ufffdc\td"
+    minidom.parseString(xml('<?xml version="1.0"?><a b="x\x01y"/>'))

@@ -44,7 +44,9 @@ def setup(tmp_path, monkeypatch):
     incoming = {
         "verbatim.txt": " ".join(fillers[0][:60] + aw[50:150] + fillers[0][60:200]),
         "near.txt": " ".join(fillers[1][:60] + _edit(aw[50:250], 14) + fillers[1][60:200]),
-        "derivative.txt": " ".join(fillers[2][:60] + _edit(aw[50:250], 4) + fillers[2][60:200]),
+        "derivative.txt": " ".join(fillers[2][:60] + _edit(aw[50:170], 4) + fillers[2][60:200]),
+        # issue 13: a lightly edited, uncredited copy of most of an article
+        "edited-copy.txt": " ".join(fillers[2][200:230] + _edit(aw[20:380], 6)),
         "credited.txt": " ".join(fillers[3][:60]) + "\n\n" + " ".join(aw[250:350]) + "\n\nSource: https://origin.example/a\n",
         "own.txt": own,
     }
@@ -64,7 +66,10 @@ def test_default_policy_fails_near_verbatim_and_stronger(setup, db_url):
     v = _verdicts(result)
     assert not v["verbatim.txt"].passed and v["verbatim.txt"].rules == ("reused-verbatim",)
     assert not v["near.txt"].passed and v["near.txt"].rules == ("reused-near-verbatim",)
-    assert v["derivative.txt"].passed and v["own.txt"].passed
+    assert v["derivative.txt"].passed and v["own.txt"].passed  # edited reuse of a third of the text
+    copy = v["edited-copy.txt"]  # edited reuse of most of it
+    assert not copy.passed and copy.rules == ("reused-derivative",) and copy.reused_share > 0.5
+    assert "more than the 50% --edited-share allows" in copy.failures[0].message
     assert not v["credited.txt"].passed  # credit helps only with --require-credit
     [f] = v["verbatim.txt"].failures
     assert "corpus/feed.jsonl#a" in f.matches and f.kind == "verbatim"
@@ -73,8 +78,10 @@ def test_default_policy_fails_near_verbatim_and_stronger(setup, db_url):
 
 def test_fail_on_levels(setup, db_url):
     index.add(db_url, ["corpus"])
-    v = _verdicts(check(["in"], db_url, Policy(fail_on="verbatim")))
+    v = _verdicts(check(["in"], db_url, Policy(fail_on="verbatim", edited_share=1.0)))
     assert [n for n, x in sorted(v.items()) if not x.passed] == ["credited.txt", "verbatim.txt"]
+    v = _verdicts(check(["in"], db_url, Policy(fail_on="verbatim")))  # edited copies of half a document or more fail
+    assert [n for n, x in sorted(v.items()) if not x.passed] == ["credited.txt", "edited-copy.txt", "near.txt", "verbatim.txt"]
     v = _verdicts(check(["in"], db_url, Policy(fail_on="derivative")))
     assert v["derivative.txt"].rules == ("reused-derivative",) and v["own.txt"].passed
 
@@ -84,6 +91,24 @@ def test_require_credit_passes_credited_reuse_only(setup, db_url):
     v = _verdicts(check(["in"], db_url, Policy(require_credit=True)))
     assert v["credited.txt"].passed and v["credited.txt"].findings == ()
     assert v["verbatim.txt"].rules == ("uncredited-reuse",)
+    assert v["edited-copy.txt"].rules == ("uncredited-reuse",) and v["derivative.txt"].passed
+
+
+def test_edited_copy_is_not_admitted_by_default(setup, db_url):
+    index.add(db_url, ["corpus"])
+    result = check(["in/edited-copy.txt", "in/credited.txt"], db_url, Policy(require_credit=True), add_on_pass=True)
+    assert result.added == ("in/credited.txt",)
+    assert "in/edited-copy.txt" not in {d.id for d in index.documents(db_url)}
+
+
+def test_edited_share(setup, db_url):
+    index.add(db_url, ["corpus"])
+    v = _verdicts(check(["in"], db_url, Policy(edited_share=1.0)))
+    assert v["edited-copy.txt"].passed and v["derivative.txt"].passed
+    v = _verdicts(check(["in"], db_url, Policy(edited_share=0.2)))
+    assert v["derivative.txt"].rules == ("reused-derivative",) and v["own.txt"].passed
+    allow = Allowlist(tuple(AllowEntry(f.fingerprint, "reviewed") for f in v["derivative.txt"].findings))
+    assert _verdicts(check(["in"], db_url, Policy(edited_share=0.2, allowlist=allow)))["derivative.txt"].passed
 
 
 def test_max_reused_share(setup, db_url):

@@ -20,10 +20,10 @@ from provenance.metadata import (
     load_manifests,
     load_sidecar,
     month_from_url,
-    normalize_url,
     parse_date,
     path_key,
 )
+from provenance.urls import normalize_url
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
