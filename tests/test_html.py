@@ -230,7 +230,7 @@ def test_cli_report_without_texts_is_an_error(tmp_path):
     path = tmp_path / "report.json"
     path.write_text(CliRunner().invoke(cli, ["scan", str(SAMPLES), "--format", "json"]).stdout, encoding="utf-8")
     result = CliRunner().invoke(cli, ["report", str(path), "--html", str(tmp_path / "x.html")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # an input error (issue 13)
     assert result.stderr == f"Error: {path} has no document texts; write it with `provenance scan PATH... --format json --with-text` to render it again\n"
     assert not (tmp_path / "x.html").exists()
 
@@ -265,10 +265,10 @@ def test_report_rejects_inconsistent_json_with_one_line(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(_json.dumps(data), encoding="utf-8")
     result = CliRunner().invoke(cli, ["report", str(bad)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "no document 'nowhere'" in result.stderr
     result = CliRunner().invoke(cli, ["report", "-"], input='{"schema": "provenance-report/1"}')
-    assert result.exit_code == 1 and "not a valid provenance-report/1 report" in result.stderr
+    assert result.exit_code == 2 and "not a valid provenance-report/1 report" in result.stderr
 
 
 def test_html_into_a_missing_folder_is_a_usage_error_before_the_scan(tmp_path):
