@@ -38,6 +38,7 @@ from typing import Any
 from provenance.config import Config, make_config
 from provenance.errors import InputError
 from provenance.index import Index, Progress, read_documents
+from provenance.read import nothing_read
 from provenance.models import KIND_ORDER, Credit, Document, Kind, Passage, Report, covered_chars
 from provenance.normalize import word_hashes
 from provenance.urls import normalize_url, site_of
@@ -363,6 +364,7 @@ def check(
     config: Config | None = None,
     *,
     add_on_pass: bool = False,
+    allow_empty: bool = False,
     progress: Progress | None = None,
     **overrides: Any,
 ) -> CheckResult:
@@ -373,12 +375,14 @@ def check(
         db: the index URL; with ``add_on_pass`` it is made when absent.
         policy: what fails a document (default ``Policy()``).
         add_on_pass: add the documents that pass to the index.
+        allow_empty: no readable document under the paths is no error.
 
     Returns:
         The report and one verdict per incoming document, sorted by id.
 
     Raises:
-        InputError: a path does not exist.
+        InputError: a path does not exist, or no document could be read
+            under the paths (unless ``allow_empty``).
         StoreError: the index cannot be opened, read or written.
         SettingsMismatch: the index was built with other settings.
 
@@ -388,7 +392,11 @@ def check(
         ['incoming/copy.txt']
     """
     policy = policy or Policy()
+    paths = list(paths)
     docs, skipped, warnings = read_documents(paths, make_config(config, **overrides), progress)
+    if not docs and not allow_empty:
+        # A mistyped CI path must not pass the gate with "0 passed, 0 failed" (issue 13).
+        raise InputError(f"{nothing_read(paths, skipped)}; check the path, or pass --allow-empty if nothing to check is fine")
     with Index.open(db, config, create=add_on_pass, **overrides) as index:
         report = index.compare(docs, skipped=skipped, warnings=warnings)
         verdicts = judge(report, [d.id for d in docs], policy)

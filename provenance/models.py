@@ -110,12 +110,15 @@ class Document:
 class Skipped:
     """A file (or a line or record of one) that could not be used, and why.
 
-    ``offset`` is the byte offset of a web archive's record in its file.
+    ``offset`` is the byte offset of a web archive's record in its file;
+    ``unsupported`` the file's type (``.rtf``) when it was passed over because
+    no reader takes that type (users see those in one summary line).
     """
 
     path: str
     reason: str
     offset: int | None = None
+    unsupported: str | None = None
 
 
 @dataclass(frozen=True)
