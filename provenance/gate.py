@@ -38,9 +38,9 @@ from typing import Any
 from provenance.config import Config, make_config
 from provenance.errors import InputError
 from provenance.index import Index, Progress, read_documents
-from provenance.read import nothing_read
 from provenance.models import KIND_ORDER, Credit, Document, Kind, Passage, Report, covered_chars
 from provenance.normalize import word_hashes
+from provenance.read import nothing_read
 from provenance.urls import normalize_url, site_of
 
 FAIL_ON: tuple[Kind, ...] = ("verbatim", "near-verbatim", "derivative")

@@ -213,7 +213,7 @@ class Report:
                 }
                 for p in self.passages
             ],
-            "skipped": [{"path": s.path, "reason": s.reason} | ({"offset": s.offset} if s.offset is not None else {}) for s in self.skipped],
+            "skipped": [{"path": s.path, "reason": s.reason} | ({"offset": s.offset} if s.offset is not None else {}) | ({"unsupported": s.unsupported} if s.unsupported else {}) for s in self.skipped],
             "warnings": [{"path": s.path, "message": s.reason} for s in self.warnings],
         }
 

@@ -139,6 +139,7 @@ def test_unsupported_types_are_listed_once(corpus):
     assert result.stderr == "skipped 5 files with unsupported types: .docx.gz, .rtf, .text\n"
     data = json.loads(run("scan", str(folder), "--format", "json").stdout)
     assert [s["path"].removeprefix(str(folder) + "/") for s in data["skipped"]] == ["b.rtf", "c.rtf", "d.TEXT", "e.docx.gz", "sub/f.rtf"]
-    assert data["skipped"][0]["reason"] == "unsupported file type .rtf"
+    assert data["skipped"][0] == {"path": str(folder / "b.rtf"), "reason": "unsupported file type .rtf", "unsupported": ".rtf"}
+    assert run("scan", str(folder), "-q").stdout.startswith("1 document, 0 passages, 0 documents with reuse, 0.0% of text reused\n")
     added = run("index", "add", str(folder), "--db", str(folder / "c.db"))
     assert added.stderr == "skipped 5 files with unsupported types: .docx.gz, .rtf, .text\n"
