@@ -18,7 +18,7 @@ from pathlib import Path
 from provenance import warc
 from provenance.credits import find_credits
 from provenance.errors import InputError
-from provenance.extract import ExtractError, decode, extract_html, normalize_newlines
+from provenance.extract import ExtractError, HtmlContent, decode, extract_html, normalize_newlines
 from provenance.metadata import (
     CRAWL_DATE_SOURCE,
     MANIFEST_NAMES,
@@ -257,12 +257,9 @@ def read_source(source: Source, *, max_bytes: int) -> tuple[list[Document], list
     if decoded.detected:
         warnings.append(Skipped(source.path, f"not UTF-8; decoded as {decoded.encoding} (detected)"))
     if kind == "html":
-        try:
-            content = extract_html(decoded.text)
-        except ExtractError as e:
-            return [], [Skipped(source.path, str(e))], warnings
-        except Exception as e:  # noqa: BLE001 - a parser crash on one page must not stop the scan
-            return [], [Skipped(source.path, f"HTML could not be parsed: {type(e).__name__}: {e}")], warnings
+        content = _extract(decoded.text)
+        if isinstance(content, str):
+            return [], [Skipped(source.path, content)], warnings
         page = _Meta(content.url, content.title, content.date, content.date_source, content.site)
         return [_document(source, content.text, page, warnings, links=content.links, html=True)], [], warnings
     text = normalize_newlines(decoded.text)
@@ -270,6 +267,16 @@ def read_source(source: Source, *, max_bytes: int) -> tuple[list[Document], list
         return [], [Skipped(source.path, "no text after decoding")], warnings
     day = dateline_date(text)
     return [_document(source, text, _Meta(date=day, date_source="dateline" if day else None), warnings)], [], warnings
+
+
+def _extract(html: str, *, url: str | None = None) -> HtmlContent | str:
+    """A page's main text and metadata, or why it has none."""
+    try:
+        return extract_html(html, url=url)
+    except ExtractError as e:
+        return str(e)
+    except Exception as e:  # noqa: BLE001 - a parser crash on one page must not stop the scan
+        return f"HTML could not be parsed: {type(e).__name__}: {e}"
 
 
 @dataclass(frozen=True)
@@ -334,9 +341,12 @@ def _read_warc(source: Source, max_bytes: int) -> tuple[list[Document], list[Ski
                 continue
             try:
                 decoded = decode(item.html, html=True, charset=item.charset)
-                content = extract_html(decoded.text, url=item.url)
             except ExtractError as e:
                 skipped.append(Skipped(source.path, f"{where}: {e}", offset=item.offset))
+                continue
+            content = _extract(decoded.text, url=item.url)
+            if isinstance(content, str):
+                skipped.append(Skipped(source.path, f"{where}: {content}", offset=item.offset))
                 continue
             seen.add(doc_id)
             if decoded.detected:
@@ -389,36 +399,54 @@ def _read_jsonl(source: Source, data: bytes) -> tuple[list[Document], list[Skipp
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             skipped.append(Skipped(where, f"line {number} is not valid JSON: {e}"))
             continue
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            skipped.append(Skipped(where, f"line {number} has no string field 'text'"))
+        doc, problem, warning = record_document(source, record, number)
+        if warning:
+            warnings.append(warning)
+        if doc is None:
+            skipped.append(problem or Skipped(where, f"line {number} is not a document"))
             continue
-        text = normalize_newlines(record["text"])
-        if _LONE_SURROGATE.search(text):
-            # JSON can encode half of a surrogate pair, which no UTF-8 output
-            # can carry; one '?' each keeps every offset where it was.
-            text = _LONE_SURROGATE.sub("?", text)
-            warnings.append(Skipped(where, f"line {number}: invalid Unicode (lone surrogates) in 'text' replaced by '?'"))
-        if not text.strip():
-            skipped.append(Skipped(where, f"line {number} has an empty 'text'"))
+        if doc.id in seen:
+            skipped.append(Skipped(where, f"line {number} repeats id {record.get('id')!r}"))
             continue
-        rid = record.get("id")
-        usable = isinstance(rid, (str, int)) and not isinstance(rid, bool) and str(rid) and not _LONE_SURROGATE.search(str(rid))
-        doc_id = f"{source.id}#{rid}" if usable else f"{source.id}#{number}"
-        if doc_id in seen:
-            skipped.append(Skipped(where, f"line {number} repeats id {rid!r}"))
-            continue
-        seen.add(doc_id)
-        url = _str_or_none(record.get("url"))
-        date = _str_or_none(record.get("date"))
-        day = iso_day(date) if date else None
-        docs.append(Document(
-            doc_id, text, source.path, record=str(rid) if usable else str(number), url=url, title=_str_or_none(record.get("title")), date=day,
-            site=_str_or_none(record.get("site")) or site_of(url), date_source="record" if day else None,
-            credits=tuple(find_credits(text)),
-        ))
+        seen.add(doc.id)
+        docs.append(doc)
     if not docs and not skipped:
         skipped.append(Skipped(source.path, "no records"))
     return docs, skipped, warnings
+
+
+def record_document(source: Source, record: object, number: int) -> tuple[Document | None, Skipped | None, Skipped | None]:
+    """One record (a JSON lines line, a Parquet row) with a ``text`` field and
+    optional ``id``, ``url``, ``date``, ``title``, ``site`` as a document with
+    id ``source.id#id`` (``source.id#number`` without an id).
+
+    Returns:
+        (document or None, why it is not one, a warning)
+    """
+    where = f"{source.path}:{number}"
+    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+        return None, Skipped(where, f"line {number} has no string field 'text'"), None
+    text = normalize_newlines(record["text"])
+    warning = None
+    if _LONE_SURROGATE.search(text):
+        # JSON can encode half of a surrogate pair, which no UTF-8 output
+        # can carry; one '?' each keeps every offset where it was.
+        text = _LONE_SURROGATE.sub("?", text)
+        warning = Skipped(where, f"line {number}: invalid Unicode (lone surrogates) in 'text' replaced by '?'")
+    if not text.strip():
+        return None, Skipped(where, f"line {number} has an empty 'text'"), warning
+    rid = record.get("id")
+    usable = isinstance(rid, (str, int)) and not isinstance(rid, bool) and str(rid) and not _LONE_SURROGATE.search(str(rid))
+    doc_id = f"{source.id}#{rid}" if usable else f"{source.id}#{number}"
+    url = _str_or_none(record.get("url"))
+    date = _str_or_none(record.get("date"))
+    day = iso_day(date) if date else None
+    doc = Document(
+        doc_id, text, source.path, record=str(rid) if usable else str(number), url=url, title=_str_or_none(record.get("title")), date=day,
+        site=_str_or_none(record.get("site")) or site_of(url), date_source="record" if day else None,
+        credits=tuple(find_credits(text)),
+    )
+    return doc, None, warning
 
 
 def _str_or_none(value: object) -> str | None:
