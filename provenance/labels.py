@@ -40,7 +40,13 @@ def shorten(text: str, width: int) -> str:
     return cut.rstrip(" ,;:-–—") + "…"
 
 
-def _middle(text: str, width: int) -> str:
+def shorten_middle(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, its middle elided (for ids
+    and URLs, whose both ends matter).
+
+    >>> shorten_middle("https://example.com/2019/11/18/a-long-story-slug/", 32)
+    'https://example.com/…story-slug/'
+    """
     if len(text) <= width:
         return text
     head = (width - 1) * 2 // 3
@@ -58,7 +64,7 @@ def short_ids(ids: Iterable[str], width: int = ID_CHARS) -> dict[str, str]:
     """
     ids = sorted(set(ids))
     for keep in (8, 12, 16, 24, 32):
-        short = {i: i if len(i) <= width else _middle(_cut_hashes(i, keep), width) for i in ids}
+        short = {i: i if len(i) <= width else shorten_middle(_cut_hashes(i, keep), width) for i in ids}
         clashes = _clashes(short)
         if not clashes:
             return short
