@@ -503,7 +503,7 @@ def _say(err: Console, line: str) -> None:
 
 
 _STAGES = {"read": ("reading", "bytes"), "align": ("aligning", "document pairs"), "index": ("indexing", "documents")}
-"""What each library progress stage counts (see ``provenance.scan.Progress``)."""
+"""What each library progress stage counts (see ``provenance.compare.Progress``)."""
 
 
 class _Amount(ProgressColumn):
