@@ -176,3 +176,16 @@ def test_index_ids_do_not_depend_on_how_a_path_is_spelled(tmp_path, monkeypatch)
     assert cwd_path("../a/x.txt") == (tmp_path / "a" / "x.txt").as_posix()
     assert cwd_path("./sub/../y.txt") == "y.txt"
     assert cwd_path(tmp_path / "a" / "x.txt") != cwd_path(tmp_path / "b" / "x.txt")
+
+
+def test_a_bug_crashes_with_its_traceback_not_exit_2(files, monkeypatch):
+    """Usage and index errors exit 2 with one line; a ValueError of our own is a bug, not a usage error."""
+    import provenance.index
+
+    def bug(*args, **kwargs):
+        raise ValueError("a bug in the index code")
+
+    monkeypatch.setattr(provenance.index.Index, "add_documents", bug)
+    result = CliRunner().invoke(cli, ["index", "add", "corpus", "--db", "x.db"])
+    assert result.exit_code == 1 and isinstance(result.exception, ValueError)
+    assert run("check", "in", "--db", "missing.db").exit_code == 2
