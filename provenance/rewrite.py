@@ -43,7 +43,8 @@ PASSAGE_SIMILARITY = 0.34
 MAX_GAP = 4
 SUMMARY_GAP = 24
 SUMMARY_RATIO = 3.0
-SUMMARY_SIMILARITY = 0.4
+SUMMARY_SIMILARITY = 0.3
+COPY_SHARE = 0.8
 MIN_WINDOWS = 4
 SMALL_WORDS = 1000
 SHORT_WORDS = 40
@@ -245,15 +246,15 @@ def _trim(vectors: _Vectors, f: _Fragment) -> None:
         f.similarity = best_sim
 
 
-def _copied(box: tuple[int, int, int, int], exact: Sequence[tuple[int, int, int, int]]) -> bool:
-    """Whether word-by-word passages of about equal length cover most of the
-    box's short side: then it is a copy, not a summary."""
+def _copied(box: tuple[int, int, int, int], exact: Sequence[tuple[int, int, int, int]], share: float = 0.5) -> bool:
+    """Whether word-by-word passages of about equal length cover ``share`` of
+    the box's short side: then it is a copy, not a summary."""
     short = (box[0], box[1]) if _longer(box) == 1 else (box[2], box[3])
     side = 0 if _longer(box) == 1 else 2
     covered = sum(
         max(0, min(short[1], q[side + 1]) - max(short[0], q[side])) for q in exact if _ratio(q) < SUMMARY_RATIO
     )
-    return covered >= 0.5 * (short[1] - short[0])
+    return covered >= share * (short[1] - short[0])
 
 
 def _ratio(box: tuple[int, int, int, int]) -> float:
@@ -299,10 +300,16 @@ def combine(
     rewritten: Sequence[tuple[int, int, int, int]],
     words_a: np.ndarray,
     words_b: np.ndarray,
+    near_verbatim: float = 0.9,
 ) -> list[Aligned]:
     """The exact passages with the rewritten ones merged in: passages that
     overlap in both texts become one, whose similarity is recomputed by
     aligning its words (so it says how much of the wording survived)."""
+    # A copy is delimited word by word already: a sentence box whose short
+    # side a (near-)verbatim passage almost fills would only stretch the
+    # other side over neighbouring sentences on the same topic.
+    precise = [(p.a_start, p.a_end, p.b_start, p.b_end) for p in exact if p.similarity >= near_verbatim]
+    rewritten = [r for r in rewritten if not _copied(r, precise, COPY_SHARE)]
     if not rewritten:
         return list(exact)
     boxes = _merge([(p.a_start, p.a_end, p.b_start, p.b_end) for p in exact] + list(rewritten))
@@ -337,4 +344,4 @@ def align_rewritten(exact: Sequence[Aligned], sa: Sentences, sb: Sentences, word
     """The passages two documents share: the exact ones, extended and joined
     by rewritten reuse found sentence by sentence."""
     boxes = [(p.a_start, p.a_end, p.b_start, p.b_end) for p in exact]
-    return combine(exact, rewritten_passages(sa, sb, boxes), words_a, words_b)
+    return combine(exact, rewritten_passages(sa, sb, boxes), words_a, words_b, config.near_verbatim)
