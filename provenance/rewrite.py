@@ -18,9 +18,11 @@ systems share (Sanchez-Perez et al. 2014):
    far apart on the long side: groups formed with :data:`SUMMARY_GAP` on one
    side, whose long side is at least :data:`SUMMARY_RATIO` times the short
    one, are kept when they pass :data:`SUMMARY_SIMILARITY`.
-3. **Resolve**: passages and the exact alignment's passages that overlap in
-   both documents merge into one; passages below the evidence rule
-   (:func:`enough_evidence`) are dropped.
+3. **Resolve**: passages shorter than the evidence rule asks
+   (:func:`enough_evidence`) are dropped, and so are those that a
+   (near-)verbatim passage almost fills on their short side (a copy is
+   delimited word by word already); the rest and the exact alignment's
+   passages that overlap in both documents merge into one.
 
 The result keeps the exact passages' form (:class:`provenance.align.Aligned`,
 word offsets, similarity = aligned words over passage length), so a
@@ -149,12 +151,11 @@ def _groups(seeds: np.ndarray, gaps: tuple[int, int], side: int = 0, other_done:
 
 
 class _Fragment:
-    __slots__ = ("a0", "a1", "b0", "b1", "seeds", "similarity")
+    __slots__ = ("a0", "a1", "b0", "b1", "similarity")
 
     def __init__(self, group: np.ndarray, similarity: float) -> None:
         self.a0, self.a1 = int(group[:, 0].min()), int(group[:, 0].max())
         self.b0, self.b1 = int(group[:, 1].min()), int(group[:, 1].max())
-        self.seeds = len(group)
         self.similarity = similarity
 
 
@@ -214,14 +215,14 @@ def rewritten_passages(
     boxes = []
     for f in _extend(vectors, seeds, (MAX_GAP, MAX_GAP), PASSAGE_SIMILARITY):
         _trim(vectors, f)
-        if _evident(box(f), f):
+        if _evident(box(f)):
             boxes.append(box(f))
     for gaps in ((MAX_GAP, SUMMARY_GAP), (SUMMARY_GAP, MAX_GAP)):
         long_side = 1 if gaps[1] > gaps[0] else 0
         for f in _extend(vectors, seeds, gaps, SUMMARY_SIMILARITY):
             _trim(vectors, f)
             b = box(f)
-            if _ratio(b) >= SUMMARY_RATIO and _longer(b) == long_side and not _copied(b, exact) and _evident(b, f):
+            if _ratio(b) >= SUMMARY_RATIO and _longer(b) == long_side and not _copied(b, exact) and _evident(b):
                 boxes.append(b)
     return _merge(boxes)
 
@@ -267,7 +268,7 @@ def _longer(box: tuple[int, int, int, int]) -> int:
     return 0 if box[1] - box[0] > box[3] - box[2] else 1
 
 
-def _evident(box: tuple[int, int, int, int], f: _Fragment) -> bool:
+def _evident(box: tuple[int, int, int, int]) -> bool:
     return enough_evidence(min(box[1] - box[0], box[3] - box[2]))
 
 
@@ -300,7 +301,7 @@ def combine(
     rewritten: Sequence[tuple[int, int, int, int]],
     words_a: np.ndarray,
     words_b: np.ndarray,
-    near_verbatim: float = 0.9,
+    near_verbatim: float,
 ) -> list[Aligned]:
     """The exact passages with the rewritten ones merged in: passages that
     overlap in both texts become one, whose similarity is recomputed by
