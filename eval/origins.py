@@ -76,7 +76,17 @@ Figures:
 * ``distractor_false_links``: distractors linked to their scenario's
   original (aim 0);
 * ``confidence.right`` / ``confidence.wrong``: mean origin confidence of
-  ``original``/``upstream`` outcomes and of ``copy``/``other`` outcomes.
+  ``original``/``upstream`` outcomes and of ``copy``/``other`` outcomes;
+* ``credited_accuracy``: share of decidable crediting copies whose outcome
+  is ``original``; ``credit_found``: share of crediting copies in which the
+  scan found any credit.
+
+The copies above use the credit forms the code was written for. The same
+scenarios are scanned again with credit lines held out from the code
+(:data:`HELD_OUT_URL_CREDITS`, :data:`HELD_OUT_NAME_CREDITS`, in several
+languages), reported as ``held_out_phrasings``, with ``held_out_phrasings.lines``
+(:func:`recognised_lines`): the share of every held-out form, filled with a
+few outlets, that the credit reader recognises, per language.
 
 The anchor is ``origin_accuracy`` of "earliest date wins" without credits,
 on the same links: the witness of a scenario (original and copies) dated
@@ -158,6 +168,49 @@ _NAME_CREDITS = (
     "<p>(This story was first published on {outlet} and is republished here with permission.)</p>",
 )
 
+PLANTED = "planted"
+HELD_OUT = "held-out"
+
+# Credit lines as readers and editors write them, held out from the code:
+# written without reading credits.py's patterns, and never to be copied into
+# it. ``make eval`` reports origin accuracy on them separately
+# (``held_out_phrasings``), and how many of them the credit reader recognises
+# line by line (``held_out_lines``), per language. Each entry: (language, HTML).
+HELD_OUT_URL_CREDITS = (
+    ("en", "<p>First appeared at {url}</p>"),
+    ("en", "<p>This story first ran at {url} and is reproduced here with permission.</p>"),
+    ("en", "<p>Read the full story at {url}</p>"),
+    ("en", "<p><em>Adapted from an article at {url}.</em></p>"),
+    ("en", "<p>Original article: {url}</p>"),
+    ("en", "<p>Republished with permission of {outlet} ({url}).</p>"),
+    ("en", "<p>Credit: {outlet}, {url}</p>"),
+    ("de", "<p>Quelle: {url}</p>"),
+    ("es", "<p>Fuente: {url}</p>"),
+    ("fr", "<p>Article initialement publié sur {url}</p>"),
+    ("ru", "<p>Источник: {url}</p>"),
+)
+HELD_OUT_NAME_CREDITS = (
+    ("en", "<p>First appeared at {outlet}.</p>"),
+    ("en", "<p>Republished with permission of {outlet}.</p>"),
+    ("en", "<p>(c) 2019 {outlet}. Reprinted with permission.</p>"),
+    ("en", "<p>© {outlet} 2019, reprinted by arrangement.</p>"),
+    ("en", "<p>Story by Dana Whitfield for {outlet}.</p>"),
+    ("en", "<p>A version of this story ran in {outlet}.</p>"),
+    ("en", "<p>Copyright {outlet}. Used with permission.</p>"),
+    ("en", "<p>This article is republished from {outlet} under a Creative Commons license.</p>"),
+    ("en", "<p>Distributed by {outlet}.</p>"),
+    ("de", "<p>Dieser Artikel erschien zuerst bei {outlet}.</p>"),
+    ("es", "<p>Este artículo fue publicado originalmente en {outlet}.</p>"),
+    ("fr", "<p>Cet article a d'abord été publié par {outlet}.</p>"),
+    ("it", "<p>Originariamente pubblicato su {outlet}.</p>"),
+    ("ru", "<p>Впервые опубликовано в {outlet}.</p>"),
+)
+PHRASINGS = {
+    PLANTED: (tuple(("en", form) for form in _URL_CREDITS), tuple(("en", form) for form in _NAME_CREDITS)),
+    HELD_OUT: (HELD_OUT_URL_CREDITS, HELD_OUT_NAME_CREDITS),
+}
+"""Credit forms by set: (by URL, by name), each form with its language."""
+
 
 # --------------------------------------------------------------------------- plan
 
@@ -209,8 +262,12 @@ def plan(
     triples: int = TRIPLES,
     seed: int = SEED,
     pages: Sequence[str] = (),
+    phrasings: str = PLANTED,
 ) -> list[Scenario]:
     """Draw the scenarios: which pages, which variant, which reprinter, which credit form.
+
+    ``phrasings`` names the set of credit forms (:data:`PHRASINGS`); the
+    draws are the same for every set, so only the credit lines differ.
 
     ``meta_of(page)`` gives a page's own (url, date, date_source, site) as a
     scan reads them. The usable pages are shuffled once (sorted ids, then
@@ -240,13 +297,13 @@ def plan(
             crediting, uncredited = rng.sample(range(len(REPRINTERS)), 2)
             kind: str | None = rng.choice(("url", "name"))
             copies: tuple[Copy, ...] = (
-                _copy(rng, crediting, page, original, base, kind, dated=True, days=(0, 0)),  # syndicated the same day
-                _copy(rng, uncredited, page, original, base, None, dated=True),
+                _copy(rng, crediting, page, original, base, kind, dated=True, days=(0, 0), phrasings=phrasings),  # syndicated the same day
+                _copy(rng, uncredited, page, original, base, None, dated=True, phrasings=phrasings),
             )
         else:
             body_of = next(spare) if variant == "distractor" else page
             kind = {"credit-url": "url", "credit-name": "name"}.get(variant)
-            copies = (_copy(rng, rng.randrange(len(REPRINTERS)), body_of, original, base, kind, dated=variant != "no-date"),)
+            copies = (_copy(rng, rng.randrange(len(REPRINTERS)), body_of, original, base, kind, dated=variant != "no-date", phrasings=phrasings),)
         out.append(Scenario(f"s{n:02d}", variant, original, copies))
     return out
 
@@ -282,6 +339,7 @@ def _copy(
     *,
     dated: bool,
     days: tuple[int, int] = (1, 21),
+    phrasings: str = PLANTED,
 ) -> Copy:
     """A copy on reprinter site ``site_no``, dated ``days`` after ``base`` (when ``dated``)."""
     site = f"reprinter-{site_no + 1}.example"
@@ -289,10 +347,14 @@ def _copy(
     day = (_date.fromisoformat(base[:10]) + timedelta(days=rng.randint(*days))).isoformat() if dated else None
     path = f"/{day.replace('-', '/')}/{name}" if day and rng.random() < 1 / 3 else f"/news/{name}"
     credit_html = None
-    if credit == "url":
-        credit_html = rng.choice(_URL_CREDITS).format(url=html.escape(original.gold_url), outlet=html.escape(original.outlet))
-    elif credit == "name":
-        credit_html = rng.choice(_NAME_CREDITS).format(outlet=html.escape(original.outlet))
+    if credit:
+        # The planted form is always drawn, so the rest of the corpus is the
+        # same for every set; another set picks its form with a draw of its own.
+        form = rng.choice(_URL_CREDITS if credit == "url" else _NAME_CREDITS)
+        if phrasings != PLANTED:
+            by_url, by_name = PHRASINGS[phrasings]
+            form = random.Random(f"{phrasings}/{name}").choice(by_url if credit == "url" else by_name)[1]
+        credit_html = form.format(url=html.escape(original.gold_url), outlet=html.escape(original.outlet))
     placement = "top" if credit and rng.random() < 1 / 3 else "end"
     return Copy(f"{site}/{name}.html", site, REPRINTERS[site_no], f"https://{site}{path}", body_of, day, credit, credit_html, placement, rng.random() < 0.5)
 
@@ -566,6 +628,8 @@ def _figures(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     positives = [r for r in rows if r["variant"] != "distractor"]
     distractors = [r for r in rows if r["variant"] == "distractor"]
     decided = [r for r in positives if r["decidable"]]
+    crediting = [r for r in positives if r["credit"]]
+    credited = [r for r in crediting if r["decidable"]]
     by_variant: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in positives:
         by_variant[r["variant"]].append(r)
@@ -581,6 +645,9 @@ def _figures(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "confidence": {"right": ratio(sum(right), len(right)), "wrong": ratio(sum(wrong), len(wrong))},
         "decided_right": sum(r["outcome"] == "original" for r in decided),
         "wrong_origins": sum(r["outcome"] in ("copy", "other") for r in positives),
+        # Decided by a credit: the crediting copies the evidence decides.
+        "credited_accuracy": ratio(sum(r["outcome"] == "original" for r in credited), len(credited)),
+        "credit_found": ratio(sum(r["credit_found"] for r in crediting), len(crediting)),
     }
     counts = {
         "decided_right": len(decided),
@@ -625,15 +692,17 @@ def evaluate(
     pages: Sequence[str] = (),
     keep: Path | None = None,
     config: provenance.Config | None = None,
+    phrasings: str = PLANTED,
 ) -> dict[str, Any]:
     """Plant the scenarios from the pages under ``folder``, scan them as one corpus, score.
 
     ``pages``: ids (or leading parts) of pages to use first (see :func:`plan`);
-    ``keep``: write the corpus there (and leave it) instead of a temporary folder.
+    ``keep``: write the corpus there (and leave it) instead of a temporary folder;
+    ``phrasings``: the credit forms the copies use (:data:`PHRASINGS`).
     """
     t0 = time.perf_counter()
     truth = load_truth(folder)
-    planned = plan(truth, lambda page: page_facts(folder, page), scenarios=scenarios, triples=triples, seed=seed, pages=pages)
+    planned = plan(truth, lambda page: page_facts(folder, page), scenarios=scenarios, triples=triples, seed=seed, pages=pages, phrasings=phrasings)
     with tempfile.TemporaryDirectory(prefix="provenance-origins-") as tmp:
         target = keep or Path(tmp)
         build(folder, planned, target, seed)
@@ -651,11 +720,77 @@ def evaluate(
         anchor_source=ANCHOR_SOURCE,
         aims=AIMS,
         details={**scored["details"], "skipped": [s["path"] for s in data["skipped"]], "passages": len(data["passages"])},
-        settings={**settings(config), "seed": seed, "scenarios": scenarios, "triples": triples, "min_words": MIN_WORDS},
+        settings={**settings(config), "seed": seed, "scenarios": scenarios, "triples": triples, "min_words": MIN_WORDS, "phrasings": phrasings},
         timings={"scan_seconds": seconds, "plan_and_build_seconds": t1 - t0},
     )
 
 
 def run(root: Path, config: provenance.Config | None = None) -> dict[str, Any]:
-    """Plant :data:`SCENARIOS` + :data:`TRIPLES` scenarios from ``root / FOLDER`` and score them."""
-    return evaluate(Path(root) / FOLDER, config=config)
+    """Plant :data:`SCENARIOS` + :data:`TRIPLES` scenarios from ``root / FOLDER`` and score them,
+    once with the planted credit forms and once with the held-out ones
+    (``figures.held_out_phrasings``: the same scenarios, other credit lines;
+    ``lines`` is :func:`recognised_lines`)."""
+    out = evaluate(Path(root) / FOLDER, config=config)
+    held = evaluate(Path(root) / FOLDER, config=config, phrasings=HELD_OUT)
+    out["figures"]["held_out_phrasings"] = {
+        **{k: held["figures"][k] for k in ("credited_accuracy", "credit_found", "origin_accuracy", "correct")},
+        "lines": recognised_lines(HELD_OUT),
+    }
+    out["details"]["held_out_failures"] = [f for f in held["details"]["failures"] if f["credit"]]
+    return out
+
+
+_LINE_OUTLETS = (
+    ("WSJ", "https://www.wsj.com/articles/markets-rally-11574178000"),
+    ("The Moscow Times", "https://www.themoscowtimes.com/2019/11/19/kremlin-says-a68249"),
+    ("Coastal Observer", "https://coastalobserver.com/news/2019/11/19/harbor-plan/"),
+    ("cleveland.com", "https://www.cleveland.com/news/2019/11/city-council-votes.html"),
+)
+_LINE_BODY = (
+    "<p>The council voted on Tuesday to extend the harbor plan for another five years, after a long "
+    "debate about the cost of dredging and the future of the fishing fleet.</p>\n"
+    "<p>Supporters said the plan would protect jobs; critics said it left the small boats behind and "
+    "asked for a review of the budget before the next season opens in the spring.</p>"
+)
+
+
+def recognised_lines(phrasings: str = HELD_OUT) -> dict[str, Any]:
+    """How many credit lines of a set the reader recognises, line by line.
+
+    Each form is filled with each of a few outlets (name and article URL),
+    put after two paragraphs of an article page and read as a scan reads an
+    ``.html`` file; a form by URL is recognised when a credit of the page
+    carries that URL, a form by name when a credit names that outlet (or
+    its URL's site). Returns the share overall, per language and per kind,
+    and the forms missed.
+    """
+    import os
+
+    from provenance.read import read_path
+
+    found: dict[str, list[bool]] = defaultdict(list)
+    missed: set[str] = set()
+    by_url, by_name = PHRASINGS[phrasings]
+    with tempfile.TemporaryDirectory(prefix="provenance-credit-lines-") as tmp:
+        for kind, forms in (("url", by_url), ("name", by_name)):
+            for n, (language, form) in enumerate(forms):
+                for m, (outlet, url) in enumerate(_LINE_OUTLETS):
+                    line = form.format(url=html.escape(url), outlet=html.escape(outlet))
+                    page = f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>Harbor plan</title></head><body><article><h1>Harbor plan extended</h1>{_LINE_BODY}\n{line}</article></body></html>'
+                    path = os.path.join(tmp, f"{kind}-{n}-{m}.html")
+                    Path(path).write_text(page, encoding="utf-8")
+                    docs, _, _ = read_path(path)
+                    credits = docs[0].credits if docs else ()
+                    if kind == "url":
+                        ok = any(c.url and normalize_url(c.url) == normalize_url(url) for c in credits)
+                    else:
+                        ok = any((c.name and _key(c.name) == _key(outlet)) or (c.url and site_of(c.url) == site_of("http://" + outlet)) for c in credits)
+                    for group in ("all", language, kind):
+                        found[group].append(ok)
+                    if not ok:
+                        missed.add(form)
+    return {
+        "recognised": {group: ratio(sum(oks), len(oks)) for group, oks in sorted(found.items())},
+        "lines": len(found["all"]),
+        "forms_missed": sorted(missed),
+    }

@@ -162,7 +162,7 @@ def report(report_file: IO[str], html: str | None, quiet: bool, color: str) -> N
     try:
         result = render_report.from_json(report_file)
     except InputError as e:
-        raise click.ClickException(str(e)) from e
+        raise _InputFailure(str(e)) from e  # exit 2, like every input error
     if html:
         _write_html(result, html)
     else:
@@ -174,6 +174,11 @@ def report(report_file: IO[str], html: str | None, quiet: bool, color: str) -> N
 @click.option("--record", help="For a JSON lines file: the record's id (or line number) to print; for a web archive: its WARC-Record-ID (or URL).")
 def extract(file: str, record: str | None) -> None:
     """Print FILE's extracted text exactly as report offsets count it.
+
+    \b
+        provenance extract samples/000_cc87db15589df885.txt
+        provenance extract page.html > page.txt
+        provenance extract feed.jsonl --record 7
 
     On a terminal, control characters (escape sequences) are shown as
     \\x1b and the like, never sent; with GITHUB_ACTIONS set, a line GitHub
@@ -194,13 +199,30 @@ def extract(file: str, record: str | None) -> None:
     click.echo(text, nl=False)
 
 
-class _IndexFailure(click.ClickException):
-    """An index or input that cannot be used: one line on stderr, exit 2."""
+class _InputFailure(click.ClickException):
+    """An input that cannot be used: one line on stderr, exit 2 (1 means a
+    policy failed, in `check`)."""
 
     exit_code = 2
 
 
-db_option = click.option("--db", required=True, envvar="PROVENANCE_DB", metavar="URL", help="The index: a file path or sqlite:///path (made on first use), or redis://[:password@]host:port/N. Default: $PROVENANCE_DB.")
+class _IndexFailure(_InputFailure):
+    """An index or input that cannot be used: one line on stderr, exit 2."""
+
+
+def _need_db(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    if not value:
+        raise click.UsageError("no index given: pass --db URL or set PROVENANCE_DB", ctx=ctx)
+    return value
+
+
+def _db(made: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option("--db", envvar="PROVENANCE_DB", show_envvar=True, callback=_need_db, metavar="URL", help=f"The index: a file path or sqlite:///path{made}, or redis://[:password@]host:port/N.")
+
+
+db_option = _db("")
+"""--db for commands that need an existing index."""
+new_db_option = _db(" (made on first use)")
 _INDEX_ERRORS = (ProvenanceError, ValueError)
 
 
@@ -221,7 +243,7 @@ def index() -> None:
 
 @index.command("add")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@db_option
+@new_db_option
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), help="Window similarity for candidates; a new index records it (default 0.15).")
 @click.option("--min-words", type=click.IntRange(1), help="Shortest passage, in words; a new index records it (default 15).")
 @click.option("--max-file-mb", type=click.IntRange(1, MAX_FILE_MB), help="Skip files larger than this after decompression (default 64).")
@@ -249,14 +271,23 @@ def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_word
     if fmt == "json":
         click.echo(escape.json_dumps(result.to_dict()))
         return
-    click.echo(f"{len(result.added)} added, {len(result.replaced)} replaced, {len(result.unchanged)} unchanged; {result.db} holds {result.passages} passages")
+    click.echo(f"{len(result.added)} added, {len(result.replaced)} replaced, {len(result.unchanged)} unchanged; {result.db} holds {render_report.plural(result.passages, 'passage')}")
 
 
 @index.command("remove")
 @click.argument("ids", nargs=-1, required=True)
 @db_option
-def index_remove(ids: tuple[str, ...], db: str) -> None:
-    """Remove documents (by id, as `index list` shows them) from the index."""
+@click.option("--missing-ok", is_flag=True, help="An id that is not in the index is no error (exit 0).")
+def index_remove(ids: tuple[str, ...], db: str, missing_ok: bool) -> None:
+    """Remove documents (by id, as `index list` shows them) from the index.
+
+    The ids that are there are removed either way; an id that is not makes
+    the exit status 2 (a typo should not pass silently), unless --missing-ok.
+
+    \b
+        provenance index remove corpus/old.txt --db corpus.db
+        provenance index remove corpus/feed.jsonl#7 --db corpus.db --missing-ok
+    """
     try:
         result = corpus_index.remove(db, ids)
     except _INDEX_ERRORS as e:
@@ -265,13 +296,20 @@ def index_remove(ids: tuple[str, ...], db: str) -> None:
         click.echo(f"removed {escape.line(doc_id)}")
     for doc_id in result.missing:
         click.echo(f"not in the index: {escape.line(doc_id)}", err=True)
+    if result.missing and not missing_ok:
+        raise _IndexFailure(f"{render_report.plural(len(result.missing), 'id')} not in {result.db}; see `provenance index list`, or pass --missing-ok")
 
 
 @index.command("list")
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
 def index_list(db: str, fmt: str) -> None:
-    """List the indexed documents: id, characters, passages, date, URL."""
+    """List the indexed documents: id, characters, passages, date, URL.
+
+    \b
+        provenance index list --db corpus.db
+        provenance index list --db corpus.db --format json
+    """
     try:
         records = corpus_index.documents(db)
     except _INDEX_ERRORS as e:
@@ -288,7 +326,12 @@ def index_list(db: str, fmt: str) -> None:
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
 def index_stats(db: str, fmt: str) -> None:
-    """Documents, passages, size on disk and fingerprint settings of the index."""
+    """Documents, passages, size on disk and fingerprint settings of the index.
+
+    \b
+        provenance index stats --db corpus.db
+        PROVENANCE_DB=redis://ci-redis:6379/0 provenance index stats
+    """
     try:
         result = corpus_index.stats(db)
     except _INDEX_ERRORS as e:
@@ -297,13 +340,13 @@ def index_stats(db: str, fmt: str) -> None:
         click.echo(escape.json_dumps(result.to_dict()))
         return
     per = result.bytes / result.passages if result.passages else 0
-    click.echo(f"{result.db}: {result.documents} documents, {result.passages} passages, {result.bytes:,} bytes ({per:.0f} per passage)")
-    click.echo("settings: " + ", ".join(f"{k}={v}" for k, v in sorted(result.settings.items())))
+    click.echo(f"{result.db}: {render_report.plural(result.documents, 'document')}, {render_report.plural(result.passages, 'passage')}, {render_report.plural(result.bytes, 'byte')} ({per:.0f} per passage)")
+    click.echo("settings: " + ", ".join(f"{corpus_index.OPTION_NAMES.get(k, k).lstrip('-')}={v}" for k, v in sorted(result.settings.items())))
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@db_option
+@_db(" (made by --add-on-pass when there is none)")
 @click.option("--fail-on", type=click.Choice(list(gate.FAIL_ON)), default="near-verbatim", show_default=True, help="The weakest kind of reused passage that always fails a document.")
 @click.option("--edited-share", type=click.FloatRange(0, 1), default=gate.EDITED_SHARE, show_default=True, help="Passages of a kind weaker than --fail-on (edited reuse) fail too when reused passages cover more than this share of the document (1: never).")
 @click.option("--max-reused-share", type=click.FloatRange(0, 1), help="Fail a document when more than this share of its text is reused.")
@@ -314,8 +357,10 @@ def index_stats(db: str, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit"]), default="text", show_default=True, help="Output: terminal text, JSON report with verdicts, SARIF 2.1.0 or JUnit XML.")
 @click.option("--max-file-mb", type=click.IntRange(1, MAX_FILE_MB), help="Skip files larger than this after decompression (default 64).")
 @follow_links_option
+@click.option("--quiet", "-q", is_flag=True, help="With --format text: print the summary line only.")
+@color_option
 @progress_option
-def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, max_reused_share: float | None, require_credit: bool, allow_file: str | None, write_allowlist: str | None, add_on_pass: bool, fmt: str, max_file_mb: int | None, follow_links: bool, no_progress: bool) -> None:
+def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, max_reused_share: float | None, require_credit: bool, allow_file: str | None, write_allowlist: str | None, add_on_pass: bool, fmt: str, max_file_mb: int | None, follow_links: bool, quiet: bool, color: str, no_progress: bool) -> None:
     """Check incoming documents against the index and each other; fail those
     that reuse indexed text against the policy.
 
@@ -332,7 +377,7 @@ def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, ma
     try:
         allowlist = gate.load_allowlist(allow_file) if allow_file else gate.Allowlist()
         policy = gate.Policy(fail_on, max_reused_share, require_credit, allowlist, edited_share)  # type: ignore[arg-type]
-        with _progress(Console(stderr=True), enabled=not no_progress) as progress:
+        with _progress(Console(stderr=True), enabled=not (quiet or no_progress)) as progress:
             result = gate.check(paths, db, policy, add_on_pass=add_on_pass, progress=progress, **_fingerprint_overrides(None, None, max_file_mb, follow_links))
         if write_allowlist:
             gate.write_allowlist(allowlist.merged(result.baseline()), write_allowlist)
@@ -345,8 +390,10 @@ def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, ma
         click.echo(formats.sarif_json(result), nl=False)
     elif fmt == "junit":
         click.echo(formats.junit(result), nl=False)
+    elif _console(color).is_terminal or color == "always":
+        _show(color, lambda console: [console.print(line, style=_CHECK_STYLES[kind], markup=False, highlight=False, soft_wrap=True) for line, kind in formats.text_lines(result, quiet=quiet)])
     else:
-        click.echo(formats.text(result), nl=False)
+        click.echo(formats.text(result, quiet=quiet), nl=False)
     if os.environ.get("GITHUB_ACTIONS"):
         for line in formats.github_annotations(result):
             click.echo(line, err=fmt != "text")  # keep machine-readable stdout clean
@@ -359,6 +406,10 @@ def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, ma
         return
     if not result.passed:
         sys.exit(1)
+
+
+_CHECK_STYLES = {"summary": "bold", "pass": "green", "fail": "bold red", "finding": "", "excerpt": "dim"}
+"""How the terminal colours each kind of line of `check`'s text report."""
 
 
 def _console(color: str) -> Console:

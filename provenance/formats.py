@@ -20,16 +20,16 @@ from provenance import escape
 from provenance.gate import RULES, CheckResult, Finding, Verdict
 from provenance.models import Document
 from provenance.read import cwd_path, kind_of
+from provenance.report import plural
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://pypi.org/project/provenance/"
 
 
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return version("provenance")
+        return version("text-provenance")
     except PackageNotFoundError:  # running from a source tree
         return "0"
 
@@ -75,31 +75,40 @@ def _failing(result: CheckResult) -> list[tuple[Verdict, Finding]]:
     return [(v, f) for v in result.verdicts for f in v.failures]
 
 
-def text(result: CheckResult) -> str:
+def text(result: CheckResult, *, quiet: bool = False) -> str:
     """The terminal report: one line per document, then each failing finding
-    with where it is, what it matches, its origin and its rule. Ids, messages
-    and excerpts are escaped (``escape.line``/``prose``) and the whole is safe
-    for a CI log (``escape.log``)."""
-    lines = []
+    with where it is, what it matches, its origin and its rule (``quiet``:
+    the summary line only). Ids, messages and excerpts are escaped
+    (``escape.line``/``prose``) and the whole is safe for a CI log
+    (``escape.log``)."""
+    return escape.log("".join(line + "\n" for line, _ in text_lines(result, quiet=quiet)))
+
+
+def text_lines(result: CheckResult, *, quiet: bool = False) -> list[tuple[str, str]]:
+    """The lines of ``text``, each with what it shows: ``summary``, ``pass``,
+    ``fail``, ``finding`` or ``excerpt`` (the terminal colours them)."""
     failed = [v for v in result.verdicts if not v.passed]
-    lines.append(
-        f"{len(result.verdicts)} documents checked against {result.db}: "
+    lines = [(
+        f"{plural(len(result.verdicts), 'document')} checked against {result.db}: "
         f"{len(result.verdicts) - len(failed)} passed, {len(failed)} failed"
-        + (f", {len(result.added)} added to the index" if result.added else "")
-    )
+        + (f", {len(result.added)} added to the index" if result.added else ""),
+        "summary",
+    )]
+    if quiet:
+        return lines
     for v in result.verdicts:
         doc = result.report.document(v.document)
         status = "PASS" if v.passed else "FAIL"
         allowed = sum(1 for f in v.findings if f.allowed is not None)
         note = f" ({allowed} allowed by the allowlist)" if allowed else ""
-        lines.append(f"{status} {escape.line(v.document)} · {v.reused_share:.0%} reused{note}" + (f" · {', '.join(v.rules)}" if v.rules else ""))
+        lines.append((f"{status} {escape.line(v.document)} · {v.reused_share:.0%} reused{note}" + (f" · {', '.join(v.rules)}" if v.rules else ""), status.lower()))
         for f in v.failures:
             where = region(doc, f.start, f.end)
             at = f"line {where['startLine']}" if "startColumn" in where else "line 1"
-            lines.append(f"  [{f.rule}] chars {f.start}-{f.end} ({at}): {escape.line(f.message)}")
+            lines.append((f"  [{f.rule}] chars {f.start}-{f.end} ({at}): {escape.line(f.message)}", "finding"))
             if f.rule != "max-reused-share":
-                lines.append(f"    {escape.prose(_excerpt(doc.text[f.start : f.end]))}")
-    return escape.log("\n".join(lines) + "\n")
+                lines.append((f"    {escape.prose(_excerpt(doc.text[f.start : f.end]))}", "excerpt"))
+    return lines
 
 
 def _excerpt(value: str, words: int = 16) -> str:
@@ -132,7 +141,7 @@ def sarif(result: CheckResult) -> dict[str, Any]:
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "provenance", "version": _version(), "informationUri": INFORMATION_URI, "rules": rules}},
+            "tool": {"driver": {"name": "provenance", "version": _version(), "rules": rules}},
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
@@ -188,7 +197,7 @@ def github_summary(result: CheckResult) -> str:
     lines = [
         "## provenance check",
         "",
-        f"{len(result.verdicts)} documents checked against <code>{escape.markdown(result.db)}</code>: **{len(result.verdicts) - len(failed)} passed, {len(failed)} failed**.",
+        f"{plural(len(result.verdicts), 'document')} checked against <code>{escape.markdown(result.db)}</code>: **{len(result.verdicts) - len(failed)} passed, {len(failed)} failed**.",
         "",
     ]
     if result.verdicts:

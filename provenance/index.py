@@ -45,6 +45,8 @@ from provenance.store import DocumentRecord, Entry, Store, open_store
 
 PERSISTED: tuple[str, ...] = ("shingle_size", "window", "num_perm", "seed", "threshold", "min_tokens", "max_gap", "join_gap", "min_similarity")
 """Config fields an index is built with; the other fields may differ per query."""
+OPTION_NAMES: dict[str, str] = {"threshold": "--threshold", "min_tokens": "--min-words"}
+"""The command-line option users give for a persisted setting, named in messages (issue 13)."""
 
 BATCH_PASSAGES = 20_000
 """Passages written per transaction by ``add_documents`` (bulk builds sort and write them together)."""
@@ -331,7 +333,7 @@ def _settle(store: Store, config: Config | None, overrides: dict[str, Any], *, c
     asked = {**({n: getattr(base, n) for n in PERSISTED} if base else {}), **{k: v for k, v in overrides.items() if k in PERSISTED}}
     if stored.get("scheme") != SCHEME:
         raise SettingsMismatch(f"{store.url}: the index uses the MinHash scheme {stored.get('scheme')!r}, this version {SCHEME!r}; rebuild the index")
-    differ = [f"{n} {stored.get(n)!r} (asked {v!r})" for n, v in sorted(asked.items()) if stored.get(n) != v]
+    differ = [f"{OPTION_NAMES.get(n, n)} {stored.get(n)!r} (asked {v!r})" for n, v in sorted(asked.items()) if stored.get(n) != v]
     if differ:
         raise SettingsMismatch(f"{store.url}: the index was built with {', '.join(differ)}; drop those options or use another --db")
     try:

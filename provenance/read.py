@@ -18,7 +18,7 @@ from pathlib import Path
 from provenance import warc
 from provenance.credits import find_credits
 from provenance.errors import InputError
-from provenance.extract import ExtractError, decode, extract_html, normalize_newlines
+from provenance.extract import ExtractError, HtmlContent, decode, extract_html, normalize_newlines
 from provenance.metadata import (
     CRAWL_DATE_SOURCE,
     MANIFEST_NAMES,
@@ -198,12 +198,9 @@ def read_source(source: Source, *, max_bytes: int) -> tuple[list[Document], list
     if decoded.detected:
         warnings.append(Skipped(source.path, f"not UTF-8; decoded as {decoded.encoding} (detected)"))
     if kind == "html":
-        try:
-            content = extract_html(decoded.text)
-        except ExtractError as e:
-            return [], [Skipped(source.path, str(e))], warnings
-        except Exception as e:  # noqa: BLE001 - a parser crash on one page must not stop the scan
-            return [], [Skipped(source.path, f"HTML could not be parsed: {type(e).__name__}: {e}")], warnings
+        content = _extract(decoded.text)
+        if isinstance(content, str):
+            return [], [Skipped(source.path, content)], warnings
         page = _Meta(content.url, content.title, content.date, content.date_source, content.site)
         return [_document(source, content.text, page, warnings, links=content.links, html=True)], [], warnings
     text = normalize_newlines(decoded.text)
@@ -211,6 +208,16 @@ def read_source(source: Source, *, max_bytes: int) -> tuple[list[Document], list
         return [], [Skipped(source.path, "no text after decoding")], warnings
     day = dateline_date(text)
     return [_document(source, text, _Meta(date=day, date_source="dateline" if day else None), warnings)], [], warnings
+
+
+def _extract(html: str, *, url: str | None = None) -> HtmlContent | str:
+    """A page's main text and metadata, or why it has none."""
+    try:
+        return extract_html(html, url=url)
+    except ExtractError as e:
+        return str(e)
+    except Exception as e:  # noqa: BLE001 - a parser crash on one page must not stop the scan
+        return f"HTML could not be parsed: {type(e).__name__}: {e}"
 
 
 @dataclass(frozen=True)
@@ -275,9 +282,12 @@ def _read_warc(source: Source, max_bytes: int) -> tuple[list[Document], list[Ski
                 continue
             try:
                 decoded = decode(item.html, html=True, charset=item.charset)
-                content = extract_html(decoded.text, url=item.url)
             except ExtractError as e:
                 skipped.append(Skipped(source.path, f"{where}: {e}", offset=item.offset))
+                continue
+            content = _extract(decoded.text, url=item.url)
+            if isinstance(content, str):
+                skipped.append(Skipped(source.path, f"{where}: {content}", offset=item.offset))
                 continue
             seen.add(doc_id)
             if decoded.detected:

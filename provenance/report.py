@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from typing import IO, Any
 
-from rich.console import Console
-from rich.markup import escape
+from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
 from rich.tree import Tree
@@ -15,7 +15,9 @@ from rich.tree import Tree
 from provenance import escape as esc
 from provenance.align import diff_words
 from provenance.errors import InputError
+from provenance.labels import document_labels, short_ids, shorten, shorten_middle
 from provenance.models import SCHEMA, Credit, Document, Match, Origin, Passage, Report, Skipped
+from provenance.urls import site_of
 
 EXCERPT_CHARS = 240
 KIND_STYLE = {
@@ -107,6 +109,15 @@ def _report_from_dict(data: dict[str, Any]) -> Report:
     return Report(documents, passages, skipped, warnings)
 
 
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``count noun``, the noun in the plural unless the count is one.
+
+    >>> plural(1, "document"), plural(3, "document"), plural(0, "passage"), plural(2, "match", "matches")
+    ('1 document', '3 documents', '0 passages', '2 matches')
+    """
+    return f"{count:,} {noun if count == 1 else many or noun + 's'}"
+
+
 def summary(report: Report) -> str:
     """One line: documents, passages and the reused share of all text."""
     chars = sum(len(d.text) for d in report.documents)
@@ -115,30 +126,60 @@ def summary(report: Report) -> str:
     with_reuse = len({p.document for p in report.passages if p.kind != "boilerplate"})
     skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
     return (
-        f"{len(report.documents)} documents, {len(report.passages)} passages, "
-        f"{with_reuse} documents with reuse, {share:.1%} of text reused{skipped}"
+        f"{plural(len(report.documents), 'document')}, {plural(len(report.passages), 'passage')}, "
+        f"{plural(with_reuse, 'document')} with reuse, {share:.1%} of text reused{skipped}"
     )
 
 
 def render(report: Report, console: Console, *, quiet: bool = False) -> None:
-    """Print the terminal report: the summary, a provenance tree per document
-    with reuse (document → origin → other document → passages), then the
-    documents that credit a source for their whole text."""
+    """Print the terminal report: the summary, a panel per document with
+    reuse (its name and figures, its full id and URL once, then its
+    provenance tree: origin → other document → passages), then the documents
+    that credit a source for their whole text.
+
+    Documents are named by title (or a shortened id) wherever they are not
+    the subject, so nothing long wraps inside the tree; URLs too long for
+    their line are shortened in the middle (``explain`` and the JSON report
+    give them whole)."""
     console.print(Text(summary(report), style="bold"))
     if quiet:
         return
     texts = {d.id: d.text for d in report.documents}
+    names = _Names(report)
     plain = console.color_system is None
     for doc in report.documents:
         passages = report.passages_of(doc.id)
         if passages:
-            console.print(Panel(_provenance_tree(doc, passages, texts, plain=plain), title=_title(report, doc), title_align="left", expand=True))
+            body = Group(*_identity(doc, names, console.width), _provenance_tree(passages, texts, names, console.width, plain=plain))
+            console.print(Panel(body, title=_title(report, doc, names, console.width), title_align="left", expand=True))
     reprints = [(d, c) for d in report.documents if (c := d.whole_credit())]
     if reprints:
         tree = Tree(Text("Reprints credited to a source", style="bold"))
         for doc, credit in reprints:
-            tree.add(Text.assemble((esc.line(doc.id), "bold"), " reprints ", (_credit_label(credit), "cyan"), (f'  ("{esc.line(credit.cue)} …")', "dim")))
+            label = esc.line(credit.name or site_of(credit.url) or credit.url or "?")
+            name = esc.line(names.label[doc.id])
+            url = f" {shorten_middle(esc.line(credit.url), max(24, console.width - len(name) - len(label) - 16))}" if credit.url and credit.url != label else ""
+            tree.add(Text.assemble((name, "bold"), " reprints ", (label, "cyan"), (url, "cyan"), (f'  ("{esc.line(credit.cue)} …")', "dim")))
         console.print(tree)
+
+
+class _Names:
+    """How the terminal report names documents: a distinct readable label
+    (title, else shortened id) and a shortened id."""
+
+    def __init__(self, report: Report) -> None:
+        self.label = document_labels(report.documents)
+        self.short = short_ids(d.id for d in report.documents)
+
+    def readable(self, sentence: str, ids: set[str], width: int) -> str:
+        """An evidence sentence with the documents it names shortened and
+        its URLs cut to fit a line."""
+        for doc_id in sorted(ids & self.short.keys(), key=len, reverse=True):
+            sentence = sentence.replace(doc_id, self.short[doc_id])
+        return _URL.sub(lambda m: shorten_middle(m.group(), max(24, width // 2)), sentence)
+
+
+_URL = re.compile(r"https?://\S+")
 
 
 def render_explanation(report: Report, doc_id: str, console: Console) -> None:
@@ -171,36 +212,57 @@ def render_explanation(report: Report, doc_id: str, console: Console) -> None:
         console.print(node)
 
 
-def _title(report: Report, doc: Document) -> str:
-    title = f"[bold]{escape(esc.line(doc.id))}[/] · {report.reused_chars(doc.id) / max(1, len(doc.text)):.0%} reused"
+def _title(report: Report, doc: Document, names: _Names, width: int) -> Text:
+    """The document's name, cut to leave room for its figures, which are never cut."""
+    figures = f" · {report.reused_chars(doc.id) / max(1, len(doc.text)):.0%} reused"
     if doc.date:
-        title += f" · {escape(esc.line(doc.date))}"
+        figures += f" · {esc.line(doc.date)}"
+    room = max(12, width - 6 - len(figures))
+    return Text.assemble((shorten(esc.line(doc.title or names.label[doc.id]), room), "bold"), figures)
+
+
+def _identity(doc: Document, names: _Names, width: int) -> list[Text]:
+    """The document's full id, once (unless the title line shows it whole;
+    folded only if wider than the terminal), and its URL on one line."""
+    lines = [Text(esc.line(doc.id), style="dim", overflow="fold")] if names.label[doc.id] != doc.id else []
     if doc.url:
-        title += f" · {escape(esc.line(doc.url))}"
-    return title
+        lines.append(Text(shorten_middle(esc.line(doc.url), width - 4), style="dim", no_wrap=True, overflow="ellipsis"))
+    return lines
 
 
-def _provenance_tree(doc: Document, passages: list[Passage], texts: dict[str, str], *, plain: bool = False) -> Tree:
+def _provenance_tree(passages: list[Passage], texts: dict[str, str], names: _Names, width: int, *, plain: bool = False) -> Tree:
     tree = Tree(Text("provenance", style="dim"))
-    by_origin: dict[str, list[Passage]] = defaultdict(list)
+    by_origin: dict[tuple[int, str], list[Passage]] = defaultdict(list)
     for p in passages:
-        by_origin[_origin_label(p.origin)].append(p)
-    for label in sorted(by_origin, key=lambda k: (k == _UNKNOWN, k)):
-        group = by_origin[label]
+        o = p.origin
+        key = o.document or o.url or o.name if o is not None else None
+        by_origin[(0, key) if key else (1, "")].append(p)
+    room = width - 14  # the panel's borders and two levels of tree guides
+    for key in sorted(by_origin):
+        group = by_origin[key]
         origin = group[0].origin
-        confidence = f"  confidence {origin.confidence:.2f} ({esc.line(origin.rule)})" if origin and label != _UNKNOWN else ""
-        name = esc.line(origin.name) if origin and origin.url and origin.name and not origin.document else label
-        branch = tree.add(Text.assemble(("origin ", "dim"), (name, "bold cyan"), (confidence, "dim")))
-        if name != label:
-            branch.add(Text(label, style="cyan"))
+        if key[0] or origin is None:
+            branch = tree.add(Text.assemble(("origin ", "dim"), (_UNKNOWN, "bold cyan")))
+        else:
+            name = names.label.get(origin.document or "") or origin.name or site_of(origin.url) or origin.url or _UNKNOWN
+            where = "  in this corpus" if origin.document in names.label else ""
+            branch = tree.add(
+                Text.assemble(("origin ", "dim"), (esc.line(name), "bold cyan"), (f"{where}  confidence {origin.confidence:.2f} ({esc.line(origin.rule)})", "dim"))
+            )
+            if origin.url and origin.url != name:
+                branch.add(Text(shorten_middle(esc.line(origin.url), room), style="cyan", no_wrap=True, overflow="ellipsis"))
         if origin and origin.evidence:
-            branch.add(Text(esc.line(origin.evidence[0]), style="dim italic"))
+            witnesses = {p.document for p in group} | {m.document for p in group for m in p.matches} | {origin.document or ""}
+            branch.add(Text(names.readable(esc.line(origin.evidence[0]), witnesses, room), style="dim italic"))
         by_other: dict[str, list[tuple[Passage, int]]] = defaultdict(list)
         for p in group:
             for i, m in enumerate(p.matches):
                 by_other[m.document].append((p, i))
         for other in sorted(by_other):
-            shared = branch.add(Text(f"shared with {esc.line(other)}", style="bold"))
+            label, short = names.label.get(other, other), names.short.get(other, other)
+            shared = branch.add(
+                Text.assemble(("shared with ", "bold"), (esc.line(label), "bold"), (f" ({esc.line(short)})" if short not in label else "", "dim"))
+            )
             for p, i in by_other[other]:
                 m = p.matches[i]
                 shared.add(_passage_line(p, m.start, m.end, m.similarity, texts[other], plain=plain))

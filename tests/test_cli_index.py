@@ -44,7 +44,7 @@ def test_index_commands(files, db_url):
     assert stats["documents"] == 2 and stats["settings"]["scheme"] == "affine32"
     assert "settings: bands=24" in run("index", "stats", "--db", db_url).stdout
     result = run("index", "remove", "corpus/b.txt", "nope", "--db", db_url)
-    assert result.stdout == "removed corpus/b.txt\n" and result.stderr == "not in the index: nope\n"
+    assert result.stdout == "removed corpus/b.txt\n" and result.stderr.startswith("not in the index: nope\n")
 
 
 def test_check_exit_codes_and_json_verdicts(files, db_url):
@@ -138,7 +138,7 @@ def test_missing_index_exits_2_unless_add_on_pass(files):
 
 def test_settings_mismatch_exits_2(files):
     run("index", "add", "corpus", "--db", "c.db", "--threshold", "0.3")
-    _one_line_exit_2(run("index", "add", "corpus", "--db", "c.db", "--threshold", "0.2"), "Error: c.db: the index was built with threshold 0.3 (asked 0.2)")
+    _one_line_exit_2(run("index", "add", "corpus", "--db", "c.db", "--threshold", "0.2"), "Error: c.db: the index was built with --threshold 0.3 (asked 0.2)")
 
 
 def test_redis_down_or_wrong_password_exits_2(files, tmp_path):

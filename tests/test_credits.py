@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -13,10 +12,10 @@ from hypothesis import strategies as st
 
 from provenance.credits import clean_name, find_credits, html_credits
 from provenance.models import Credit
+from tests.conftest import eval_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
-EVAL = Path(os.environ.get("PROVENANCE_EVAL_DIR") or ROOT.parent / "shared" / "eval")
 
 SPUTNIK = "https://sputniknews.com/world/201705121053539022-russia-china-relations-alliance/"
 DIPLOMAT = "http://thediplomat.com/2016/12/behind-china-and-russias-special-relationship/"
@@ -216,9 +215,9 @@ def test_html_syndication_canonical_is_a_credit():
     assert html_credits("", None) == [] and html_credits("<<<", None) == []
 
 
-@pytest.mark.skipif(not (EVAL / "news-html" / "ground-truth.json").exists(), reason="evaluation data not present")
 def test_html_credits_on_real_pages():
-    folder = EVAL / "news-html"
+    folder = eval_path("news-html")
+    eval_path("news-html", "ground-truth.json")
     gold = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
     from provenance.extract import decode
 

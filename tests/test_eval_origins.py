@@ -11,7 +11,6 @@ when attribution improves, never lower them to pass.
 from __future__ import annotations
 
 import importlib
-import os
 import random
 import sys
 from pathlib import Path
@@ -20,9 +19,9 @@ from types import ModuleType
 import pytest
 
 import provenance
+from tests.conftest import eval_path
 
 ROOT = Path(__file__).resolve().parents[1]
-EVAL_DIR = Path(os.environ.get("PROVENANCE_EVAL_DIR") or ROOT.parent / "shared" / "eval")
 
 # credit-url, credit-name, later-date, no-date, distractor; then two three-witness scenarios.
 SLICE_PAGES = ("686bb170", "42aad16b", "9cb8224b", "14cc2a0c", "c50845a7", "ac1bfdd4", "e7d77f18")
@@ -157,9 +156,7 @@ def test_scorer_reads_outcomes_decidability_and_false_links():
 
 def test_origins_slice_on_real_pages():
     origins = _origins()
-    folder = EVAL_DIR / origins.FOLDER
-    if not folder.is_dir():
-        pytest.skip(f"../shared/eval not found: {folder} is missing (set PROVENANCE_EVAL_DIR)")
+    folder = eval_path(origins.FOLDER)
     result = origins.evaluate(folder, scenarios=5, triples=2, pages=SLICE_PAGES)
     figures, failures = result["figures"], result["details"]["failures"]
     assert figures["scenarios"] == 7 and result["totals"]["decided_right"] == 7

@@ -7,9 +7,11 @@ import hashlib
 import io
 import json
 import os
+import random
 import re
 import subprocess
 import sys
+from html import escape as escape_html
 from html.parser import HTMLParser
 
 import pytest
@@ -22,7 +24,7 @@ from provenance.cli import cli
 from provenance.errors import InputError
 from provenance.html import build_graph, render_html, script_json
 from provenance.models import Document, Match, Origin, Passage, Report
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, random_text
 
 ESSAY, BLOG, INTERVIEW, MOSCOW_TIMES = (
     "001_32baf823c7bf33c7.txt",
@@ -228,7 +230,7 @@ def test_cli_report_without_texts_is_an_error(tmp_path):
     path = tmp_path / "report.json"
     path.write_text(CliRunner().invoke(cli, ["scan", str(SAMPLES), "--format", "json"]).stdout, encoding="utf-8")
     result = CliRunner().invoke(cli, ["report", str(path), "--html", str(tmp_path / "x.html")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # an input error (issue 13)
     assert result.stderr == f"Error: {path} has no document texts; write it with `provenance scan PATH... --format json --with-text` to render it again\n"
     assert not (tmp_path / "x.html").exists()
 
@@ -263,10 +265,10 @@ def test_report_rejects_inconsistent_json_with_one_line(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(_json.dumps(data), encoding="utf-8")
     result = CliRunner().invoke(cli, ["report", str(bad)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "no document 'nowhere'" in result.stderr
     result = CliRunner().invoke(cli, ["report", "-"], input='{"schema": "provenance-report/1"}')
-    assert result.exit_code == 1 and "not a valid provenance-report/1 report" in result.stderr
+    assert result.exit_code == 2 and "not a valid provenance-report/1 report" in result.stderr
 
 
 def test_html_into_a_missing_folder_is_a_usage_error_before_the_scan(tmp_path):
@@ -329,3 +331,76 @@ def test_style_and_script_come_from_package_data_files():
     for path in assets.iterdir():
         assert any(fnmatch(path.name, p) for p in setuptools["package-data"]["provenance.assets"]), path.name
     assert "_SCRIPT" not in dir(html_report) and "_CSS" not in dir(html_report)
+
+
+def corpus_report(n: int, seed: int = 5) -> Report:
+    """``n`` documents with 64-character hash ids and titles that begin
+    alike, in groups of one to six that share a passage: traced to an
+    outside origin, to the group's first document, or of unknown origin."""
+    rng = random.Random(seed)
+    docs: list[Document] = []
+    passages: list[Passage] = []
+    group = 0
+    while len(docs) < n:
+        size = min(n - len(docs), rng.choice([1, 2, 2, 3, 3, 4, 6]))
+        ids = [hashlib.sha256(f"{seed}-{len(docs) + k}".encode()).hexdigest() + ".html" for k in range(size)]
+        shared = random_text(rng, 60)
+        texts = [f"{random_text(rng, 30)}\n\n{shared}\n\n{random_text(rng, 30)}" for _ in ids]
+        spans = [(t.index(shared), t.index(shared) + len(shared)) for t in texts]
+        for k, doc_id in enumerate(ids):
+            title = f"New York State Attorney General report on the harbour budget, part {group}.{k}"
+            docs.append(Document(doc_id, texts[k], doc_id, title=title, site=f"site{(group + k) % 7}.example", date=f"2019-11-{1 + k:02d}"))
+        if size == 1:
+            group += 1
+            continue
+        kind = group % 3
+        for k, doc_id in enumerate(ids):
+            if kind == 0:
+                origin = Origin(f"https://origin{group}.example/story", None, None, 0.95, (f"{doc_id} credits it",), "credit")
+            elif kind == 1:
+                origin = Origin(None, None, ids[0], 0.6, (f"{ids[0]} is dated earliest",), "date")
+            else:
+                origin = Origin(None, None, None, 0.1, ("no credit covers this passage",), "none")
+            matches = tuple(Match(other, *spans[j], 1.0) for j, other in enumerate(ids) if j != k)
+            passages.append(Passage(doc_id, *spans[k], shared, "verbatim", 1.0, matches, origin))
+        group += 1
+    return Report(tuple(sorted(docs, key=lambda d: d.id)), tuple(sorted(passages, key=lambda p: (p.document, p.start))))
+
+
+def test_unknown_origin_groups_are_drawn_as_groups_not_as_origins():
+    report = corpus_report(12, seed=1)
+    graph = build_graph(report)
+    unknown = {"doc:" + p.document for p in report.passages if p.origin.rule == "none"}
+    origins = {e.target for e in graph.edges if e.kind != "shared"}
+    assert unknown and origins and not unknown & origins
+    column_xs = {graph.positions[k][0] for k in origins}
+    for key in unknown:
+        x, y, _ = graph.positions[key]
+        assert x not in column_xs  # not in the origins' column
+        assert y > max(graph.positions[k][1] for k in origins)  # in a band of their own, below
+    page = render_html(report)
+    assert "shared text, origin unknown" in page  # the band's heading in the graph
+    groups = re.findall(r'<li class="group unknown"[^>]*>(.*?)</li></ul>', page)
+    for doc_id in (k[4:] for k in unknown):
+        assert sum(f'title="{doc_id}"' in g for g in groups) == 1  # in exactly one unknown-origin group
+
+
+def test_node_labels_are_distinct_and_readable():
+    report = corpus_report(60, seed=2)
+    graph = build_graph(report)
+    labels = [n.label for n in graph.nodes if not n.external]
+    assert len(set(labels)) == len(labels) == 60
+    for label in labels:
+        assert label.startswith("New York State Attorney")  # the title, not the hash id
+        assert not re.search(r"[0-9a-f]{20}", label)
+
+
+def test_the_sidebar_names_an_origin_document_by_its_title():
+    report = corpus_report(12, seed=1)
+    copy = next(p for p in report.passages if p.origin.rule == "date" and p.origin.document != p.document)
+    original = report.document(copy.origin.document)
+    page = render_html(report)
+    section = page[page.index(f'data-doc="{copy.document}"') :]
+    aside = section[section.index("<aside>") : section.index("</aside>")]
+    assert f">{escape_html(original.title)}</a></b>" in aside
+    assert f">{original.id}<" not in aside  # the id is only the link's tooltip

@@ -15,7 +15,16 @@ import pytest
 import provenance
 from provenance.html import render_html
 from tests.conftest import ROOT
-from tests.test_html import BLOG, DIPLOMAT, ESSAY, HOSTILE, INTERVIEW, MOSCOW_TIMES, SPUTNIK
+from tests.test_html import (
+    BLOG,
+    DIPLOMAT,
+    ESSAY,
+    HOSTILE,
+    INTERVIEW,
+    MOSCOW_TIMES,
+    SPUTNIK,
+    corpus_report,
+)
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -148,6 +157,80 @@ def test_hostile_text_renders_as_text_and_never_runs(browser, tmp_path):
             page.keyboard.press("Escape")
         page.locator("text=click me").first.click()  # a javascript: link in the text is only text
         page.screenshot(path=str(ARTIFACTS / "hostile.png"), full_page=False)
+        opened.assert_clean(path)
+    finally:
+        page.close()
+
+
+def _no_sideways_scroll(page: Page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+
+
+def _smallest_text_px(page: Page, selector: str) -> float:
+    return page.eval_on_selector_all(selector, "els => Math.min(...els.filter(e => e.getClientRects().length).map(e => e.getBoundingClientRect().height))")
+
+
+def test_on_a_phone_the_page_fits_and_the_graph_reads(browser, samples_report):
+    path = ARTIFACTS / "samples-phone.html"
+    path.write_text(render_html(samples_report), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 420, "height": 860}, device_scale_factor=2, is_mobile=True, has_touch=True)
+    opened = Opened(page)
+    try:
+        page.goto(path.as_uri())
+        _no_sideways_scroll(page)  # nothing pushes the page wider than the phone
+        assert _smallest_text_px(page, "#graph text") >= 12  # drawn at its own size, scrolled sideways in its box
+        assert page.locator("#origins .group").count() == 3  # the same story as a list that wraps
+        assert page.locator("#origins").inner_text().count("near-verbatim") == 4
+        page.screenshot(path=str(ARTIFACTS / "phone-overview.png"))
+        page.locator("#origins").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "phone-origins.png"))
+        page.locator(f'section.doc[data-doc="{ESSAY}"] mark.p').first.click()
+        dialog = page.locator("dialog#detail")
+        assert dialog.is_visible()
+        box = dialog.bounding_box()
+        assert box is not None and box["width"] <= 420
+        page.screenshot(path=str(ARTIFACTS / "phone-passage.png"))
+        page.keyboard.press("Escape")
+        _no_sideways_scroll(page)
+        opened.assert_clean(path)
+    finally:
+        page.close()
+
+
+def test_five_hundred_documents_open_short_and_filter(browser):
+    report = corpus_report(500)
+    opened, path = open_report(browser, report, "large")
+    page = opened.page
+    try:
+        page.screenshot(path=str(ARTIFACTS / "large-overview.png"))
+        # Opens on the origins and the documents that reuse most, not a wall of graph and text.
+        assert page.evaluate("document.documentElement.scrollHeight") < 8 * 900
+        assert not page.locator("#graph").is_visible()
+        assert page.locator("#doctable tbody tr:visible").count() == 50
+        assert page.locator("#groups > li:visible").count() == 20
+        assert page.locator("section.doc:visible").count() == 0
+        # Filtering narrows the groups and the table to what matches.
+        title = report.documents[137].title
+        part = title.rsplit(" ", 1)[1]  # "12.3": one document's number
+        page.fill("#filter", f"part {part}")
+        assert page.locator("#doctable tbody tr:visible").count() == 1
+        assert page.locator("#groups > li:visible").count() == 1
+        assert page.locator("#filter-count").inner_text() == "1 of 500 documents"
+        page.screenshot(path=str(ARTIFACTS / "large-filtered.png"))
+        # Following the document's link unfolds its text.
+        page.locator("#doctable tbody tr:visible a").click()
+        section = page.locator(f'section.doc[data-doc="{report.documents[137].id}"]')
+        assert section.is_visible() and section.locator("mark.p").first.is_visible()
+        page.fill("#filter", "")
+        assert page.locator("#doctable tbody tr:visible").count() == 50
+        # Everything stays reachable: all rows, all groups, the graph.
+        page.click("#showrows")
+        assert page.locator("#doctable tbody tr:visible").count() == 500
+        page.click("#showgroups")
+        assert page.locator("#groups > li:visible").count() == page.locator("#groups > li").count()
+        page.click("#graphbox > summary")
+        assert page.locator("#graph").is_visible()
+        assert _smallest_text_px(page, "#graph text") >= 8
         opened.assert_clean(path)
     finally:
         page.close()

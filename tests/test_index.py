@@ -129,7 +129,7 @@ def test_remove_list_stats(workdir, db_url):
 def test_other_settings_are_a_clear_error(workdir, db_url):
     _write(workdir, {"corpus/a.txt": _texts(1)[0]})
     index.add(db_url, ["corpus"], threshold=0.3)
-    with pytest.raises(SettingsMismatch, match=r"built with threshold 0\.3 \(asked 0\.2\); drop those options"):
+    with pytest.raises(SettingsMismatch, match=r"built with --threshold 0\.3 \(asked 0\.2\); drop those options"):
         index.add(db_url, ["corpus"], threshold=0.2)
     with Index.open(db_url) as ix:  # no settings asked: the stored ones
         assert ix.config.threshold == 0.3

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import importlib
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -24,10 +23,10 @@ from provenance.metadata import (
     path_key,
 )
 from provenance.urls import normalize_url
+from tests.conftest import EVAL, eval_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
-EVAL = Path(os.environ.get("PROVENANCE_EVAL_DIR") or ROOT.parent / "shared" / "eval")
 
 
 def page(head: str = "", body: str = "<p>Text.</p>") -> str:
@@ -264,8 +263,8 @@ NEWS = EVAL / "news-html"
 DATES = EVAL / "dates-html"
 
 
-@pytest.mark.skipif(not (NEWS / "ground-truth.json").exists(), reason="evaluation data not present")
 def test_canonical_url_matches_gold_on_real_news_pages():
+    eval_path("news-html", "ground-truth.json")
     from provenance.extract import decode
 
     gold = json.loads((NEWS / "ground-truth.json").read_text(encoding="utf-8"))
@@ -277,8 +276,8 @@ def test_canonical_url_matches_gold_on_real_news_pages():
     assert same / len(gold) >= 0.88, f"{same}/{len(gold)} canonical URLs match the gold URL"
 
 
-@pytest.mark.skipif(not (DATES / "gold.json").exists(), reason="evaluation data not present")
 def test_date_accuracy_floor_on_real_pages():
+    eval_path("dates-html", "gold.json")
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     dates = importlib.import_module("eval.dates")

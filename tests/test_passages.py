@@ -69,5 +69,20 @@ def test_a_phrase_in_many_documents_links_them_without_all_pairs(corpus):
     report = provenance.scan([corpus(files)], max_bucket_docs=8)
     linked = {p.document for p in report.passages}
     assert linked == set(files)  # every copy is found, each linked to a few hubs
+
+
+def test_an_oversized_bucket_links_each_document_to_the_hubs_only(corpus):
+    """The rule (lsh.HUB_LINKS): in a bucket of more than max_bucket_docs
+    documents, every window is paired with the first HUB_LINKS windows only, so
+    twenty copies of one text make 4 * 19 - 6 document pairs, not 190."""
+    from provenance.lsh import HUB_LINKS
+
+    rng = random.Random(12)
+    vocab = vocabulary(rng)
+    text = sentences(rng, random_words(rng, vocab, 200))
+    files = {f"{i:02}.txt": text for i in range(20)}
+    report = provenance.scan([corpus(files)], max_bucket_docs=8)
     pairs = {frozenset((p.document, m.document)) for p in report.passages for m in p.matches}
-    assert len(pairs) < 20 * 19 // 2  # not every pair: each document meets a few hubs
+    hubs = sorted(files)[:HUB_LINKS]  # windows are numbered in reading order
+    assert pairs == {frozenset((h, d)) for h in hubs for d in files if d != h}
+    assert len(pairs) == HUB_LINKS * (len(files) - 1) - HUB_LINKS * (HUB_LINKS - 1) // 2

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import provenance
 from provenance.config import Config
 from provenance.fingerprint import shingle_hashes, signatures, window_span
-from provenance.normalize import normalize, word_hashes
+from provenance.normalize import word_hashes
 
 SYLLABLES = ["ka", "lo", "mi", "ne", "su", "ta", "ri", "vo", "pe", "da", "ul", "os", "en", "ar", "im", "bo", "gu", "fe", "zi", "ha"]
 
@@ -86,17 +86,11 @@ def test_unrelated_texts_are_not_linked(tmp_path_factory, seed):
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.text())
-def test_normalize_is_idempotent(text):
-    assert normalize(normalize(text)) == normalize(text)
-
-
-@settings(max_examples=50, deadline=None)
-@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
+@given(st.text(alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzéàöñçøåæœ0123456789 '\"-.,;:!?\n\u00a0"), max_size=200))
 def test_word_hashes_ignore_case_and_quote_style(text):
-    variant = text.upper().replace("'", "\u2019").replace('"', "\u201c")
-    if normalize(text.upper()) == normalize(text):  # some letters change under upper()/casefold
-        assert np.array_equal(word_hashes(variant), word_hashes(text))
+    # Letters whose upper case folds back to them, so the property holds for every draw.
+    variant = text.upper().replace("'", "\u2019").replace('"', "\u201c").replace("-", "\u2014")
+    assert np.array_equal(word_hashes(variant), word_hashes(text))
 
 
 @settings(max_examples=20, deadline=None)
@@ -112,28 +106,62 @@ def test_window_signatures_equal_datasketch_minhash(seed, n):
         reference = MinHash(num_perm=config.num_perm, seed=config.seed, hashfunc=lambda x: x)
         reference.update_batch(shingles[start : end - config.shingle_size + 1].tolist())
         assert np.array_equal(reference.hashvalues, sigs[index])
-        # Jaccard of a window with itself is 1 and comparison is symmetric.
-        other = sigs[max(0, index - 1)]
-        assert (sigs[index] == other).mean() == (other == sigs[index]).mean()
 
 
-def test_scan_is_deterministic_across_workers_and_hash_seed(tmp_path):
+# Runs `provenance scan` with every stage's parallel threshold at zero, and
+# reports on stderr which stages started a process pool.
+_PARALLEL_SCAN = """
+import json, sys
+import provenance.compare, provenance.lsh
+from provenance.cli import cli
+scan_module = sys.modules["provenance.scan"]  # the package's `scan` is the function
+scan_module._PARALLEL_MIN_BYTES, scan_module._MIN_BATCH_BYTES, scan_module._BATCH_BYTES = 0, 1, 4096
+provenance.compare._PARALLEL_MIN_PAIRS = 0
+provenance.lsh._PARALLEL_MIN_WINDOWS = 0
+used = set()
+for module in (scan_module, provenance.compare, provenance.lsh):
+    def counting(*args, _pool=module.pool, _name=module.__name__, **kwargs):
+        used.add(_name)
+        return _pool(*args, **kwargs)
+    module.pool = counting
+try:
+    cli.main(sys.argv[1:], standalone_mode=False)
+finally:
+    sys.stderr.write("POOLS " + json.dumps(sorted(used)) + "\\n")
+"""
+
+
+def _reprint_corpus(root, n: int = 30) -> None:
+    rng = random.Random(5)
+    vocab = vocabulary(rng)
+    texts = [sentences(rng, random_words(rng, vocab, rng.randint(150, 400))) for _ in range(n)]
+    for i in range(n):
+        body = texts[i]
+        if i % 3 == 0:  # every third document reprints part of another
+            body += " " + texts[(i * 7 + 1) % n][:600]
+        (root / f"d{i:02}.txt").write_text(body, encoding="utf-8")
+
+
+def test_same_report_across_workers_hash_seeds_and_the_parallel_path(tmp_path):
+    """Reading, candidates and alignment in worker processes, under another
+    hash seed, change nothing; the parallel run really starts its pools."""
     import json
     import os
     import subprocess
     import sys
 
-    from tests.conftest import SAMPLES
-
-    outputs = set()
+    _reprint_corpus(tmp_path)
+    outputs, pools = [], []
     for workers, hash_seed in (("1", "0"), ("2", "12345")):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        out = subprocess.run(
-            [sys.executable, "-m", "provenance", "scan", str(SAMPLES), "--format", "json", "--workers", workers],
+        done = subprocess.run(
+            [sys.executable, "-c", _PARALLEL_SCAN, "scan", str(tmp_path), "--format", "json", "--workers", workers],
             capture_output=True, text=True, env=env, check=True,
-        ).stdout
-        outputs.add(json.dumps(json.loads(out), sort_keys=True))
-    assert len(outputs) == 1
+        )
+        outputs.append(json.loads(done.stdout))
+        pools.append(json.loads(done.stderr.rsplit("POOLS ", 1)[1]))
+    assert pools == [[], ["provenance.compare", "provenance.lsh", "provenance.scan"]]
+    assert outputs[0]["passages"] and outputs[0] == outputs[1]
 
 
 @settings(max_examples=200, deadline=None)
@@ -143,31 +171,6 @@ def test_vectorised_word_hashes_equal_the_per_word_definition(text):
 
     expected = [hash_word(w) for w in WORD_RE.findall(text)]
     assert word_hashes(text).tolist() == expected
-
-
-def test_parallel_paths_give_the_same_report(tmp_path, monkeypatch):
-    """Reading, candidates and alignment in worker processes change nothing."""
-    import sys
-
-    import provenance.compare
-    import provenance.lsh
-
-    scan_module = sys.modules["provenance.scan"]  # the package's `scan` is the function
-    rng = random.Random(5)
-    vocab = vocabulary(rng)
-    texts = [sentences(rng, random_words(rng, vocab, rng.randint(150, 400))) for _ in range(30)]
-    for i in range(30):
-        body = texts[i]
-        if i % 3 == 0:  # every third document reprints part of another
-            body += " " + texts[(i * 7 + 1) % 30][:600]
-        (tmp_path / f"d{i:02}.txt").write_text(body, encoding="utf-8")
-    serial = provenance.scan([tmp_path], workers=1)
-    monkeypatch.setattr(scan_module, "_PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(scan_module, "_BATCH_BYTES", 4096)
-    monkeypatch.setattr(provenance.compare, "_PARALLEL_MIN_PAIRS", 0)
-    monkeypatch.setattr(provenance.lsh, "_PARALLEL_MIN_WINDOWS", 0)
-    parallel = provenance.scan([tmp_path], workers=2)
-    assert serial.passages and parallel.to_dict() == serial.to_dict()
 
 
 @settings(max_examples=10, deadline=None)
