@@ -1,14 +1,17 @@
 """``python -m bench``: speed, memory and recall of a scan on synthetic corpora.
 
-    python -m bench                       # 10 MB and 100 MB
-    python -m bench --quick               # 1 MB, to check that it works
+    python -m bench                       # 100 MB and 1 GB, Spark on the 100 MB corpus
+    python -m bench --quick               # 1 MB, to check that it works (Spark too)
     python -m bench --sizes 10,100,1000 --workers 2 --repeat 3
+    python -m bench --sizes 10 --spark-sizes 10 --index off
     python -m bench --index only          # the persistent index and check latency alone
 
 For each size it generates the corpus under ``--out`` (only when missing or
 made by another generator version), times plain datasketch fingerprinting of
 the same text on 1 process and on ``--workers`` processes, scans it, each in
-a fresh process, and prints a table per size plus a summary. The figures go
+a fresh process, and prints a table per size plus a summary. On the sizes of
+``--spark-sizes`` it also scans with the Spark engine in local mode with 1
+and 2 executor threads, as a ratio to the local engine's time. The figures go
 to ``bench/results.json`` (``--quick``: ``<out>/results-quick.json``).
 """
 
@@ -118,7 +121,9 @@ def _sizes(text: str) -> list[float]:
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=_sizes, default=[10, 100], help="corpus sizes in MB, comma-separated (default 10,100)")
+    parser.add_argument("--sizes", type=_sizes, default=[100, 1000], help="corpus sizes in MB, comma-separated (default 100,1000)")
+    parser.add_argument("--spark-sizes", type=_sizes, default=[100], help="sizes also scanned by the Spark engine in local mode, 1 and 2 executor threads (default 100)")
+    parser.add_argument("--no-spark", action="store_true", help="skip the Spark engine")
     parser.add_argument("--quick", action="store_true", help="one 1 MB corpus, results to <out>/results-quick.json")
     parser.add_argument("--out", type=Path, default=HERE / "out", help="where corpora go (default bench/out)")
     parser.add_argument("--workers", type=int, default=0, help="scan processes; 0 = one per core (default)")
@@ -150,16 +155,23 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"[dim]{size:g} MB: scan with {workers} worker(s) …[/dim]")
             scan = best_of(args.repeat, "bench.run_one", str(corpus.root), "--workers", str(workers), max_wait=args.max_wait)
             scan["workers"] = workers
-            entry = results.summarize(size, corpus, scan, plain)
+            spark: dict[int, dict[str, Any]] = {}
+            if not args.no_spark and (args.quick or size in args.spark_sizes):
+                for threads in (1, 2):
+                    console.print(f"[dim]{size:g} MB: Spark engine, local mode with {threads} executor thread(s) …[/dim]")
+                    spark[threads] = best_of(args.repeat, "bench.run_one", str(corpus.root), "--workers", str(threads), "--engine", "spark", max_wait=args.max_wait)
+            entry = results.summarize(size, corpus, scan, plain, spark)
             entries.append(entry)
             results.print_size(console, entry, generated=corpus.seconds if corpus.generated else None)
     except BenchError as e:
         console.print(f"[red]error:[/red] {e}")
         return 1
-    results.print_summary(console, entries)
+    growth = results.growth(entries)
+    results.print_summary(console, entries, growth)
     results.write(
         out_path,
         entries,
+        growth=growth,
         machine_info=results.machine(),
         settings_info=results.settings(sizes=sizes, seed=args.seed, workers=workers, repeat=args.repeat, max_wait=args.max_wait),
     )

@@ -21,9 +21,14 @@ from bench.corpus import GENERATOR_VERSION, MB, Corpus
 from bench.run_one import STAGES
 
 SCHEMA = "provenance-bench/1"
-SPEED_AIM = 1.5  # scan speed over plain fingerprinting speed
+SPEED_AIM = 3.0  # scan speed over plain fingerprinting speed (issue 10)
 SECONDS_AIM_100MB = 15.0
 MEMORY_AIM = 10.0  # peak memory over corpus size; "well under" this
+MEMORY_AIM_1GB_MB = 2 * 1024**3 / MB  # a 1 GB corpus scans in at most 2 GiB, whole process tree
+GROWTH_AIM = 11.0  # 1 GB at most 11x the 100 MB time (linear growth)
+STAGE_BUDGETS_100MB = {"read+fingerprint": 2.6, "candidates": 1.0, "align": 0.9, "passages": 0.25}
+"""Seconds per 100 MB each stage may take on 2 cores: together the 3x aim
+against plain fingerprinting (14.2 s per 100 MB on one process here)."""
 BUSY_LOAD = 0.3  # cores used by other processes during a run above which figures are flagged
 
 
@@ -35,7 +40,7 @@ def _rate(n_bytes: int, seconds: float) -> float:
     return _r(n_bytes / MB / seconds, 2) if seconds > 0 else 0.0
 
 
-def summarize(size_mb: float, corpus: Corpus, scan: dict[str, Any], plain: dict[int, dict[str, Any]]) -> dict[str, Any]:
+def summarize(size_mb: float, corpus: Corpus, scan: dict[str, Any], plain: dict[int, dict[str, Any]], spark: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
     """Combine one size's measurements into its results entry.
 
     Args:
@@ -44,6 +49,8 @@ def summarize(size_mb: float, corpus: Corpus, scan: dict[str, Any], plain: dict[
         scan: :func:`bench.run_one.run`'s result (plus ``other_load``).
         plain: :func:`bench.baseline.run`'s results by process count (plus
             ``other_load``).
+        spark: the Spark engine's :func:`bench.run_one.run` results by
+            executor threads (local mode).
     """
     n = scan["bytes"]
     stages = {
@@ -55,6 +62,11 @@ def summarize(size_mb: float, corpus: Corpus, scan: dict[str, Any], plain: dict[
         }
         for name, st in scan["stages"].items()
     }
+    for name, budget in STAGE_BUDGETS_100MB.items():
+        if name in stages:
+            scaled = budget * n / (100 * MB)
+            stages[name]["budget_seconds"] = _r(scaled)
+            stages[name]["within_budget"] = scan["stages"][name]["seconds"] <= scaled
     peaks = scan["peak_mb"]
     total_peak = max(peaks["tree_pss"], peaks["main"])
     workers = scan["workers"]
@@ -109,6 +121,19 @@ def summarize(size_mb: float, corpus: Corpus, scan: dict[str, Any], plain: dict[
             "runs": scan.get("runs", 1),
         },
         "plain_minhash": plain_out,
+        "spark_local": {
+            str(threads): {
+                "executor_threads": threads,
+                "seconds": _r(run["seconds"]),
+                "startup_seconds": _r(run["startup_seconds"]),
+                "mb_per_s": _rate(run["bytes"], run["seconds"]),
+                "throughput_vs_local_engine": _r(scan["seconds"] / run["seconds"], 3) if run["seconds"] else None,
+                "peak_mb_tree_pss": _r(run["peak_mb"]["tree_pss"], 1),
+                "same_recall": run["recall"]["found"] == scan["recall"]["found"],
+                "other_load": _r(run["other_load"], 2),
+            }
+            for threads, run in sorted((spark or {}).items())
+        },
         "speedup": speedup,
         "recall": recall,
         "aims": {
@@ -116,6 +141,8 @@ def summarize(size_mb: float, corpus: Corpus, scan: dict[str, Any], plain: dict[
             f"speed_{SPEED_AIM}x_vs_plain_same_processes": None if same is None else same >= SPEED_AIM,
             "under_15s_per_100mb": scan["seconds"] * (100 * MB / n) < SECONDS_AIM_100MB if n >= 100 * MB else None,
             "memory_under_10x_corpus": total_peak / (n / MB) < MEMORY_AIM,
+            "memory_under_2gib_for_1gb": total_peak <= MEMORY_AIM_1GB_MB if n >= 900 * MB else None,
+            "stages_within_budget": all(st.get("within_budget", True) for st in stages.values()),
             "recall_complete": recall["found"] == recall["planted"],
         },
     }
@@ -197,8 +224,27 @@ def print_size(console: Console, entry: dict[str, Any], *, generated: float | No
         )
 
 
-def print_summary(console: Console, entries: list[dict[str, Any]]) -> None:
-    """One line per size."""
+def growth(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """How time and memory grow from the smallest to the largest size of one
+    run (the aim: 1 GB within 11x the 100 MB time)."""
+    if len(entries) < 2:
+        return None
+    small, large = min(entries, key=lambda e: e["size_mb"]), max(entries, key=lambda e: e["size_mb"])
+    size_ratio = large["corpus"]["bytes"] / small["corpus"]["bytes"]
+    time_ratio = large["scan"]["seconds"] / small["scan"]["seconds"] if small["scan"]["seconds"] else None
+    return {
+        "from_mb": small["size_mb"],
+        "to_mb": large["size_mb"],
+        "size_ratio": _r(size_ratio, 2),
+        "time_ratio": None if time_ratio is None else _r(time_ratio, 2),
+        "memory_ratio": _r(large["scan"]["peak_mb"]["total"] / small["scan"]["peak_mb"]["total"], 2),
+        "aim": f"time ratio <= {GROWTH_AIM:g} for a 10x larger corpus",
+        "meets_aim": None if time_ratio is None else time_ratio <= GROWTH_AIM * size_ratio / 10,
+    }
+
+
+def print_summary(console: Console, entries: list[dict[str, Any]], growth_info: dict[str, Any] | None = None) -> None:
+    """One line per size, the growth between sizes and the Spark ratios."""
     table = Table(title="summary", show_edge=False, pad_edge=False)
     for name, justify in (("size", "right"), ("docs", "right"), ("scan s", "right"), ("MB/s", "right"),
                           ("x plain 1p", "right"), ("x plain Np", "right"), ("x plain CPU", "right"),
@@ -220,6 +266,18 @@ def print_summary(console: Console, entries: list[dict[str, Any]]) -> None:
         )
     console.print()
     console.print(table)
+    if growth_info:
+        console.print(
+            f"growth: {growth_info['to_mb']:g} MB took {_f(growth_info['time_ratio'])}x the time of {growth_info['from_mb']:g} MB "
+            f"({growth_info['size_ratio']:.1f}x the text; aim ≤ {GROWTH_AIM:g}x for 10x), peak memory {growth_info['memory_ratio']:.1f}x"
+        )
+    for e in entries:
+        for threads, sp in e.get("spark_local", {}).items():
+            console.print(
+                f"spark: {e['size_mb']:g} MB in local mode with {threads} executor thread(s): {sp['seconds']:.2f} s "
+                f"({sp['mb_per_s']:.1f} MB/s, {_f(sp['throughput_vs_local_engine'], '{:.3f}')}x the local engine's throughput; "
+                f"JVM start {sp['startup_seconds']:.1f} s not counted), peak {sp['peak_mb_tree_pss']:.0f} MB"
+            )
 
 
 def machine() -> dict[str, Any]:
@@ -289,6 +347,7 @@ def settings(*, sizes: list[float], seed: int, workers: int, repeat: int, max_wa
             "the best one was disturbed"
         ),
         "scan_config": asdict(Config(workers=workers)),
+        "stage_budgets_s_per_100mb": STAGE_BUDGETS_100MB,
         "plain_minhash": {
             "library": "datasketch.MinHash.update_batch",
             "num_perm": NUM_PERM,
@@ -300,9 +359,9 @@ def settings(*, sizes: list[float], seed: int, workers: int, repeat: int, max_wa
     }
 
 
-def write(path: Path, entries: list[dict[str, Any]], *, machine_info: dict[str, Any], settings_info: dict[str, Any]) -> None:
+def write(path: Path, entries: list[dict[str, Any]], *, machine_info: dict[str, Any], settings_info: dict[str, Any], growth: dict[str, Any] | None = None) -> None:
     """Write the results file: stable key order, indent 2, trailing newline."""
-    data = {"schema": SCHEMA, "machine": machine_info, "settings": settings_info, "runs": entries}
+    data = {"schema": SCHEMA, "machine": machine_info, "settings": settings_info, "runs": entries, "growth": growth}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

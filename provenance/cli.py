@@ -77,8 +77,17 @@ def cli() -> None:
     """Find where text came from: passages reprinted or reused across documents."""
 
 
+class _ScanPath(click.Path):
+    """An existing path, or a URL that Spark reads (``hdfs://``, ``s3a://``)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and "://" in value:
+            return value
+        return super().convert(value, param, ctx)
+
+
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True, type=_ScanPath(exists=True))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Report format; json is the provenance-report/1 contract on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="Print the summary line only.")
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=Config.threshold, show_default=True, help="Window similarity (Jaccard) at which candidates are aligned.")
@@ -87,21 +96,27 @@ def cli() -> None:
 @click.option("--max-file-mb", type=click.IntRange(1, MAX_FILE_MB), default=Config.max_file_bytes // (1024 * 1024), show_default=True, help="Skip files larger than this (after decompression).")
 @follow_links_option
 @click.option("--with-text", is_flag=True, help="With --format json: add each document's text (documents[].text), which `provenance report` needs.")
+@click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True, help="Where the scan runs: this machine's processes, or Apache Spark (needs the [spark] extra and Java 17).")
+@click.option("--spark-master", metavar="URL", help="With --engine spark: the cluster's master (spark://host:7077, yarn, k8s://...); Spark's local mode without it.")
 @html_option
 @color_option
 @progress_option
-def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int, follow_links: bool, with_text: bool, html: str | None, color: str, no_progress: bool) -> None:
+def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int, follow_links: bool, with_text: bool, engine: str, spark_master: str | None, html: str | None, color: str, no_progress: bool) -> None:
     """Find every passage of the documents under PATHS that another one reprints or reuses.
 
     Reads .txt, .md, .html, .htm, .jsonl and .warc files (also
-    gzip-compressed), recursively. Exit status 0 after a scan, whatever it found; 2 for usage
-    errors.
+    gzip-compressed), recursively; with --engine spark also Parquet tables
+    (a text column, and optional id, url, date, title, site). Exit status 0
+    after a scan, whatever it found; 2 for usage errors.
 
     \b
         provenance scan samples/
         provenance scan articles/ --format json > report.json
         provenance scan samples/ --html report.html
+        provenance scan --engine spark --spark-master spark://head:7077 /mnt/crawl/
     """
+    if engine != "spark" and (spark_master or any("://" in p for p in paths)):
+        raise click.UsageError("--spark-master and URL paths need --engine spark")
     try:
         config = Config(threshold=threshold, min_tokens=min_words, workers=workers, max_file_bytes=max_file_mb * 1024 * 1024, follow_links=follow_links)
     except ConfigError as e:
@@ -109,7 +124,7 @@ def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_wo
     err = Console(stderr=True)
     with _progress(err, enabled=not (quiet or no_progress)) as progress:
         try:
-            result = scan_paths(paths, config, progress=progress)
+            result = _run_scan(paths, config, engine, spark_master, progress)
         except InputError as e:
             raise click.UsageError(str(e)) from e
     _warn(result, err)
@@ -119,6 +134,16 @@ def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_wo
         render_report.to_json(result, sys.stdout, with_text=with_text)
     else:
         _show(color, lambda console: render_report.render(result, console, quiet=quiet))
+
+
+def _run_scan(paths: tuple[str, ...], config: Config, engine: str, master: str | None, progress: Any) -> Report:
+    if engine == "local":
+        return scan_paths(paths, config, progress=progress)
+    try:
+        from provenance import spark
+    except ImportError as e:  # pyspark is the optional [spark] extra
+        raise click.UsageError(f"--engine spark needs pyspark: install the spark extra, text-provenance[spark] ({e})") from e
+    return spark.scan(paths, config, master=master, progress=progress)
 
 
 @cli.command()

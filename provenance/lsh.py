@@ -216,6 +216,26 @@ def _bucket_pairs(sorted_keys: np.ndarray, order: np.ndarray, doc_of: np.ndarray
     return np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)
 
 
+def bucket_pairs(doc_of_members: np.ndarray, max_docs: int) -> np.ndarray:
+    """Candidate pairs of one LSH bucket, as positions among its members.
+
+    The rule of ``candidate_pairs`` for a single bucket, for engines that
+    gather buckets themselves (``provenance.spark``): members must be listed
+    in window order (windows numbered document by document), and
+    ``doc_of_members`` gives each one's document number.
+
+    Returns:
+        ``(n_pairs, 2)`` int64 positions, first < second, in no set order.
+
+    >>> bucket_pairs(np.array([0, 1, 1]), 64).tolist()
+    [[0, 1], [0, 2]]
+    """
+    k = len(doc_of_members)
+    if k < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    return _bucket_pairs(np.zeros(k, dtype=np.uint64), np.arange(k, dtype=np.int64), np.asarray(doc_of_members), max_docs)
+
+
 def _across(left: np.ndarray, right: np.ndarray, doc_of: np.ndarray) -> np.ndarray:
     """The pairs of windows of different documents, first < second."""
     differ = doc_of[left] != doc_of[right]

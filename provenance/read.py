@@ -340,36 +340,54 @@ def _read_jsonl(source: Source, data: bytes) -> tuple[list[Document], list[Skipp
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             skipped.append(Skipped(where, f"line {number} is not valid JSON: {e}"))
             continue
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            skipped.append(Skipped(where, f"line {number} has no string field 'text'"))
+        doc, problem, warning = record_document(source, record, number)
+        if warning:
+            warnings.append(warning)
+        if doc is None:
+            skipped.append(problem or Skipped(where, f"line {number} is not a document"))
             continue
-        text = normalize_newlines(record["text"])
-        if _LONE_SURROGATE.search(text):
-            # JSON can encode half of a surrogate pair, which no UTF-8 output
-            # can carry; one '?' each keeps every offset where it was.
-            text = _LONE_SURROGATE.sub("?", text)
-            warnings.append(Skipped(where, f"line {number}: invalid Unicode (lone surrogates) in 'text' replaced by '?'"))
-        if not text.strip():
-            skipped.append(Skipped(where, f"line {number} has an empty 'text'"))
+        if doc.id in seen:
+            skipped.append(Skipped(where, f"line {number} repeats id {record.get('id')!r}"))
             continue
-        rid = record.get("id")
-        usable = isinstance(rid, (str, int)) and not isinstance(rid, bool) and str(rid) and not _LONE_SURROGATE.search(str(rid))
-        doc_id = f"{source.id}#{rid}" if usable else f"{source.id}#{number}"
-        if doc_id in seen:
-            skipped.append(Skipped(where, f"line {number} repeats id {rid!r}"))
-            continue
-        seen.add(doc_id)
-        url = _str_or_none(record.get("url"))
-        date = _str_or_none(record.get("date"))
-        day = iso_day(date) if date else None
-        docs.append(Document(
-            doc_id, text, source.path, record=str(rid) if usable else str(number), url=url, title=_str_or_none(record.get("title")), date=day,
-            site=_str_or_none(record.get("site")) or site_of(url), date_source="record" if day else None,
-            credits=tuple(find_credits(text)),
-        ))
+        seen.add(doc.id)
+        docs.append(doc)
     if not docs and not skipped:
         skipped.append(Skipped(source.path, "no records"))
     return docs, skipped, warnings
+
+
+def record_document(source: Source, record: object, number: int) -> tuple[Document | None, Skipped | None, Skipped | None]:
+    """One record (a JSON lines line, a Parquet row) with a ``text`` field and
+    optional ``id``, ``url``, ``date``, ``title``, ``site`` as a document with
+    id ``source.id#id`` (``source.id#number`` without an id).
+
+    Returns:
+        (document or None, why it is not one, a warning)
+    """
+    where = f"{source.path}:{number}"
+    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+        return None, Skipped(where, f"line {number} has no string field 'text'"), None
+    text = normalize_newlines(record["text"])
+    warning = None
+    if _LONE_SURROGATE.search(text):
+        # JSON can encode half of a surrogate pair, which no UTF-8 output
+        # can carry; one '?' each keeps every offset where it was.
+        text = _LONE_SURROGATE.sub("?", text)
+        warning = Skipped(where, f"line {number}: invalid Unicode (lone surrogates) in 'text' replaced by '?'")
+    if not text.strip():
+        return None, Skipped(where, f"line {number} has an empty 'text'"), warning
+    rid = record.get("id")
+    usable = isinstance(rid, (str, int)) and not isinstance(rid, bool) and str(rid) and not _LONE_SURROGATE.search(str(rid))
+    doc_id = f"{source.id}#{rid}" if usable else f"{source.id}#{number}"
+    url = _str_or_none(record.get("url"))
+    date = _str_or_none(record.get("date"))
+    day = iso_day(date) if date else None
+    doc = Document(
+        doc_id, text, source.path, record=str(rid) if usable else str(number), url=url, title=_str_or_none(record.get("title")), date=day,
+        site=_str_or_none(record.get("site")) or site_of(url), date_source="record" if day else None,
+        credits=tuple(find_credits(text)),
+    )
+    return doc, None, warning
 
 
 def _str_or_none(value: object) -> str | None:

@@ -25,7 +25,7 @@ def test_readme_installs_the_distribution_from_the_repository():
         # Every install line outside a clone names this distribution at the repository;
         # nothing installs a bare name from the package index.
         command = re.search(r"pip install (.+?)(?:`|\s+#|$)", line).group(1).strip()
-        assert command in (".",) or command.startswith(f'"{name} @ git+<repository-url>'), line
+        assert command in (".", "'.[spark]'") or re.match(rf'"{name}(\[spark\])? @ git\+<repository-url>', command), line
     assert "rev: v0.1.0" not in README and "rev: <commit-sha>" in README
 
 

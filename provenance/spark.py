@@ -1,0 +1,394 @@
+"""The Spark engine: the scan of ``provenance.scan`` run on Apache Spark.
+
+``pyspark`` is imported in this module only (the ``[spark]`` extra). The
+stages are the library's own functions, run where Spark puts them, so a
+Spark scan reports the same passages and origins as a local one:
+
+1. **Read + fingerprint.** The driver lists the files (``read.find_sources``:
+   the same ids, manifests and skipped entries) and the executors read them
+   in batches (``mapPartitions``): ``read.read_source`` and
+   ``compare.fingerprint_documents``. Parquet inputs (a ``text`` column and
+   optional ``id``, ``url``, ``date``, ``title``, ``site``) are read by Spark
+   itself; each row becomes a document as a JSON lines record does.
+2. **Candidates.** Every window's LSH band keys (``lsh.band_key``) are
+   exploded into rows and grouped by (band, key): a shuffle in the JVM. Each
+   bucket's pairs follow ``lsh.bucket_pairs`` (oversized buckets capped as in
+   a local scan); distinct window pairs are grouped by document pair.
+3. **Align.** Each document pair is joined back to both documents' words and
+   signatures, filtered by ``lsh.agree`` and aligned by
+   ``compare.align_documents``, in the executors.
+4. **Passages and origins.** The aligned halves, and the documents, come
+   back to the driver in document-pair order, where
+   ``compare.attributed_passages`` groups the witnesses and decides the
+   origins.
+
+Windows are numbered as a local scan numbers them (files in id order,
+documents in file order, windows in text order), packed into one 64-bit
+number: the document number in the high bits, the window in the low ones.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from provenance.compare import Progress, align_documents, attributed_passages, fingerprint_documents
+from provenance.config import Config, make_config
+from provenance.errors import ConfigError, InputError
+from provenance.lsh import agree, band_key, bucket_pairs, lsh_params
+from provenance.models import Document, Report, Skipped
+from provenance.passages import Half
+from provenance.read import Source, find_sources, read_source, record_document
+from provenance.scan import _batches
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+PARQUET_SUFFIX = ".parquet"
+_DOC, _SKIP, _WARN = 0, 1, 2
+
+
+def is_table(path: str | os.PathLike[str]) -> bool:
+    """Whether Spark reads this input itself: a Parquet file or folder, or a
+    URL of a Spark filesystem (``hdfs://``, ``s3a://``, ``file://``).
+
+    >>> is_table("crawl/part.parquet"), is_table("hdfs://nn/crawl"), is_table("docs/")
+    (True, True, False)
+    """
+    name = os.fspath(path)
+    return name.rstrip("/").lower().endswith(PARQUET_SUFFIX) or "://" in name
+
+
+def session(master: str | None = None, *, workers: int = 0) -> SparkSession:
+    """A Spark session for scans: ``master`` (``spark://host:7077``, ``yarn``,
+    ``local[4]``...), or local mode with one executor thread per worker.
+
+    On a cluster the ``provenance`` package is shipped to the executors with
+    the job; its dependencies must be installed there (the
+    ``text-provenance[spark]`` distribution on every node).
+    """
+    from pyspark.sql import SparkSession
+
+    # Executors run the interpreter that runs this, so they import the same packages.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    threads = workers or os.cpu_count() or 1
+    builder = SparkSession.builder.appName("provenance").config("spark.ui.showConsoleProgress", "false")
+    # Under spark-submit the JVM is already running with the master and
+    # options given there; only a session started here is configured here.
+    submitted = master is None and "PYSPARK_GATEWAY_PORT" in os.environ
+    if not submitted:
+        target = master or f"local[{threads}]"
+        if target.startswith("local"):
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # one machine: no network interface to guess
+            builder = builder.config("spark.sql.shuffle.partitions", str(max(4, 4 * threads)))
+        log_config = Path(__file__).resolve().parent / "spark-log4j2.properties"
+        builder = (
+            builder.master(target)
+            .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log_config.as_uri()}")
+            .config("spark.ui.enabled", "false")
+        )
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    if not spark.sparkContext.master.startswith("local"):
+        spark.sparkContext.addPyFile(_package_zip())
+    return spark
+
+
+def _package_zip() -> str:
+    """This package as a zip file, for executors that do not have it installed."""
+    root = Path(__file__).resolve().parent
+    out = Path(tempfile.mkdtemp(prefix="provenance-spark-")) / "provenance.zip"
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for file in sorted(root.rglob("*.py")) + [root / "py.typed", root / "spark-log4j2.properties"]:
+            zf.write(file, Path("provenance") / file.relative_to(root))
+    return str(out)
+
+
+def scan(
+    paths: Iterable[str | os.PathLike[str]],
+    config: Config | None = None,
+    *,
+    master: str | None = None,
+    spark: SparkSession | None = None,
+    progress: Progress | None = None,
+    **overrides: Any,
+) -> Report:
+    """``provenance.scan`` on Spark: the same report, computed by executors.
+
+    Args:
+        paths: files and folders as for ``provenance.scan``, plus Parquet
+            files or folders (any Spark URL) with a ``text`` column.
+        config: settings; keyword ``overrides`` change single ones.
+        master: the Spark master URL; local mode without one.
+        spark: a running session to use (then ``master`` is ignored and the
+            session is left running).
+        progress: optional callback ``(stage, done, total)``.
+
+    Raises:
+        InputError: a path does not exist, or a table has no ``text`` column.
+        ConfigError: a setting is invalid.
+    """
+    config = make_config(config, **overrides)
+    names = [os.fspath(p) for p in paths]
+    if not names:
+        raise InputError("no path given: name a folder or file to scan")
+    from pyspark.sql import SparkSession
+
+    # A session this call starts is stopped at the end; a running one (the
+    # caller's, or one getOrCreate finds) is left running.
+    own = spark is None and SparkSession.getActiveSession() is None
+    active = spark if spark is not None else session(master, workers=config.workers)
+    try:
+        return _scan(active, names, config, progress)
+    finally:
+        if own:
+            active.stop()
+
+
+def _scan(spark: SparkSession, names: list[str], config: Config, progress: Progress | None) -> Report:
+    from pyspark import StorageLevel
+
+    sc = spark.sparkContext
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    files = [n for n in names if not is_table(n)]
+    tables = [n for n in names if is_table(n)]
+    sources, skipped = find_sources(files, follow_links=config.follow_links) if files else ([], [])
+
+    parts = []
+    if sources:
+        numbered, first = [], 0
+        for batch in _batches(sources):
+            numbered.append((first, batch))
+            first += len(batch)
+        cwd = os.getcwd()
+        parts.append(sc.parallelize(numbered, len(numbered)).mapPartitions(lambda it: _read_files(it, config, cwd)))
+    for number, table in enumerate(tables, start=len(sources)):
+        parts.append(_read_table(spark, table, number, config))
+    raw = sc.union(parts) if len(parts) > 1 else (parts[0] if parts else sc.emptyRDD())
+    raw = raw.persist(StorageLevel.MEMORY_AND_DISK)
+
+    # Document numbers as a local scan gives them: sources in order, then
+    # documents in file order. Only counts per source come to the driver.
+    per_source = dict(
+        raw.filter(lambda r: r[0] == _DOC)
+        .map(lambda r: (r[1][0], (1, len(r[2][2]))))
+        .reduceByKey(lambda x, y: (x[0] + y[0], max(x[1], y[1])))
+        .collect()
+    )
+    problems = raw.filter(lambda r: r[0] != _DOC).map(lambda r: (r[0], r[1])).collect()
+    skipped = skipped + [s for kind, s in problems if kind == _SKIP]
+    warnings = [s for kind, s in problems if kind == _WARN]
+    offsets: dict[int, int] = {}
+    total = 0
+    for src in sorted(per_source):
+        offsets[src] = total
+        total += per_source[src][0]
+    max_windows = max((w for _, w in per_source.values()), default=0)
+    wbits = max(1, int(max_windows).bit_length())
+    if max(1, total).bit_length() + wbits > 62:
+        raise ConfigError(f"{total} documents with up to {max_windows} windows each do not fit the Spark engine's 62-bit window numbers")
+    known = sc.broadcast(offsets)
+    docs = raw.filter(lambda r: r[0] == _DOC).map(lambda r: (known.value[r[1][0]] + r[1][1], r[2])).persist(StorageLevel.MEMORY_AND_DISK)
+    n_windows = int(docs.map(lambda r: len(r[1][2])).sum()) if total else 0
+    raw.unpersist()
+    timings["read+fingerprint"] = time.perf_counter() - t0
+    if progress:
+        progress("read", 1, 1)
+
+    t1 = time.perf_counter()
+    grouped = _candidates(spark, docs, config, wbits) if n_windows else None
+    timings["candidates"] = time.perf_counter() - t1
+
+    t2 = time.perf_counter()
+    found: list[tuple[tuple[int, int], int, list[Half]]] = []
+    if grouped is not None:
+        mask = (1 << wbits) - 1
+        joined = (
+            grouped.join(docs)  # (a, ((b, pairs), doc a))
+            .map(lambda r: (r[1][0][0], (r[0], r[1][0][1], r[1][1])))
+            .join(docs)  # (b, ((a, pairs, doc a), doc b))
+        )
+        found = joined.mapPartitions(lambda it: _align(it, config, mask)).collect()
+    # In document-pair order, as a local scan aligns them.
+    found.sort(key=lambda f: f[0])
+    halves = [h for _, _, hs in found for h in hs]
+    timings["align"] = time.perf_counter() - t2
+    if progress:
+        progress("align", 1, 1)
+
+    t3 = time.perf_counter()
+    ordered_docs = [d for _, d in sorted(docs.map(lambda r: (r[0], r[1][0])).collect(), key=lambda r: r[0])]
+    docs.unpersist()
+    by_id = {d.id: d for d in ordered_docs}
+    passages = attributed_passages(halves, by_id, config)
+    timings["passages"] = time.perf_counter() - t3
+
+    stats = {
+        "timings": timings,
+        "bytes": sum(len(d.text.encode("utf-8")) for d in ordered_docs),
+        "windows": n_windows,
+        "candidate_window_pairs": sum(n for _, n, _ in found),
+        "engine": "spark",
+        "spark_master": sc.master,
+    }
+    return Report(
+        tuple(sorted(ordered_docs, key=lambda d: d.id)),
+        tuple(passages),
+        tuple(sorted(skipped, key=lambda s: (s.path, s.reason))),
+        tuple(sorted(warnings, key=lambda s: (s.path, s.reason))),
+        stats,
+    )
+
+
+def _read_files(batches_in: Iterator[tuple[int, list[Source]]], config: Config, cwd: str) -> Iterator[tuple[Any, ...]]:
+    """Executor side: read and fingerprint batches of files; ``first`` is
+    the number of a batch's first source."""
+    if os.path.isdir(cwd):
+        os.chdir(cwd)  # relative paths as the driver named them (a shared filesystem on a cluster)
+    for first, batch in batches_in:
+        for number, source in enumerate(batch, start=first):
+            docs, skipped, warnings = read_source(source, max_bytes=config.max_file_bytes)
+            yield from _fingerprinted(number, docs, config)
+            yield from ((_SKIP, s) for s in skipped)
+            yield from ((_WARN, w) for w in warnings)
+
+
+def _fingerprinted(source: int, docs: list[Document], config: Config) -> Iterator[tuple[Any, ...]]:
+    """``(_DOC, (source, position), (document, word hashes, signatures))`` per document."""
+    found = fingerprint_documents(docs, config)
+    first = found.first_window()
+    sigs = found.signatures()
+    for position, doc in enumerate(found.docs):
+        yield _DOC, (source, position), (doc, found.words[position], sigs[first[position] : first[position + 1]])
+
+
+_TABLE_FIELDS = ("id", "url", "date", "title", "site")
+
+
+def _read_table(spark: SparkSession, table: str, number: int, config: Config) -> Any:
+    """A Parquet table's rows as documents, read by Spark (any filesystem it knows).
+
+    Ids are ``NAME#id`` (``NAME#row`` without an id) with NAME the table's
+    last path part. Rows are numbered in the order of their id, then their
+    fields, so the numbering does not depend on how the table was written;
+    of rows repeating an id, the first in that order is kept.
+    """
+    from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
+
+    try:
+        frame = spark.read.parquet(table)
+    except Exception as e:  # noqa: BLE001 - Spark raises its own analysis errors
+        raise InputError(f"{table}: cannot be read as Parquet: {str(e).strip().splitlines()[0]}") from e
+    if "text" not in frame.columns:
+        raise InputError(f"{table}: a Parquet table needs a 'text' column (found: {', '.join(frame.columns) or 'none'})")
+    columns = [F.col(c).cast("string").alias(c) for c in _TABLE_FIELDS if c in frame.columns]
+    rows = frame.select(*columns, F.col("text").cast("string").alias("text")).rdd.map(lambda r: r.asDict())
+    indexed = rows.map(lambda r: (_row_key(r), r)).sortByKey().values().zipWithIndex()
+    firsts = (
+        indexed.filter(lambda x: x[0].get("id") is not None)
+        .map(lambda x: (x[0]["id"], (x[1], 1)))
+        .reduceByKey(lambda a, b: (min(a[0], b[0]), a[1] + b[1]))
+        .filter(lambda kv: kv[1][1] > 1)
+        .map(lambda kv: (kv[0], kv[1][0]))
+        .collectAsMap()
+    )
+    repeated = spark.sparkContext.broadcast(firsts)
+    source = Source(table, table.rstrip("/").rsplit("/", 1)[-1])
+    return indexed.mapPartitions(lambda it: _table_documents(it, source, number, repeated.value, config))
+
+
+def _row_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    return (row.get("id") is None, row.get("id") or "", row.get("text") or "") + tuple(row.get(f) or "" for f in _TABLE_FIELDS[1:])
+
+
+def _table_documents(rows: Iterator[tuple[dict[str, Any], int]], source: Source, number: int, firsts: dict[str, int], config: Config) -> Iterator[tuple[Any, ...]]:
+    """Executor side: rows (with their number in table order) as fingerprinted documents."""
+    docs: list[Document] = []
+    positions: list[int] = []
+    for record, index in rows:
+        rid = record.get("id")
+        if rid is not None and firsts.get(rid, index) != index:
+            yield _SKIP, Skipped(f"{source.path}:{index + 1}", f"row {index + 1} repeats id {rid!r}")
+            continue
+        doc, problem, warning = record_document(source, record, index + 1)
+        if warning:
+            yield _WARN, warning
+        if doc is None:
+            yield _SKIP, problem
+            continue
+        docs.append(doc)
+        positions.append(index)
+    # Positions are row numbers: skipped rows leave gaps, which keep the order.
+    for (_, (_, k), data) in _fingerprinted(number, docs, config):
+        yield _DOC, (number, positions[k]), data
+
+
+
+
+def _candidates(spark: SparkSession, docs: Any, config: Config, wbits: int) -> Any:
+    """Window pairs grouped by document pair: ``(a, (b, [[window a, window b], ...]))``."""
+    from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
+
+    bands, _ = lsh_params(config.threshold, config.num_perm)
+    rows = docs.mapPartitions(lambda it: _band_rows(it, config, bands, wbits))
+    buckets = (
+        spark.createDataFrame(rows, "band int, key long, window long")
+        .groupBy("band", "key")
+        .agg(F.collect_list("window").alias("members"))
+        .where(F.size("members") > 1)
+        .select("members")
+    )
+    max_docs = config.max_bucket_docs
+    pairs = buckets.rdd.mapPartitions(lambda it: _bucket_pairs(it, wbits, max_docs))
+    doc_pairs = (
+        spark.createDataFrame(pairs, "a long, b long")
+        .distinct()
+        .groupBy(F.shiftright("a", wbits).alias("da"), F.shiftright("b", wbits).alias("db"))
+        .agg(F.collect_list(F.array("a", "b")).alias("pairs"))
+    )
+    return doc_pairs.rdd.map(lambda r: (r["da"], (r["db"], r["pairs"])))
+
+
+def _band_rows(docs: Iterator[tuple[int, tuple[Document, np.ndarray, np.ndarray]]], config: Config, bands: int, wbits: int) -> Iterator[tuple[int, int, int]]:
+    """Executor side: ``(band, bucket key, window number)`` for every band of every window."""
+    for number, (_, _, sigs) in docs:
+        if not len(sigs):
+            continue
+        windows = ((number << wbits) + np.arange(len(sigs), dtype=np.int64)).tolist()
+        for band in range(bands):
+            # Spark's longs are signed: the same 64 bits, read as int64.
+            keys = band_key(sigs, band, config).view(np.int64).tolist()
+            yield from zip([band] * len(keys), keys, windows, strict=True)
+
+
+def _bucket_pairs(buckets: Iterator[Any], wbits: int, max_docs: int) -> Iterator[tuple[int, int]]:
+    """Executor side: the candidate window pairs of each bucket (``lsh.bucket_pairs``)."""
+    for row in buckets:
+        members = np.sort(np.array(row["members"], dtype=np.int64))  # window order
+        found = bucket_pairs(members >> wbits, max_docs)
+        yield from zip(members[found[:, 0]].tolist(), members[found[:, 1]].tolist(), strict=True)
+
+
+def _align(rows: Iterator[Any], config: Config, mask: int) -> Iterator[tuple[tuple[int, int], int, list[Half]]]:
+    """Executor side: the halves of each candidate document pair, with the
+    number of its window pairs that pass the agreement filter."""
+    offsets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for b, ((a, window_pairs, (doc_a, words_a, sigs_a)), (doc_b, words_b, sigs_b)) in rows:
+        pairs = np.array(window_pairs, dtype=np.int64) & mask
+        pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+        pairs = pairs[agree(sigs_a[pairs[:, 0]], sigs_b[pairs[:, 1]], config)]
+        if not len(pairs):
+            continue
+        yield (a, b), len(pairs), align_documents(doc_a, words_a, doc_b, words_b, pairs, config, offsets=offsets)
+
+
+__all__ = ["is_table", "scan", "session"]
