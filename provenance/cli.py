@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 import click
@@ -28,8 +28,8 @@ from provenance.config import (
 from provenance.errors import ConfigError, InputError, ProvenanceError
 from provenance.extract import THIRD_PARTY_LOGGERS
 from provenance.html import render_html
-from provenance.models import Report
-from provenance.read import choose_record, read_path
+from provenance.models import Report, Skipped
+from provenance.read import choose_record, nothing_read, read_path, unsupported_summary
 from provenance.scan import explain as explain_document
 from provenance.scan import scan as scan_paths
 
@@ -138,6 +138,8 @@ def scan(
         except InputError as e:
             raise click.UsageError(str(e)) from e
     _warn(result, err)
+    if not result.documents:
+        _say(err, escape.line(nothing_read(paths, result.skipped)))
     if html:
         _write_html(result, html)
     if fmt == "json":
@@ -301,8 +303,9 @@ def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_word
             result = corpus_index.add(db, paths, progress=progress, batch_passages=batch, **_fingerprint_overrides(threshold, min_words, max_file_mb, follow_links))
         except _INDEX_ERRORS as e:
             raise _IndexFailure(str(e)) from e
-    for s in result.skipped:
-        err.print(f"skipped: {escape.line(s.path)}: {escape.line(s.reason)}", markup=False, highlight=False, soft_wrap=True)
+    _skips(result.skipped, err)
+    if not (result.added or result.replaced or result.unchanged):
+        _say(err, escape.line(nothing_read(paths, result.skipped)))
     if fmt == "json":
         click.echo(escape.json_dumps(result.to_dict()))
         return
@@ -392,10 +395,11 @@ def index_stats(db: str, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit"]), default="text", show_default=True, help="Output: terminal text, JSON report with verdicts, SARIF 2.1.0 or JUnit XML.")
 @click.option("--max-file-mb", type=click.IntRange(1, MAX_FILE_MB), help="Skip files larger than this after decompression (default 64).")
 @follow_links_option
+@click.option("--allow-empty", is_flag=True, help="Pass when no document can be read under PATHS (else exit 2: a mistyped path must not pass the gate).")
 @click.option("--quiet", "-q", is_flag=True, help="With --format text: print the summary line only.")
 @color_option
 @progress_option
-def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, max_reused_share: float | None, require_credit: bool, allow_file: str | None, write_allowlist: str | None, add_on_pass: bool, fmt: str, max_file_mb: int | None, follow_links: bool, quiet: bool, color: str, no_progress: bool) -> None:
+def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, max_reused_share: float | None, require_credit: bool, allow_file: str | None, write_allowlist: str | None, add_on_pass: bool, fmt: str, max_file_mb: int | None, follow_links: bool, allow_empty: bool, quiet: bool, color: str, no_progress: bool) -> None:
     """Check incoming documents against the index and each other; fail those
     that reuse indexed text against the policy.
 
@@ -413,7 +417,7 @@ def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, ma
         allowlist = gate.load_allowlist(allow_file) if allow_file else gate.Allowlist()
         policy = gate.Policy(fail_on, max_reused_share, require_credit, allowlist, edited_share)  # type: ignore[arg-type]
         with _progress(Console(stderr=True), enabled=not (quiet or no_progress)) as progress:
-            result = gate.check(paths, db, policy, add_on_pass=add_on_pass, progress=progress, **_fingerprint_overrides(None, None, max_file_mb, follow_links))
+            result = gate.check(paths, db, policy, add_on_pass=add_on_pass, allow_empty=allow_empty, progress=progress, **_fingerprint_overrides(None, None, max_file_mb, follow_links))
         if write_allowlist:
             gate.write_allowlist(allowlist.merged(result.baseline()), write_allowlist)
     except _INDEX_ERRORS as e:
@@ -478,14 +482,28 @@ def _write_html(result: Report, path: str) -> None:
 
 
 def _warn(result: Report, err: Console) -> None:
-    for s in result.skipped:
-        err.print(f"skipped: {escape.line(s.path)}: {escape.line(s.reason)}", markup=False, highlight=False, soft_wrap=True)
+    _skips(result.skipped, err)
     for w in result.warnings:
-        err.print(f"warning: {escape.line(w.path)}: {escape.line(w.reason)}", markup=False, highlight=False, soft_wrap=True)
+        _say(err, f"warning: {escape.line(w.path)}: {escape.line(w.reason)}")
+
+
+def _skips(skipped: Sequence[Skipped], err: Console) -> None:
+    """One line per file that could not be used; one for all the files of
+    types no reader takes (a folder of images should not flood stderr)."""
+    for s in skipped:
+        if not s.unsupported:
+            _say(err, f"skipped: {escape.line(s.path)}: {escape.line(s.reason)}")
+    unsupported = unsupported_summary(skipped)
+    if unsupported:
+        _say(err, escape.line(unsupported))
+
+
+def _say(err: Console, line: str) -> None:
+    err.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 _STAGES = {"read": ("reading", "bytes"), "align": ("aligning", "document pairs"), "index": ("indexing", "documents")}
-"""What each library progress stage counts (see ``provenance.scan.Progress``)."""
+"""What each library progress stage counts (see ``provenance.compare.Progress``)."""
 
 
 class _Amount(ProgressColumn):
