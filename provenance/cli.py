@@ -275,6 +275,7 @@ def index() -> None:
     \b
         provenance index add corpus/ --db corpus.db
         provenance index stats --db corpus.db
+        provenance index verify --db corpus.db
     """
 
 
@@ -285,7 +286,7 @@ def index() -> None:
 @click.option("--min-words", type=click.IntRange(1), help="Shortest passage, in words; a new index records it (default 15).")
 @click.option("--max-file-mb", type=click.IntRange(1, MAX_FILE_MB), help="Skip files larger than this after decompression (default 64).")
 @follow_links_option
-@click.option("--batch", type=click.IntRange(1), default=corpus_index.BATCH_PASSAGES, show_default=True, help="Passages written per transaction; an interrupted add keeps every batch written before.")
+@click.option("--batch", type=click.IntRange(1), default=corpus_index.BATCH_WINDOWS, show_default=True, help="Windows written per transaction; an interrupted add keeps every batch written before.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
 @progress_option
 def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_words: int | None, max_file_mb: int | None, follow_links: bool, batch: int, fmt: str, no_progress: bool) -> None:
@@ -300,7 +301,7 @@ def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_word
     err = Console(stderr=True)
     with _progress(err, enabled=not no_progress) as progress:
         try:
-            result = corpus_index.add(db, paths, progress=progress, batch_passages=batch, **_fingerprint_overrides(threshold, min_words, max_file_mb, follow_links))
+            result = corpus_index.add(db, paths, progress=progress, batch_windows=batch, **_fingerprint_overrides(threshold, min_words, max_file_mb, follow_links))
         except _INDEX_ERRORS as e:
             raise _IndexFailure(str(e)) from e
     _skips(result.skipped, err)
@@ -309,7 +310,7 @@ def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_word
     if fmt == "json":
         click.echo(escape.json_dumps(result.to_dict()))
         return
-    click.echo(f"{len(result.added)} added, {len(result.replaced)} replaced, {len(result.unchanged)} unchanged; {result.db} holds {render_report.plural(result.passages, 'passage')}")
+    click.echo(f"{len(result.added)} added, {len(result.replaced)} replaced, {len(result.unchanged)} unchanged; {result.db} holds {render_report.plural(result.windows, 'window')}")
 
 
 @index.command("remove")
@@ -342,7 +343,7 @@ def index_remove(ids: tuple[str, ...], db: str, missing_ok: bool) -> None:
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
 def index_list(db: str, fmt: str) -> None:
-    """List the indexed documents: id, characters, passages, date, URL.
+    """List the indexed documents: id, characters, fingerprinted windows, date, URL.
 
     \b
         provenance index list --db corpus.db
@@ -353,18 +354,25 @@ def index_list(db: str, fmt: str) -> None:
     except _INDEX_ERRORS as e:
         raise _IndexFailure(str(e)) from e
     if fmt == "json":
-        rows = [{"id": r.id, "chars": r.chars, "words": r.words, "passages": r.passages, "date": r.date, "url": r.url, "site": r.site, "title": r.title, "hash": r.hash} for r in records]
+        rows = [
+            {"id": r.id, "chars": r.chars, "words": r.words, "windows": r.windows, "passages": r.windows,  # "passages": deprecated alias
+             "date": r.date, "url": r.url, "site": r.site, "title": r.title, "hash": r.hash}
+            for r in records
+        ]
         click.echo(escape.json_dumps(rows))
         return
     for r in records:
-        click.echo("\t".join([escape.line(r.id), f"{r.chars} chars", f"{r.passages} passages", escape.line(r.date or "-"), escape.line(r.url or "-")]))
+        click.echo("\t".join([escape.line(r.id), f"{r.chars} chars", f"{r.windows} windows", escape.line(r.date or "-"), escape.line(r.url or "-")]))
 
 
 @index.command("stats")
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
 def index_stats(db: str, fmt: str) -> None:
-    """Documents, passages, size on disk and fingerprint settings of the index.
+    """Documents, fingerprinted windows, size and fingerprint settings of the index.
+
+    Size is the file's on disk, or in Redis the memory of this index's keys
+    (MEMORY USAGE of each, read with SCAN: it takes a while on a big index).
 
     \b
         provenance index stats --db corpus.db
@@ -377,9 +385,43 @@ def index_stats(db: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(escape.json_dumps(result.to_dict()))
         return
-    per = result.bytes / result.passages if result.passages else 0
-    click.echo(f"{result.db}: {render_report.plural(result.documents, 'document')}, {render_report.plural(result.passages, 'passage')}, {render_report.plural(result.bytes, 'byte')} ({per:.0f} per passage)")
+    per = result.bytes / result.windows if result.windows else 0
+    click.echo(f"{result.db}: {render_report.plural(result.documents, 'document')}, {render_report.plural(result.windows, 'window')}, {render_report.plural(result.bytes, 'byte')} ({per:.0f} per window)")
     click.echo("settings: " + ", ".join(f"{corpus_index.OPTION_NAMES.get(k, k).lstrip('-')}={v}" for k, v in sorted(result.settings.items())))
+
+
+@index.command("verify")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+def index_verify(db: str, fmt: str) -> None:
+    """Read the whole index and say whether it must be rebuilt.
+
+    Checks SQLite's integrity_check, that every entry can be read back, that
+    every window has its bucket entry in every band and that no row or
+    bucket entry is left without its document.
+
+    Exit status: 0 the index is sound; 1 it is damaged (rebuild it: a new
+    index from the corpus with `provenance index add`); 2 it cannot be
+    checked (no index there, not an index, server down).
+
+    \b
+        provenance index verify --db corpus.db
+        provenance index verify --db redis://ci-redis:6379/0 --format json
+    """
+    try:
+        result = corpus_index.verify(db)
+    except _INDEX_ERRORS as e:
+        raise _IndexFailure(str(e)) from e
+    if fmt == "json":
+        click.echo(escape.json_dumps(result.to_dict()))
+    elif result.sound:
+        click.echo(f"{result.db}: sound: {render_report.plural(result.documents, 'document')}, {render_report.plural(result.windows, 'window')}")
+    else:
+        for problem in result.problems:
+            click.echo(f"  {escape.line(problem)}")
+        click.echo(f"{result.db}: damaged ({render_report.plural(len(result.problems), 'problem')}): rebuild the index (`provenance index add` from the corpus into a new --db)")
+    if not result.sound:
+        sys.exit(1)
 
 
 @cli.command()
