@@ -74,7 +74,7 @@ class _Group(click.Group):
             e.message = escape.line(e.message)
             raise
         except ProvenanceError as e:  # one a command did not expect (workers that cannot start)
-            raise _IndexFailure(escape.line(str(e))) from e
+            raise _InputFailure(escape.line(str(e))) from e
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
