@@ -88,7 +88,8 @@ class _ScanPath(click.Path):
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=_ScanPath(exists=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Report format; json is the provenance-report/1 contract on stdout.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text", show_default=True, help="Report format; json is the provenance-report/1 contract on stdout, jsonl the same one object per line.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, writable=True), metavar="DIR", help="Write the report into DIR as JSON lines files (documents, passages, skipped, warnings); the terminal then shows the summary line.")
 @click.option("--quiet", "-q", is_flag=True, help="Print the summary line only.")
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=Config.threshold, show_default=True, help="Window similarity (Jaccard) at which candidates are aligned.")
 @click.option("--min-words", type=click.IntRange(1), default=Config.min_tokens, show_default=True, help="Shortest passage reported, in words.")
@@ -96,12 +97,13 @@ class _ScanPath(click.Path):
 @click.option("--max-file-mb", type=click.IntRange(1, MAX_FILE_MB), default=Config.max_file_bytes // (1024 * 1024), show_default=True, help="Skip files larger than this (after decompression).")
 @follow_links_option
 @click.option("--with-text", is_flag=True, help="With --format json: add each document's text (documents[].text), which `provenance report` needs.")
+@click.option("--spill-mb", type=click.IntRange(0), default=Config.spill_mb, show_default=True, help="Above this many MB of input, keep the window signatures in temporary files instead of memory (0: always).")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True, help="Where the scan runs: this machine's processes, or Apache Spark (needs the [spark] extra and Java 17).")
 @click.option("--spark-master", metavar="URL", help="With --engine spark: the cluster's master (spark://host:7077, yarn, k8s://...); Spark's local mode without it.")
 @html_option
 @color_option
 @progress_option
-def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int, follow_links: bool, with_text: bool, engine: str, spark_master: str | None, html: str | None, color: str, no_progress: bool) -> None:
+def scan(paths: tuple[str, ...], fmt: str, out_dir: str | None, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int, follow_links: bool, with_text: bool, spill_mb: int, engine: str, spark_master: str | None, html: str | None, color: str, no_progress: bool) -> None:
     """Find every passage of the documents under PATHS that another one reprints or reuses.
 
     Reads .txt, .md, .html, .htm, .jsonl and .warc files (also
@@ -112,13 +114,14 @@ def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_wo
     \b
         provenance scan samples/
         provenance scan articles/ --format json > report.json
+        provenance scan crawl/ --out report/
         provenance scan samples/ --html report.html
         provenance scan --engine spark --spark-master spark://head:7077 /mnt/crawl/
     """
     if engine != "spark" and (spark_master or any("://" in p for p in paths)):
         raise click.UsageError("--spark-master and URL paths need --engine spark")
     try:
-        config = Config(threshold=threshold, min_tokens=min_words, workers=workers, max_file_bytes=max_file_mb * 1024 * 1024, follow_links=follow_links)
+        config = Config(threshold=threshold, min_tokens=min_words, workers=workers, max_file_bytes=max_file_mb * 1024 * 1024, follow_links=follow_links, spill_mb=spill_mb)
     except ConfigError as e:
         raise click.UsageError(str(e)) from e
     err = Console(stderr=True)
@@ -130,10 +133,17 @@ def scan(paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_wo
     _warn(result, err)
     if html:
         _write_html(result, html)
+    if out_dir:
+        try:
+            render_report.write_jsonl_folder(result, out_dir, with_text=with_text)
+        except OSError as e:
+            raise click.ClickException(f"cannot write {out_dir}: {e.strerror or e}") from e
     if fmt == "json":
         render_report.to_json(result, sys.stdout, with_text=with_text)
+    elif fmt == "jsonl":
+        render_report.to_jsonl(result, sys.stdout, with_text=with_text)
     else:
-        _show(color, lambda console: render_report.render(result, console, quiet=quiet))
+        _show(color, lambda console: render_report.render(result, console, quiet=quiet or bool(out_dir)))
 
 
 def _run_scan(paths: tuple[str, ...], config: Config, engine: str, master: str | None, progress: Any) -> Report:

@@ -35,6 +35,7 @@ from provenance.models import Document, Passage, Report, Skipped
 from provenance.normalize import word_hashes, word_offsets
 from provenance.origins import attribute_passages
 from provenance.passages import Half, build_passages
+from provenance.spill import SpilledPart, load
 from provenance.workers import pool
 
 Progress = Callable[[str, int, int], None]
@@ -53,13 +54,14 @@ class Fingerprinted:
     compares words for equality, and a collision would align two distinct
     words once in billions of pairs), ``sigs`` the window signatures of all
     documents in consecutive parts (``(n, num_perm)`` arrays, kept apart so
-    that merging batches never copies the largest data of a scan), and
+    that merging batches never copies the largest data of a scan, or the
+    same spilled to disk: ``provenance.spill``), and
     ``counts`` the number of windows of each document.
     """
 
     docs: list[Document] = field(default_factory=list)
     words: list[np.ndarray] = field(default_factory=list)
-    sigs: list[np.ndarray] = field(default_factory=list)
+    sigs: list[np.ndarray | SpilledPart] = field(default_factory=list)
     counts: list[int] = field(default_factory=list)
 
     def extend(self, other: Fingerprinted) -> None:
@@ -78,10 +80,10 @@ class Fingerprinted:
         return np.repeat(np.arange(len(self.docs)), np.array(self.counts, dtype=np.int64))
 
     def signatures(self) -> np.ndarray:
-        """All signatures as one array (a copy when held in several parts)."""
+        """All signatures as one array (a copy when held in several parts or spilled)."""
         if len(self.sigs) == 1:
-            return self.sigs[0]
-        return np.concatenate(self.sigs) if self.sigs else np.zeros((0, 0), dtype=np.uint32)
+            return load(self.sigs[0])
+        return np.concatenate([load(p) for p in self.sigs]) if self.sigs else np.zeros((0, 0), dtype=np.uint32)
 
 
 def fingerprint_documents(docs: Sequence[Document], config: Config) -> Fingerprinted:

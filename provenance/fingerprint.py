@@ -116,11 +116,9 @@ def signatures(docs_words: Sequence[np.ndarray], config: Config) -> list[np.ndar
     for n in n_blocks:
         doc_blocks = mins[first : first + n]
         first += n
-        if n > 1:  # window i = blocks i and i + 1
-            doc_blocks = np.minimum(doc_blocks[:-1], doc_blocks[1:])
-        else:
-            doc_blocks = doc_blocks.copy()  # not a view that would keep the whole batch alive
-        out.append(doc_blocks)
+        # Window i = blocks i and i + 1; a lone block is copied, not a view
+        # that would keep the whole batch's minima alive.
+        out.append(np.minimum(doc_blocks[:-1], doc_blocks[1:]) if n > 1 else doc_blocks.copy())
     return out
 
 
