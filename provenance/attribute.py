@@ -43,9 +43,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date as _date
 
+from provenance.credits import credited_site, name_key, names_outlet
 from provenance.metadata import CRAWL_DATE_SOURCE, GUESSED_DATE_SOURCES
 from provenance.models import Credit, Origin
-from provenance.urls import normalize_url, site_of
+from provenance.urls import is_home_page, normalize_url, site_of
 
 RULES: tuple[str, ...] = ("credit", "credit-name", "pointed-to", "earliest-date", "none")
 """Every value ``Origin.rule`` takes, strongest first."""
@@ -101,55 +102,7 @@ class _Claim:
             return "doc:" + self.document
         if self.credit.url:
             return "url:" + normalize_url(self.credit.url)
-        return "name:" + _name_key(self.credit.name or "")
-
-
-def _name_key(name: str) -> str:
-    """A name reduced for comparison: letters and digits, no leading 'the'.
-
-    >>> _name_key("The Moscow Times"), _name_key("moscowtimes")
-    ('moscowtimes', 'moscowtimes')
-    """
-    name = name.strip().lower()
-    if name.startswith("the "):
-        name = name[4:]
-    return re.sub(r"[\W_]+", "", name)
-
-
-_GENERIC_LABELS = {"www", "m", "amp", "com", "org", "net", "co", "uk", "ru", "de", "fr", "info", "news", "edu", "gov", "io"}
-
-
-def _site_keys(witness: Witness) -> set[str]:
-    """Keys a credited outlet name may match for this witness: site name, host, host's main label."""
-    keys: set[str] = set()
-    for value in (witness.site, site_of(witness.url)):
-        if not value:
-            continue
-        keys.add(_name_key(value))
-        host = value.lower()
-        if "." in host and " " not in host:
-            labels = [label for label in host.split(".") if label not in _GENERIC_LABELS]
-            keys.update(_name_key(label) for label in labels[-1:])
-            keys.add(_name_key(host.rsplit(".", 1)[0]))
-    keys.discard("")
-    # An outlet often names itself with a suffix: "Al Jazeera News" on aljazeera.com.
-    return keys | {key + suffix for key in keys for suffix in _NAME_SUFFIXES}
-
-
-_NAME_SUFFIXES = ("news", "online", "com", "media")
-
-
-def _is_home_page(url: str) -> bool:
-    return "/" not in normalize_url(url).split("?")[0]
-
-
-def _credited_site(credit: Credit) -> str | None:
-    """The outlet a credit names as a site: a home-page URL's host, or a domain-like name."""
-    if credit.url:
-        return site_of(credit.url) if _is_home_page(credit.url) else None
-    if credit.name and re.fullmatch(r"[\w-]+(?:\.[\w-]+)+", credit.name.strip()):
-        return site_of("http://" + credit.name.strip())
-    return None
+        return "name:" + name_key(self.credit.name or "")
 
 
 def _resolve(witness: Witness, credit: Credit, own: dict[str, str], witnesses: Sequence[Witness]) -> _Claim:
@@ -157,13 +110,13 @@ def _resolve(witness: Witness, credit: Credit, own: dict[str, str], witnesses: S
         doc = own.get(normalize_url(credit.url))
         if doc is not None:
             return _Claim(witness, credit, doc, pointed=False)
-    site = _credited_site(credit)
-    name_key = _name_key(credit.name) if credit.name else None
-    if site or (name_key and not credit.url):
+    # A credit to an article that is not in the corpus claims that article;
+    # a credit to an outlet (by name or home page) points to a witness on it.
+    if not credit.url or is_home_page(credit.url):
         # Another witness on the credited outlet first; then the crediting witness itself
         # ("Originally published on Live Science" on livescience.com claims the text as its own).
         for other in sorted(witnesses, key=lambda w: w.doc_id == witness.doc_id):
-            if (site and site in {site_of(other.url), other.site}) or (name_key and name_key in _site_keys(other)):
+            if names_outlet(credit, url=other.url, site=other.site):
                 return _Claim(witness, credit, other.doc_id, pointed=True)
     return _Claim(witness, credit, None, pointed=False)
 
@@ -259,7 +212,7 @@ def _by_credit(witnesses: Sequence[Witness], claims_of: dict[str, list[_Claim]])
     target = next((w for w in witnesses if w.doc_id == doc), None)
     if final.pointed and doc is not None:
         rule = "pointed-to"
-        site = (target.site if target else None) or _credited_site(credit) or credit.name
+        site = (target.site if target else None) or credited_site(credit) or credit.name
         url = target.url if target else None
         name = credit.name or (target.site if target else None) or site
         evidence[0] = f"{doc} is on {site}, which {final.witness.doc_id} credits for this passage {_cue(credit)}"

@@ -18,7 +18,13 @@ from rich.text import Text
 from provenance import escape, formats, gate
 from provenance import index as corpus_index
 from provenance import report as render_report
-from provenance.config import MAX_FILE_BYTES, MAX_WORKERS_PER_CORE, Config, max_workers
+from provenance.config import (
+    MAX_FILE_BYTES,
+    MAX_WORKERS_PER_CORE,
+    SENSITIVITIES,
+    Config,
+    max_workers,
+)
 from provenance.errors import ConfigError, InputError, ProvenanceError
 from provenance.extract import THIRD_PARTY_LOGGERS
 from provenance.html import render_html
@@ -96,6 +102,7 @@ class _ScanPath(click.Path):
 @click.option("--workers", type=click.IntRange(0), default=0, callback=_workers, help=f"Processes for reading and fingerprinting (0: one per core; at most {MAX_WORKERS_PER_CORE} per core).")
 @click.option("--max-file-mb", type=click.IntRange(1, MAX_FILE_MB), default=Config.max_file_bytes // (1024 * 1024), show_default=True, help="Skip files larger than this (after decompression).")
 @follow_links_option
+@click.option("--sensitivity", type=click.Choice(SENSITIVITIES), default=Config.sensitivity, show_default=True, help="high: also find reworded, reordered and summarised reuse by sentence similarity (slower).")
 @click.option("--with-text", is_flag=True, help="With --format json: add each document's text (documents[].text), which `provenance report` needs.")
 @click.option("--spill-mb", type=click.IntRange(0), default=Config.spill_mb, show_default=True, help="Above this many MB of input, keep the window signatures in temporary files instead of memory (0: always).")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True, help="Where the scan runs: this machine's processes, or Apache Spark (needs the [spark] extra and Java 17).")
@@ -103,7 +110,10 @@ class _ScanPath(click.Path):
 @html_option
 @color_option
 @progress_option
-def scan(paths: tuple[str, ...], fmt: str, out_dir: str | None, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int, follow_links: bool, with_text: bool, spill_mb: int, engine: str, spark_master: str | None, html: str | None, color: str, no_progress: bool) -> None:
+def scan(
+    paths: tuple[str, ...], fmt: str, out_dir: str | None, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int, follow_links: bool, sensitivity: str,
+    with_text: bool, spill_mb: int, engine: str, spark_master: str | None, html: str | None, color: str, no_progress: bool,
+) -> None:
     """Find every passage of the documents under PATHS that another one reprints or reuses.
 
     Reads .txt, .md, .html, .htm, .jsonl and .warc files (also
@@ -121,7 +131,7 @@ def scan(paths: tuple[str, ...], fmt: str, out_dir: str | None, quiet: bool, thr
     if engine != "spark" and (spark_master or any("://" in p for p in paths)):
         raise click.UsageError("--spark-master and URL paths need --engine spark")
     try:
-        config = Config(threshold=threshold, min_tokens=min_words, workers=workers, max_file_bytes=max_file_mb * 1024 * 1024, follow_links=follow_links, spill_mb=spill_mb)
+        config = Config(threshold=threshold, min_tokens=min_words, workers=workers, max_file_bytes=max_file_mb * 1024 * 1024, follow_links=follow_links, sensitivity=sensitivity, spill_mb=spill_mb)
     except ConfigError as e:
         raise click.UsageError(str(e)) from e
     err = Console(stderr=True)

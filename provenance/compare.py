@@ -29,12 +29,15 @@ import numpy as np
 
 from provenance.align import align_pair
 from provenance.config import Config
+from provenance.evidence import Shared, convincing
 from provenance.fingerprint import signatures
 from provenance.lsh import candidate_pairs
 from provenance.models import Document, Passage, Report, Skipped
 from provenance.normalize import word_hashes, word_offsets
 from provenance.origins import attribute_passages
 from provenance.passages import Half, build_passages
+from provenance.rewrite import align_rewritten, worth_rewriting
+from provenance.sentences import sentences_of
 from provenance.spill import SpilledPart, load
 from provenance.workers import pool
 
@@ -196,14 +199,27 @@ def align_documents(
         return cache[doc.id]
 
     halves: list[Half] = []
-    for p in align_pair(words_a, words_b, window_pairs, config):
-        a_starts, a_ends = offsets_of(a)
-        b_starts, b_ends = offsets_of(b)
-        ca0, ca1 = int(a_starts[p.a_start]), int(a_ends[p.a_end - 1])
-        cb0, cb1 = int(b_starts[p.b_start]), int(b_ends[p.b_end - 1])
-        sim, verbatim = p.similarity, p.verbatim
-        halves.append(Half(a.id, ca0, ca1, b.id, cb0, cb1, sim, verbatim))
-        halves.append(Half(b.id, cb0, cb1, a.id, ca0, ca1, sim, verbatim))
+    aligned = align_pair(words_a, words_b, window_pairs, config)
+    if config.sensitivity == "high" and worth_rewriting(len(aligned), len(window_pairs), min(len(words_a), len(words_b))):
+        aligned = align_rewritten(aligned, sentences_of(a.text), sentences_of(b.text), words_a, words_b, config)
+    if not aligned:
+        return halves
+    a_starts, a_ends = offsets_of(a)
+    b_starts, b_ends = offsets_of(b)
+    shared = [
+        Shared(
+            min(p.a_end - p.a_start, p.b_end - p.b_start),
+            p.similarity,
+            (int(a_starts[p.a_start]), int(a_ends[p.a_end - 1])),
+            (int(b_starts[p.b_start]), int(b_ends[p.b_end - 1])),
+        )
+        for p in aligned
+    ]
+    for p, s, keep in zip(aligned, shared, convincing(shared, a.text, b.text, config), strict=True):
+        if keep:
+            (ca0, ca1), (cb0, cb1) = s.span_a, s.span_b
+            halves.append(Half(a.id, ca0, ca1, b.id, cb0, cb1, p.similarity, p.verbatim))
+            halves.append(Half(b.id, cb0, cb1, a.id, ca0, ca1, p.similarity, p.verbatim))
     return halves
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from provenance.errors import ConfigError
 
+SENSITIVITIES = ("normal", "high")
+
 MAX_FILE_BYTES = 1 << 40
 """Largest ``max_file_bytes`` (1 TiB): beyond any file a scan can hold in memory."""
 
@@ -57,6 +59,11 @@ class Config:
             memory (``provenance.spill``); 0 spills every scan.
         follow_links: read symbolic links found under the scanned paths even
             when they lead outside them (by default such links are skipped).
+        sensitivity: ``"normal"`` finds reuse that keeps runs of the same
+            words; ``"high"`` also compares the sentences of every candidate
+            document pair as bags of stems (:mod:`provenance.rewrite`), which
+            finds reordered, reworded and summarised reuse at several times
+            the alignment cost.
     """
 
     shingle_size: int = 3
@@ -74,6 +81,7 @@ class Config:
     max_file_bytes: int = 64 * 1024 * 1024
     workers: int = 0
     follow_links: bool = False
+    sensitivity: str = "normal"
     spill_mb: int = 256
 
     def __post_init__(self) -> None:
@@ -87,6 +95,8 @@ class Config:
                 raise ConfigError(f"{name} must be in (0, 1], got {value}")
         if self.max_file_bytes > MAX_FILE_BYTES:
             raise ConfigError(f"max_file_bytes must be at most {MAX_FILE_BYTES} (1 TiB), got {self.max_file_bytes}")
+        if self.sensitivity not in SENSITIVITIES:
+            raise ConfigError(f"sensitivity must be one of {', '.join(SENSITIVITIES)}, got {self.sensitivity!r}")
         if min(self.max_gap, self.join_gap, self.workers, self.spill_mb) < 0:
             raise ConfigError("max_gap, join_gap, workers and spill_mb must not be negative")
 

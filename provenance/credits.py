@@ -30,7 +30,85 @@ from typing import Any
 from urllib.parse import urljoin
 
 from provenance.models import Credit
-from provenance.urls import site_of
+from provenance.urls import is_home_page, normalize_url, site_of
+
+# --------------------------------------------------------------------------- outlets
+
+_GENERIC_LABELS = {"www", "m", "amp", "com", "org", "net", "co", "uk", "ru", "de", "fr", "info", "news", "edu", "gov", "io"}
+_NAME_SUFFIXES = ("news", "online", "com", "media")
+
+
+def name_key(name: str) -> str:
+    """A name reduced for comparison: letters and digits, no leading 'the'.
+
+    >>> name_key("The Moscow Times"), name_key("moscowtimes")
+    ('moscowtimes', 'moscowtimes')
+    """
+    name = name.strip().lower()
+    if name.startswith("the "):
+        name = name[4:]
+    return re.sub(r"[\W_]+", "", name)
+
+
+def outlet_keys(url: str | None = None, site: str | None = None) -> set[str]:
+    """The name keys an outlet goes by: its site, the host's main label (not
+    ``co`` or ``uk``), the host without its last label, each also with a
+    suffix outlets add to their name ("Al Jazeera News" on aljazeera.com).
+
+    >>> keys = outlet_keys(site="bbc.co.uk")
+    >>> {"bbc", "bbcnews", "bbccouk"} <= keys, "co" in keys
+    (True, False)
+    """
+    keys: set[str] = set()
+    for value in (site, site_of(url)):
+        if not value:
+            continue
+        keys.add(name_key(value))
+        host = value.lower()
+        if "." in host and " " not in host:
+            labels = [label for label in host.split(".") if label not in _GENERIC_LABELS]
+            keys.update(name_key(label) for label in labels[-1:])
+            keys.add(name_key(host.rsplit(".", 1)[0]))
+    keys.discard("")
+    return keys | {key + suffix for key in keys for suffix in _NAME_SUFFIXES}
+
+
+def credited_site(credit: Credit) -> str | None:
+    """The outlet a credit names as a site: a home page's host, or a domain-like name.
+
+    >>> credited_site(Credit("https://www.bbc.co.uk/", None, "via", 0, 0, (0, 0)))
+    'bbc.co.uk'
+    """
+    if credit.url:
+        return site_of(credit.url) if is_home_page(credit.url) else None
+    if credit.name and re.fullmatch(r"[\w-]+(?:\.[\w-]+)+", credit.name.strip()):
+        return site_of("http://" + credit.name.strip())
+    return None
+
+
+def names_outlet(credit: Credit, *, url: str | None = None, site: str | None = None, name: str | None = None) -> bool:
+    """Whether a credit names the outlet of a document at ``url`` on ``site``
+    (an outlet also called ``name``): by URL (that document's, or any page of
+    its site), by a domain-like name, or by one of its names (``outlet_keys``).
+    Attribution and the gate both ask this question.
+
+    >>> bbc = Credit(None, "BBC", "via", 0, 3, (0, 0))
+    >>> names_outlet(bbc, site="bbc.co.uk"), names_outlet(bbc, url="https://www.cnn.com/a")
+    (True, False)
+    """
+    sites = {s.casefold() for s in (site, site_of(url)) if s}
+    if credit.url:
+        if url and normalize_url(credit.url) == normalize_url(url):
+            return True
+        if (site_of(credit.url) or "").casefold() in sites:
+            return True
+    elif (named := credited_site(credit)) and named.casefold() in sites:
+        return True
+    if not credit.name:
+        return False
+    key = name_key(credit.name)
+    return key in outlet_keys(url, site) or (name is not None and key == name_key(name))
+
 
 # --------------------------------------------------------------------------- patterns
 

@@ -19,7 +19,7 @@ from xml.etree import ElementTree as ET
 from provenance import escape
 from provenance.gate import RULES, CheckResult, Finding, Verdict
 from provenance.models import Document
-from provenance.read import cwd_path, kind_of
+from provenance.read import cwd_path, reader_of
 from provenance.report import plural
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -60,7 +60,7 @@ def region(doc: Document, start: int, end: int) -> dict[str, int]:
     >>> region(Document("a", "ab\\ncd", "a.html"), 3, 5)
     {'startLine': 1}
     """
-    if kind_of(doc.path) != "text" or "#" in doc.id:
+    if reader_of(doc.path) != "text" or "#" in doc.id:
         return {"startLine": 1}
     text = doc.text
 

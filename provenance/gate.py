@@ -36,11 +36,19 @@ from pathlib import Path
 from typing import Any
 
 from provenance.config import Config, make_config
+from provenance.credits import names_outlet
 from provenance.errors import InputError
 from provenance.index import Index, Progress, read_documents
-from provenance.models import KIND_ORDER, Credit, Document, Kind, Passage, Report, covered_chars
+from provenance.models import (
+    KIND_ORDER,
+    Document,
+    Kind,
+    Passage,
+    Report,
+    covered_chars,
+    origin_label,
+)
 from provenance.normalize import word_hashes
-from provenance.urls import normalize_url, site_of
 
 FAIL_ON: tuple[Kind, ...] = ("verbatim", "near-verbatim", "derivative")
 """Values of ``Policy.fail_on``, strongest first."""
@@ -297,7 +305,7 @@ def judge(report: Report, checked: Sequence[str], policy: Policy) -> list[Verdic
                 unexcused.append((p.start, p.end))
             if credited:
                 continue
-            origin = _origin_text(p)
+            origin = origin_label(p.origin)
             others = tuple(sorted({m.document for m in p.matches}))
             where = f"{p.kind} reuse of {', '.join(others)}" + (f" (origin: {origin})" if origin else "")
             if policy.require_credit:
@@ -319,18 +327,6 @@ def judge(report: Report, checked: Sequence[str], policy: Policy) -> list[Verdic
     return verdicts
 
 
-def _origin_text(p: Passage) -> str | None:
-    o = p.origin
-    if o is None or o.rule == "none":
-        return None
-    return o.document or o.url or o.name
-
-
-def _name_key(value: str) -> str:
-    value = value.casefold().removeprefix("the ")
-    return "".join(ch for ch in value if ch.isalnum())
-
-
 def _credited(doc: Document, p: Passage, docs: dict[str, Document]) -> bool:
     """Whether a credit of ``doc`` covering the passage names its origin or a document it matches."""
     covering = [c for c in doc.credits if c.covers(p.start, p.end)]
@@ -339,21 +335,10 @@ def _credited(doc: Document, p: Passage, docs: dict[str, Document]) -> bool:
     targets: list[Document] = [docs[m.document] for m in p.matches if m.document in docs]
     if p.origin is not None and p.origin.document in docs:
         targets.append(docs[p.origin.document])
-    urls = {normalize_url(u) for u in [*(t.url for t in targets), p.origin.url if p.origin else None] if u}
-    sites = {s.casefold() for s in [*(t.site for t in targets), *(site_of(u) for u in urls)] if s}
-    names = {_name_key(n) for n in [*(t.site for t in targets), *(t.title for t in targets), p.origin.name if p.origin else None] if n}
-    names |= {_name_key(s.split(".")[-2]) for s in sites if s.count(".") >= 1}
-    return any(_names_one(c, urls, sites, names) for c in covering)
-
-
-def _names_one(c: Credit, urls: set[str], sites: set[str], names: set[str]) -> bool:
-    if c.url:
-        if normalize_url(c.url) in urls:
-            return True
-        site = site_of(c.url)
-        if site and site.casefold() in sites:
-            return True
-    return bool(c.name and _name_key(c.name) in names)
+    outlets = [(t.url, t.site, None) for t in targets]
+    if p.origin is not None:
+        outlets.append((p.origin.url, None, p.origin.name))
+    return any(names_outlet(c, url=url, site=site, name=name) for c in covering for url, site, name in outlets)
 
 
 def check(

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from provenance.align import diff_words
 from provenance.labels import document_labels, shorten
-from provenance.models import KIND_ORDER, Credit, Document, Origin, Passage, Report
+from provenance.models import KIND_ORDER, Credit, Document, Origin, Passage, Report, origin_label
 from provenance.urls import normalize_url, site_of
 
 EDGE_KINDS: tuple[str, ...] = ("verbatim", "near-verbatim", "derivative", "credited", "shared")
@@ -235,13 +235,9 @@ def _credit_key(report: Report, credit: Credit) -> str:
 
 
 def _origin_label(origin: Origin | None, labels: dict[str, str] | None = None) -> str:
-    """An origin's name; a corpus document's readable label when ``labels``
-    (``document_labels``) are given, else its id."""
-    if origin is None or origin_key(origin) is None:
-        return UNKNOWN
-    if origin.document:
-        return labels.get(origin.document, origin.document) if labels else origin.document
-    return origin.name or site_of(origin.url) or origin.url or UNKNOWN
+    """An origin's label (``models.origin_label``), corpus documents by their
+    readable label when ``labels`` (``document_labels``) are given."""
+    return origin_label(origin, labels) or UNKNOWN
 
 
 # --------------------------------------------------------------------------- graph

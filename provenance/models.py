@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
+
+from provenance.urls import site_of
 
 Kind = Literal["verbatim", "near-verbatim", "derivative", "boilerplate"]
 KIND_ORDER: tuple[Kind, ...] = ("verbatim", "near-verbatim", "derivative", "boilerplate")
@@ -79,6 +81,22 @@ class Origin:
     def from_dict(cls, data: dict[str, Any]) -> Origin:
         """The origin ``to_dict`` wrote (reports before rules were named have none)."""
         return cls(data["url"], data["name"], data["document"], data["confidence"], tuple(data["evidence"]), data.get("rule", "none"))
+
+
+def origin_label(origin: Origin | None, labels: Mapping[str, str] | None = None) -> str | None:
+    """What a passage's origin is called wherever users read it: its corpus
+    document (by its readable label from ``labels``, else its id), else the
+    outlet's name, else the site of its URL, else the URL; None when nothing
+    decided it (each rendering words that its own way).
+
+    >>> origin_label(Origin("https://www.x.org/a", None, None, 0.95, ())), origin_label(Origin("https://x.org/a", "X", "a.txt", 0.95, ()))
+    ('x.org', 'a.txt')
+    """
+    if origin is None:
+        return None
+    if origin.document:
+        return labels.get(origin.document, origin.document) if labels else origin.document
+    return origin.name or site_of(origin.url) or origin.url
 
 
 @dataclass(frozen=True)

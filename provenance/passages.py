@@ -5,7 +5,8 @@ passages that cover mostly the same text (matched by several documents) are
 merged into one passage with several matches. Kinds: ``verbatim`` (the same
 words after normalisation), ``near-verbatim`` (similarity >= near_verbatim),
 ``derivative`` (edited reuse), ``boilerplate`` (shared only among documents of
-one site, by at least ``boilerplate_docs`` of them).
+one site, by at least ``boilerplate_docs`` of them, or by fewer when it is a
+template block at the start or end of each page: :func:`template_block`).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def build_passages(halves: Iterable[Half], docs: dict[str, Document], config: Co
                 )
             )
             kind = kind_of(best.similarity, best.verbatim, config)
-            if _is_boilerplate(doc_id, matches, docs, config):
+            if _is_boilerplate(doc_id, start, end, matches, docs, config):
                 kind = "boilerplate"
             passages.append(Passage(doc_id, start, end, text[start:end], kind, round(best.similarity, 4), matches))
     return passages
@@ -85,7 +86,39 @@ def _clusters(halves: list[Half]) -> list[list[Half]]:
     return [members for _, _, members in clusters]
 
 
-def _is_boilerplate(doc_id: str, matches: tuple[Match, ...], docs: dict[str, Document], config: Config) -> bool:
+def _is_boilerplate(doc_id: str, start: int, end: int, matches: tuple[Match, ...], docs: dict[str, Document], config: Config) -> bool:
+    """Shared only within one site, by ``boilerplate_docs`` pages, or by
+    fewer when it is a template block in every one of them."""
     sites = {docs[doc_id].site} | {docs[m.document].site for m in matches}
+    if len(sites) != 1 or None in sites:
+        return False
     witnesses = {doc_id} | {m.document for m in matches}
-    return len(sites) == 1 and None not in sites and len(witnesses) >= config.boilerplate_docs
+    if len(witnesses) >= config.boilerplate_docs:
+        return True
+    spans = [(docs[doc_id].text, start, end)] + [(docs[m.document].text, m.start, m.end) for m in matches]
+    return all(template_block(text, s, e) for text, s, e in spans)
+
+
+TEMPLATE_SHARE = 0.5
+"""A block covering at least this share of a page is its content, not its template."""
+TEMPLATE_EDGE = 0.15
+"""A template block leaves at most this share of the page before or after it."""
+
+
+def template_block(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` looks like a block of the page's template:
+    a minor part of the page (under :data:`TEMPLATE_SHARE`) at its start or
+    end (at most :data:`TEMPLATE_EDGE` of the page before or after it), as
+    a newsletter box or the "About the company" paragraph that closes every
+    press release. A site republishing its own article shares most of the
+    page, and an excerpt quoted inside a new article sits in its middle:
+    both stay reuse.
+
+    >>> page = "Article body. " * 50 + "About Acme: Acme makes anvils since 1900."
+    >>> template_block(page, 700, len(page)), template_block(page, 0, len(page)), template_block(page, 300, 400)
+    (True, False, False)
+    """
+    size = len(text.rstrip())
+    if not size or (end - start) >= TEMPLATE_SHARE * size:
+        return False
+    return start <= TEMPLATE_EDGE * size or size - end <= TEMPLATE_EDGE * size

@@ -49,10 +49,10 @@ class Source:
     sidecar: bool = True  # False: its NAME.meta.json links outside the scanned folders
 
 
-def kind_of(name: str) -> str | None:
+def reader_of(name: str) -> str | None:
     """The reader for a file name: 'text', 'html', 'jsonl', 'warc' or None.
 
-    >>> kind_of("a/b.HTML.gz"), kind_of("notes.md"), kind_of("x.pdf"), kind_of("crawl.warc.gz")
+    >>> reader_of("a/b.HTML.gz"), reader_of("notes.md"), reader_of("x.pdf"), reader_of("crawl.warc.gz")
     ('html', 'text', None, 'warc')
     """
     lower = name.lower()
@@ -147,7 +147,7 @@ def find_sources(paths: Iterable[str | os.PathLike[str]], *, follow_links: bool 
             read_manifests(dirpath)
             dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and allowed(Path(dirpath) / d))
             for name in sorted(filenames):
-                if name.startswith(".") or name in MANIFEST_NAMES or kind_of(name) is None:
+                if name.startswith(".") or name in MANIFEST_NAMES or reader_of(name) is None:
                     continue
                 path = Path(dirpath) / name
                 if path.is_symlink() and not path.exists():
@@ -177,7 +177,7 @@ def read_source(source: Source, *, max_bytes: int) -> tuple[list[Document], list
     Returns:
         (documents, skipped, warnings)
     """
-    kind = kind_of(source.path) or "text"
+    kind = reader_of(source.path) or "text"
     if kind == "warc":
         return _read_warc(source, max_bytes)
     try:

@@ -19,7 +19,17 @@ from provenance import escape as esc
 from provenance.align import diff_words
 from provenance.errors import InputError
 from provenance.labels import document_labels, short_ids, shorten, shorten_middle
-from provenance.models import SCHEMA, Credit, Document, Match, Origin, Passage, Report, Skipped
+from provenance.models import (
+    SCHEMA,
+    Credit,
+    Document,
+    Match,
+    Origin,
+    Passage,
+    Report,
+    Skipped,
+    origin_label,
+)
 from provenance.urls import site_of
 
 EXCERPT_CHARS = 240
@@ -310,7 +320,7 @@ def _provenance_tree(passages: list[Passage], texts: dict[str, str], names: _Nam
         if key[0] or origin is None:
             branch = tree.add(Text.assemble(("origin ", "dim"), (_UNKNOWN, "bold cyan")))
         else:
-            name = names.label.get(origin.document or "") or origin.name or site_of(origin.url) or origin.url or _UNKNOWN
+            name = origin_label(origin, names.label) or _UNKNOWN
             where = "  in this corpus" if origin.document in names.label else ""
             branch = tree.add(
                 Text.assemble(("origin ", "dim"), (esc.line(name), "bold cyan"), (f"{where}  confidence {origin.confidence:.2f} ({esc.line(origin.rule)})", "dim"))
@@ -339,10 +349,9 @@ _UNKNOWN = "unknown"
 
 
 def _origin_label(origin: Origin | None) -> str:
-    """The origin's URL or name, escaped for the terminal."""
-    if origin is None or not (origin.url or origin.name):
-        return _UNKNOWN
-    return esc.line(origin.url or origin.name or _UNKNOWN)
+    """The origin's label (``models.origin_label``), escaped for the terminal."""
+    label = origin_label(origin)
+    return esc.line(label) if label else _UNKNOWN
 
 
 def _credit_label(credit: Credit) -> str:

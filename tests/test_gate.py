@@ -8,6 +8,8 @@ import random
 import pytest
 
 from provenance import index
+from provenance.attribute import Witness, attribute
+from provenance.credits import find_credits
 from provenance.errors import InputError
 from provenance.gate import (
     AllowEntry,
@@ -15,9 +17,11 @@ from provenance.gate import (
     Policy,
     check,
     fingerprint,
+    judge,
     load_allowlist,
     write_allowlist,
 )
+from provenance.models import Document, Match, Passage, Report
 from tests.conftest import random_text
 
 
@@ -186,3 +190,18 @@ def test_policy_validates():
         Policy(fail_on="boilerplate")
     with pytest.raises(ValueError, match="max_reused_share"):
         Policy(max_reused_share=2)
+
+
+@pytest.mark.parametrize(("credited", "passes"), [("BBC", True), ("BBC News", True), ("CO", False), ("CNN", False)])
+def test_the_gate_reads_outlet_names_as_attribution_does(credited, passes):
+    """A credit names bbc.co.uk by "BBC" for the gate as for attribution; "co" is not the outlet."""
+    story = " ".join(_texts(1, seed=7)[0].split()[:120])
+    text = story + "\n\nOriginally published by " + credited + ".\n"
+    [credit] = find_credits(text)
+    bbc = Document("bbc", story, "bbc", url="https://www.bbc.co.uk/news/world-1", site="bbc.co.uk")
+    reprint = Document("reprint", text, "reprint", credits=(credit,))
+    origin = attribute([Witness("bbc", bbc.url, bbc.site), Witness("reprint", credits_covering=[credit])])
+    assert (origin.document == "bbc") is passes
+    passage = Passage("reprint", 0, len(story), story, "verbatim", 1.0, (Match("bbc", 0, len(story), 1.0),))  # no origin: the credit alone decides
+    [verdict] = judge(Report((bbc, reprint), (passage,)), ["reprint"], Policy(require_credit=True))
+    assert verdict.passed is passes

@@ -86,3 +86,43 @@ def test_an_oversized_bucket_links_each_document_to_the_hubs_only(corpus):
     hubs = sorted(files)[:HUB_LINKS]  # windows are numbered in reading order
     assert pairs == {frozenset((h, d)) for h in hubs for d in files if d != h}
     assert len(pairs) == HUB_LINKS * (len(files) - 1) - HUB_LINKS * (HUB_LINKS - 1) // 2
+
+
+def test_a_template_block_on_only_two_pages_of_a_site_is_boilerplate(corpus):
+    # Two press releases of one site: different stories, the same closing
+    # "About the company" paragraph (issue 11).
+    rng = random.Random(11)
+    vocab = vocabulary(rng)
+    about = sentences(rng, random_words(rng, vocab, 60))
+    records = _records(rng, vocab, 2, about, "acme.example")
+    root = corpus({"site.jsonl": "\n".join(json.dumps(r) for r in records) + "\n"})
+    report = provenance.scan([root])
+    assert report.passages and {p.kind for p in report.passages} == {"boilerplate"}
+    assert all(d["reused_chars"] == 0 for d in report.to_dict()["documents"])
+
+
+def test_a_site_republishing_its_own_article_is_reuse(corpus):
+    # Same site, two pages: the second republishes the first article whole
+    # (with a new first line). Most of each page is shared: reuse, not template.
+    rng = random.Random(12)
+    vocab = vocabulary(rng)
+    article = sentences(rng, random_words(rng, vocab, 250))
+    records = [
+        {"id": "first", "url": "https://www.acme.example/2024/story", "text": article},
+        {"id": "again", "url": "https://www.acme.example/2025/story-again", "text": "Republished from our archive.\n\n" + article},
+    ]
+    root = corpus({"site.jsonl": "\n".join(json.dumps(r) for r in records) + "\n"})
+    report = provenance.scan([root])
+    assert report.passages and {p.kind for p in report.passages} == {"verbatim"}
+
+
+def test_a_paragraph_quoted_inside_a_new_article_of_the_same_site_is_reuse(corpus):
+    # Shared text in the middle of a page is not the site's template.
+    rng = random.Random(13)
+    vocab = vocabulary(rng)
+    paragraph = sentences(rng, random_words(rng, vocab, 60))
+    texts = [sentences(rng, random_words(rng, vocab, 200)) + "\n\n" + paragraph + "\n\n" + sentences(rng, random_words(rng, vocab, 200)) for _ in range(2)]
+    records = [{"id": f"p{i}", "url": f"https://www.acme.example/p{i}", "text": t} for i, t in enumerate(texts)]
+    root = corpus({"site.jsonl": "\n".join(json.dumps(r) for r in records) + "\n"})
+    report = provenance.scan([root])
+    assert report.passages and "boilerplate" not in {p.kind for p in report.passages}
