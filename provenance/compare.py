@@ -38,7 +38,7 @@ from provenance.origins import attribute_passages
 from provenance.passages import Half, build_passages
 from provenance.rewrite import align_rewritten, worth_rewriting
 from provenance.sentences import sentences_of
-from provenance.spill import SpilledPart, load
+from provenance.spill import SpilledPart, SpilledWords, load
 from provenance.workers import pool
 
 Progress = Callable[[str, int, int], None]
@@ -63,7 +63,7 @@ class Fingerprinted:
     """
 
     docs: list[Document] = field(default_factory=list)
-    words: list[np.ndarray] = field(default_factory=list)
+    words: list[np.ndarray | SpilledWords] = field(default_factory=list)
     sigs: list[np.ndarray | SpilledPart] = field(default_factory=list)
     counts: list[int] = field(default_factory=list)
 
@@ -227,14 +227,14 @@ def align_documents(
 class _AlignInput:
     candidates: Candidates
     docs: Sequence[Document]
-    words: Sequence[np.ndarray]
+    words: Sequence[np.ndarray | SpilledWords]
     config: Config
 
 
 def align_candidates(
     candidates: Candidates,
     docs: Sequence[Document],
-    words: Sequence[np.ndarray],
+    words: Sequence[np.ndarray | SpilledWords],
     config: Config,
     *,
     progress: Progress | None = None,
@@ -294,7 +294,7 @@ def _align_slice(job: _AlignInput, bounds: tuple[np.ndarray, np.ndarray], on_pai
     halves: list[Half] = []
     for s, e in zip(bounds[0].tolist(), bounds[1].tolist(), strict=True):
         a, b = int(cands.docs[s, 0]), int(cands.docs[s, 1])
-        halves.extend(align_documents(docs[a], words[a], docs[b], words[b], cands.windows[s:e], job.config, offsets=offsets))
+        halves.extend(align_documents(docs[a], load(words[a]), docs[b], load(words[b]), cands.windows[s:e], job.config, offsets=offsets))
         if on_pair is not None:
             on_pair(1)
     return halves

@@ -69,7 +69,6 @@ def band_key(sigs: np.ndarray | SpilledPart, band: int, config: Config) -> np.nd
         ``(n_windows,)`` uint64 keys.
 
     >>> from provenance.config import Config
-from provenance.spill import SpilledPart, columns
     >>> sigs = np.arange(96, dtype=np.uint32).reshape(2, 48)
     >>> keys = band_key(sigs, 0, Config())
     >>> keys.dtype.name, len(keys), bool(keys[0] != keys[1])
@@ -95,7 +94,6 @@ def agree(sigs_a: np.ndarray, sigs_b: np.ndarray, config: Config) -> np.ndarray:
     ones that are almost surely chance.
 
     >>> from provenance.config import Config
-from provenance.spill import SpilledPart, columns
     >>> a = np.arange(96, dtype=np.uint32).reshape(2, 48)
     >>> agree(a, a, Config()).tolist(), agree(a, a[::-1], Config()).tolist()
     ([True, True], [False, False])

@@ -17,7 +17,7 @@ from provenance.config import Config, make_config
 from provenance.errors import InputError
 from provenance.models import Document, Report, Skipped
 from provenance.read import Source, choose_record, find_sources, read_source
-from provenance.spill import spill
+from provenance.spill import spill, spill_words
 from provenance.workers import pool
 
 _PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this, starting processes costs more than it saves
@@ -52,8 +52,9 @@ def _read_batch(sources: Sequence[Source], config: Config, on_file: Callable[[in
             on_file(source.size)
     out.found = fingerprint_documents(docs, config)
     if spill_to is not None:
-        # Written here, in the worker: the signatures never travel to the main process.
+        # Written here, in the worker: signatures and words never travel to the main process.
         out.found.sigs = [spill(part, spill_to) for part in out.found.sigs]
+        out.found.words = spill_words(out.found.words, spill_to)
     return out
 
 

@@ -1,12 +1,17 @@
-"""Spill: window signatures kept in temporary files instead of memory.
+"""Spill: window signatures and word hashes kept in temporary files instead of memory.
 
 A scan's largest data are its window signatures (``num_perm`` 32-bit values
-per window, about twice the size of the text). Above ``Config.spill_mb`` of
-text, each read batch writes its signatures to a file of its own, column by
-column (all windows' first value, then all windows' second value, ...), and
-hands back a :class:`SpilledPart` that names the file. The candidate stage
-(``provenance.lsh``) then reads only the columns it needs at a time: the two
-of one LSH band, or one at a time to count the values two windows share.
+per window, about twice the size of the text), then its word hashes (4 bytes
+a word). Above ``Config.spill_mb`` of input, each read batch writes both to
+files of its own and hands back small stand-ins that name them:
+
+* :class:`SpilledPart`: the batch's signatures, column by column (all
+  windows' first value, then all windows' second value, ...). The candidate
+  stage (``provenance.lsh``) reads only the columns it needs at a time: the
+  two of one LSH band, or one at a time to count the values two windows share.
+* :class:`SpilledWords`: one document's word hashes, read back by the
+  alignment only for the documents of a candidate pair.
+
 Files are read with plain reads, not mapped, so what was read once is the
 page cache's, not the scan's memory.
 """
@@ -52,6 +57,42 @@ class SpilledPart:
         return np.ascontiguousarray(self.columns(0, self.width))
 
 
+@dataclass(frozen=True)
+class SpilledWords:
+    """One document's uint32 word hashes: ``count`` values at byte ``offset`` of ``path``."""
+
+    path: str
+    offset: int
+    count: int
+
+    def __len__(self) -> int:
+        return self.count
+
+    def load(self) -> np.ndarray:
+        """The word hashes in memory."""
+        with open(self.path, "rb") as fh:
+            fh.seek(self.offset)
+            return np.fromfile(fh, dtype=np.uint32, count=self.count)
+
+
+def spill_words(words: list[np.ndarray], folder: str) -> list[SpilledWords]:
+    """Write documents' uint32 word hashes to one new file in ``folder``.
+
+    >>> import tempfile
+    >>> parts = spill_words([np.array([1, 2], np.uint32), np.array([3], np.uint32)], tempfile.mkdtemp())
+    >>> [p.load().tolist() for p in parts]
+    [[1, 2], [3]]
+    """
+    fd, path = tempfile.mkstemp(suffix=".words", dir=folder)
+    out, offset = [], 0
+    with os.fdopen(fd, "wb") as fh:
+        for w in words:
+            np.ascontiguousarray(w, dtype=np.uint32).tofile(fh)
+            out.append(SpilledWords(path, offset, len(w)))
+            offset += len(w) * _ITEM
+    return out
+
+
 def spill(sigs: np.ndarray, folder: str) -> SpilledPart:
     """Write ``(rows, width)`` signatures to a new file in ``folder``.
 
@@ -72,6 +113,6 @@ def columns(part: np.ndarray | SpilledPart, lo: int, hi: int) -> np.ndarray:
     return part.columns(lo, hi) if isinstance(part, SpilledPart) else part[:, lo:hi]
 
 
-def load(part: np.ndarray | SpilledPart) -> np.ndarray:
-    """Signatures held in memory or spilled, as an array."""
-    return part.load() if isinstance(part, SpilledPart) else part
+def load(part: np.ndarray | SpilledPart | SpilledWords) -> np.ndarray:
+    """Signatures or word hashes held in memory or spilled, as an array."""
+    return part.load() if isinstance(part, SpilledPart | SpilledWords) else part

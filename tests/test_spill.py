@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 
 import numpy as np
 
@@ -28,7 +29,7 @@ def _corpus(corpus):
     return corpus(files)
 
 
-def test_a_scan_with_spilled_signatures_reports_as_one_in_memory(corpus, tmp_path_factory, monkeypatch):
+def test_a_scan_with_spilled_signatures_and_words_reports_as_one_in_memory(corpus, tmp_path_factory, monkeypatch):
     root = _corpus(corpus)
     in_memory = provenance.scan([root], max_bucket_docs=4, workers=1)
     assert not in_memory.stats["spilled"]
@@ -38,6 +39,12 @@ def test_a_scan_with_spilled_signatures_reports_as_one_in_memory(corpus, tmp_pat
     spilled = provenance.scan([root], max_bucket_docs=4, workers=1, spill_mb=0)
     assert spilled.stats["spilled"]
     assert spilled.to_dict() == in_memory.to_dict()
+    # Worker processes write the files (read) and read them back (candidates, align).
+    monkeypatch.setattr(sys.modules["provenance.scan"], "_PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr("provenance.compare._PARALLEL_MIN_PAIRS", 0)
+    monkeypatch.setattr(lsh, "_PARALLEL_MIN_WINDOWS", 0)
+    in_workers = provenance.scan([root], max_bucket_docs=4, workers=2, spill_mb=0)
+    assert in_workers.to_dict() == in_memory.to_dict()
     assert len(in_memory.passages) > 20
     assert list(scratch.iterdir()) == []  # the temporary files are gone
 
