@@ -1,11 +1,11 @@
 """``python -m bench.index``: the persistent index and the ``provenance check`` gate.
 
-    python -m bench.index                 # 10 MB (~100k passages) and 100 MB (~1M passages)
+    python -m bench.index                 # 10 MB (~100k windows) and 100 MB (~1M windows)
     python -m bench.index --sizes 1       # quick
 
 For each size it builds a SQLite index of the bench corpus with
-``provenance index add`` in a fresh process (build rate in passages per
-second, bytes on disk per passage), then times ``provenance check`` of
+``provenance index add`` in a fresh process (build rate in windows per
+second, bytes on disk per window), then times ``provenance check`` of
 1,000-word documents that each reuse 300 words of an indexed document:
 
 * whole process: ``python -m provenance check FILE --db DB --format json``,
@@ -14,8 +14,8 @@ second, bytes on disk per passage), then times ``provenance check`` of
   (``--runs`` runs, a different document each time);
 
 and reports p50 and p99 of each. Aims: in-process p50 under 30 ms and
-whole process under 1 s at 1M passages, and the index under 1 KB per
-passage. Results go to ``bench/results-index.json``. ``python -m bench``
+whole process under 1 s at 1M windows, and the index under 1 KB per
+window. Results go to ``bench/results-index.json``. ``python -m bench``
 runs this too (``--index only`` for this part alone).
 """
 
@@ -43,7 +43,7 @@ PROBE_WORDS = 1000
 REUSED_WORDS = 300
 AIM_IN_PROCESS_P50_MS = 30.0
 AIM_WHOLE_PROCESS_S = 1.0
-AIM_BYTES_PER_PASSAGE = 1024
+AIM_BYTES_PER_WINDOW = 1024
 
 
 def _env() -> dict[str, str]:
@@ -104,11 +104,11 @@ def build(corpus_docs: Path, db: Path) -> dict[str, Any]:
     ).stdout)
     return {
         "documents": stats["documents"],
-        "passages": stats["passages"],
+        "windows": stats["windows"],
         "build_seconds": round(seconds, 2),
-        "passages_per_second": round(stats["passages"] / seconds),
+        "windows_per_second": round(stats["windows"] / seconds),
         "bytes": stats["bytes"],
-        "bytes_per_passage": round(stats["bytes"] / max(1, stats["passages"]), 1),
+        "bytes_per_window": round(stats["bytes"] / max(1, stats["windows"]), 1),
     }
 
 
@@ -156,25 +156,25 @@ def run(sizes: list[float], out: Path, *, seed: int = 1, runs: int = 200, whole_
         entry["check_whole_process"] = whole_process(db, probes, whole_runs)
         entries.append(entry)
     table = Table(title="persistent index (SQLite) and provenance check of a 1,000-word document")
-    for column in ("corpus", "passages", "build passages/s", "bytes/passage", "in-process p50 / p99", "whole process p50 / p99"):
+    for column in ("corpus", "windows", "build windows/s", "bytes/window", "in-process p50 / p99", "whole process p50 / p99"):
         table.add_column(column, justify="right")
     for e in entries:
         ip, wp = e["check_in_process"], e["check_whole_process"]
         table.add_row(
-            f"{e['size_mb']:g} MB", f"{e['passages']:,}", f"{e['passages_per_second']:,}", f"{e['bytes_per_passage']:.0f}",
+            f"{e['size_mb']:g} MB", f"{e['windows']:,}", f"{e['windows_per_second']:,}", f"{e['bytes_per_window']:.0f}",
             f"{ip['p50_ms']:.1f} / {ip['p99_ms']:.1f} ms", f"{wp['p50_s']:.2f} / {wp['p99_s']:.2f} s",
         )
     console.print(table)
     console.print(
         f"aims: in-process p50 < {AIM_IN_PROCESS_P50_MS:g} ms, whole process < {AIM_WHOLE_PROCESS_S:g} s, "
-        f"< {AIM_BYTES_PER_PASSAGE} bytes per passage (at ~1M passages)"
+        f"< {AIM_BYTES_PER_WINDOW} bytes per window (at ~1M windows)"
     )
     return entries
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.index", description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", default="10,100", help="corpus sizes in MB, comma-separated (default 10,100: ~100k and ~1M passages)")
+    parser.add_argument("--sizes", default="10,100", help="corpus sizes in MB, comma-separated (default 10,100: ~100k and ~1M windows)")
     parser.add_argument("--out", type=Path, default=HERE / "out", help="where corpora and indexes go (default bench/out)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=200, help="in-process check runs per size (default 200)")

@@ -86,7 +86,11 @@ scenarios are scanned again with credit lines held out from the code
 (:data:`HELD_OUT_URL_CREDITS`, :data:`HELD_OUT_NAME_CREDITS`, in several
 languages), reported as ``held_out_phrasings``, with ``held_out_phrasings.lines``
 (:func:`recognised_lines`): the share of every held-out form, filled with a
-few outlets, that the credit reader recognises, per language.
+few outlets, that the credit reader recognises, per language. The credit
+reader was improved after the first held-out set was measured (0.32 of its
+lines recognised before, 1.0 after), so a second set, written afterwards and
+never used to change the code, gives the unbiased figure
+(``held_out_later_phrasings``).
 
 The anchor is ``origin_accuracy`` of "earliest date wins" without credits,
 on the same links: the witness of a scenario (original and copies) dated
@@ -205,9 +209,34 @@ HELD_OUT_NAME_CREDITS = (
     ("it", "<p>Originariamente pubblicato su {outlet}.</p>"),
     ("ru", "<p>Впервые опубликовано в {outlet}.</p>"),
 )
+# A second held-out set, written after credits.py was improved on the first
+# and never used to change it: the honest figure for phrasings nobody tuned for.
+HELD_OUT_LATER = "held-out-later"
+LATER_URL_CREDITS = (
+    ("en", "<p>This piece originally ran on {url}</p>"),
+    ("en", "<p>See the original at {url}</p>"),
+    ("en", "<p>Link to the original story: {url}</p>"),
+    ("en", "<p>Reposted from {url}</p>"),
+    ("es", "<p>Artículo original: {url}</p>"),
+    ("de", "<p>Originalartikel: {url}</p>"),
+    ("fr", "<p>Article original : {url}</p>"),
+    ("ru", "<p>Оригинал статьи: {url}</p>"),
+)
+LATER_NAME_CREDITS = (
+    ("en", "<p>Reposted with permission from {outlet}.</p>"),
+    ("en", "<p>This post originally appeared on {outlet}.</p>"),
+    ("en", "<p>Published in partnership with {outlet}.</p>"),
+    ("en", "<p>Content courtesy of {outlet}.</p>"),
+    ("en", "<p>Reproduced by kind permission of {outlet}.</p>"),
+    ("de", "<p>Mit freundlicher Genehmigung von {outlet}.</p>"),
+    ("pt", "<p>Publicado originalmente por {outlet}.</p>"),
+    ("fr", "<p>Paru initialement dans {outlet}.</p>"),
+    ("ru", "<p>Перепечатано с разрешения {outlet}.</p>"),
+)
 PHRASINGS = {
     PLANTED: (tuple(("en", form) for form in _URL_CREDITS), tuple(("en", form) for form in _NAME_CREDITS)),
     HELD_OUT: (HELD_OUT_URL_CREDITS, HELD_OUT_NAME_CREDITS),
+    HELD_OUT_LATER: (LATER_URL_CREDITS, LATER_NAME_CREDITS),
 }
 """Credit forms by set: (by URL, by name), each form with its language."""
 
@@ -731,12 +760,13 @@ def run(root: Path, config: provenance.Config | None = None) -> dict[str, Any]:
     (``figures.held_out_phrasings``: the same scenarios, other credit lines;
     ``lines`` is :func:`recognised_lines`)."""
     out = evaluate(Path(root) / FOLDER, config=config)
-    held = evaluate(Path(root) / FOLDER, config=config, phrasings=HELD_OUT)
-    out["figures"]["held_out_phrasings"] = {
-        **{k: held["figures"][k] for k in ("credited_accuracy", "credit_found", "origin_accuracy", "correct")},
-        "lines": recognised_lines(HELD_OUT),
-    }
-    out["details"]["held_out_failures"] = [f for f in held["details"]["failures"] if f["credit"]]
+    for phrasings, key in ((HELD_OUT, "held_out_phrasings"), (HELD_OUT_LATER, "held_out_later_phrasings")):
+        held = evaluate(Path(root) / FOLDER, config=config, phrasings=phrasings)
+        out["figures"][key] = {
+            **{k: held["figures"][k] for k in ("credited_accuracy", "credit_found", "origin_accuracy", "correct")},
+            "lines": recognised_lines(phrasings),
+        }
+        out["details"][key.replace("phrasings", "failures")] = [f for f in held["details"]["failures"] if f["credit"]]
     return out
 
 

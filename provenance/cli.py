@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 import click
@@ -28,8 +28,8 @@ from provenance.config import (
 from provenance.errors import ConfigError, InputError, ProvenanceError
 from provenance.extract import THIRD_PARTY_LOGGERS
 from provenance.html import render_html
-from provenance.models import Report
-from provenance.read import choose_record, read_path
+from provenance.models import Report, Skipped
+from provenance.read import choose_record, nothing_read, read_path, unsupported_summary
 from provenance.scan import explain as explain_document
 from provenance.scan import scan as scan_paths
 
@@ -141,6 +141,8 @@ def scan(
         except InputError as e:
             raise click.UsageError(str(e)) from e
     _warn(result, err)
+    if not result.documents:
+        _say(err, escape.line(nothing_read(paths, result.skipped)))
     if html:
         _write_html(result, html)
     if out_dir:
@@ -283,6 +285,7 @@ def index() -> None:
     \b
         provenance index add corpus/ --db corpus.db
         provenance index stats --db corpus.db
+        provenance index verify --db corpus.db
     """
 
 
@@ -293,7 +296,7 @@ def index() -> None:
 @click.option("--min-words", type=click.IntRange(1), help="Shortest passage, in words; a new index records it (default 15).")
 @click.option("--max-file-mb", type=click.IntRange(1, MAX_FILE_MB), help="Skip files larger than this after decompression (default 64).")
 @follow_links_option
-@click.option("--batch", type=click.IntRange(1), default=corpus_index.BATCH_PASSAGES, show_default=True, help="Passages written per transaction; an interrupted add keeps every batch written before.")
+@click.option("--batch", type=click.IntRange(1), default=corpus_index.BATCH_WINDOWS, show_default=True, help="Windows written per transaction; an interrupted add keeps every batch written before.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
 @progress_option
 def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_words: int | None, max_file_mb: int | None, follow_links: bool, batch: int, fmt: str, no_progress: bool) -> None:
@@ -308,15 +311,16 @@ def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_word
     err = Console(stderr=True)
     with _progress(err, enabled=not no_progress) as progress:
         try:
-            result = corpus_index.add(db, paths, progress=progress, batch_passages=batch, **_fingerprint_overrides(threshold, min_words, max_file_mb, follow_links))
+            result = corpus_index.add(db, paths, progress=progress, batch_windows=batch, **_fingerprint_overrides(threshold, min_words, max_file_mb, follow_links))
         except _INDEX_ERRORS as e:
             raise _IndexFailure(str(e)) from e
-    for s in result.skipped:
-        err.print(f"skipped: {escape.line(s.path)}: {escape.line(s.reason)}", markup=False, highlight=False, soft_wrap=True)
+    _skips(result.skipped, err)
+    if not (result.added or result.replaced or result.unchanged):
+        _say(err, escape.line(nothing_read(paths, result.skipped)))
     if fmt == "json":
         click.echo(escape.json_dumps(result.to_dict()))
         return
-    click.echo(f"{len(result.added)} added, {len(result.replaced)} replaced, {len(result.unchanged)} unchanged; {result.db} holds {render_report.plural(result.passages, 'passage')}")
+    click.echo(f"{len(result.added)} added, {len(result.replaced)} replaced, {len(result.unchanged)} unchanged; {result.db} holds {render_report.plural(result.windows, 'window')}")
 
 
 @index.command("remove")
@@ -349,7 +353,7 @@ def index_remove(ids: tuple[str, ...], db: str, missing_ok: bool) -> None:
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
 def index_list(db: str, fmt: str) -> None:
-    """List the indexed documents: id, characters, passages, date, URL.
+    """List the indexed documents: id, characters, fingerprinted windows, date, URL.
 
     \b
         provenance index list --db corpus.db
@@ -360,18 +364,25 @@ def index_list(db: str, fmt: str) -> None:
     except _INDEX_ERRORS as e:
         raise _IndexFailure(str(e)) from e
     if fmt == "json":
-        rows = [{"id": r.id, "chars": r.chars, "words": r.words, "passages": r.passages, "date": r.date, "url": r.url, "site": r.site, "title": r.title, "hash": r.hash} for r in records]
+        rows = [
+            {"id": r.id, "chars": r.chars, "words": r.words, "windows": r.windows, "passages": r.windows,  # "passages": deprecated alias
+             "date": r.date, "url": r.url, "site": r.site, "title": r.title, "hash": r.hash}
+            for r in records
+        ]
         click.echo(escape.json_dumps(rows))
         return
     for r in records:
-        click.echo("\t".join([escape.line(r.id), f"{r.chars} chars", f"{r.passages} passages", escape.line(r.date or "-"), escape.line(r.url or "-")]))
+        click.echo("\t".join([escape.line(r.id), f"{r.chars} chars", f"{r.windows} windows", escape.line(r.date or "-"), escape.line(r.url or "-")]))
 
 
 @index.command("stats")
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
 def index_stats(db: str, fmt: str) -> None:
-    """Documents, passages, size on disk and fingerprint settings of the index.
+    """Documents, fingerprinted windows, size and fingerprint settings of the index.
+
+    Size is the file's on disk, or in Redis the memory of this index's keys
+    (MEMORY USAGE of each, read with SCAN: it takes a while on a big index).
 
     \b
         provenance index stats --db corpus.db
@@ -384,9 +395,43 @@ def index_stats(db: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(escape.json_dumps(result.to_dict()))
         return
-    per = result.bytes / result.passages if result.passages else 0
-    click.echo(f"{result.db}: {render_report.plural(result.documents, 'document')}, {render_report.plural(result.passages, 'passage')}, {render_report.plural(result.bytes, 'byte')} ({per:.0f} per passage)")
+    per = result.bytes / result.windows if result.windows else 0
+    click.echo(f"{result.db}: {render_report.plural(result.documents, 'document')}, {render_report.plural(result.windows, 'window')}, {render_report.plural(result.bytes, 'byte')} ({per:.0f} per window)")
     click.echo("settings: " + ", ".join(f"{corpus_index.OPTION_NAMES.get(k, k).lstrip('-')}={v}" for k, v in sorted(result.settings.items())))
+
+
+@index.command("verify")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+def index_verify(db: str, fmt: str) -> None:
+    """Read the whole index and say whether it must be rebuilt.
+
+    Checks SQLite's integrity_check, that every entry can be read back, that
+    every window has its bucket entry in every band and that no row or
+    bucket entry is left without its document.
+
+    Exit status: 0 the index is sound; 1 it is damaged (rebuild it: a new
+    index from the corpus with `provenance index add`); 2 it cannot be
+    checked (no index there, not an index, server down).
+
+    \b
+        provenance index verify --db corpus.db
+        provenance index verify --db redis://ci-redis:6379/0 --format json
+    """
+    try:
+        result = corpus_index.verify(db)
+    except _INDEX_ERRORS as e:
+        raise _IndexFailure(str(e)) from e
+    if fmt == "json":
+        click.echo(escape.json_dumps(result.to_dict()))
+    elif result.sound:
+        click.echo(f"{result.db}: sound: {render_report.plural(result.documents, 'document')}, {render_report.plural(result.windows, 'window')}")
+    else:
+        for problem in result.problems:
+            click.echo(f"  {escape.line(problem)}")
+        click.echo(f"{result.db}: damaged ({render_report.plural(len(result.problems), 'problem')}): rebuild the index (`provenance index add` from the corpus into a new --db)")
+    if not result.sound:
+        sys.exit(1)
 
 
 @cli.command()
@@ -402,10 +447,11 @@ def index_stats(db: str, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit"]), default="text", show_default=True, help="Output: terminal text, JSON report with verdicts, SARIF 2.1.0 or JUnit XML.")
 @click.option("--max-file-mb", type=click.IntRange(1, MAX_FILE_MB), help="Skip files larger than this after decompression (default 64).")
 @follow_links_option
+@click.option("--allow-empty", is_flag=True, help="Pass when no document can be read under PATHS (else exit 2: a mistyped path must not pass the gate).")
 @click.option("--quiet", "-q", is_flag=True, help="With --format text: print the summary line only.")
 @color_option
 @progress_option
-def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, max_reused_share: float | None, require_credit: bool, allow_file: str | None, write_allowlist: str | None, add_on_pass: bool, fmt: str, max_file_mb: int | None, follow_links: bool, quiet: bool, color: str, no_progress: bool) -> None:
+def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, max_reused_share: float | None, require_credit: bool, allow_file: str | None, write_allowlist: str | None, add_on_pass: bool, fmt: str, max_file_mb: int | None, follow_links: bool, allow_empty: bool, quiet: bool, color: str, no_progress: bool) -> None:
     """Check incoming documents against the index and each other; fail those
     that reuse indexed text against the policy.
 
@@ -423,7 +469,7 @@ def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, ma
         allowlist = gate.load_allowlist(allow_file) if allow_file else gate.Allowlist()
         policy = gate.Policy(fail_on, max_reused_share, require_credit, allowlist, edited_share)  # type: ignore[arg-type]
         with _progress(Console(stderr=True), enabled=not (quiet or no_progress)) as progress:
-            result = gate.check(paths, db, policy, add_on_pass=add_on_pass, progress=progress, **_fingerprint_overrides(None, None, max_file_mb, follow_links))
+            result = gate.check(paths, db, policy, add_on_pass=add_on_pass, allow_empty=allow_empty, progress=progress, **_fingerprint_overrides(None, None, max_file_mb, follow_links))
         if write_allowlist:
             gate.write_allowlist(allowlist.merged(result.baseline()), write_allowlist)
     except _INDEX_ERRORS as e:
@@ -488,14 +534,28 @@ def _write_html(result: Report, path: str) -> None:
 
 
 def _warn(result: Report, err: Console) -> None:
-    for s in result.skipped:
-        err.print(f"skipped: {escape.line(s.path)}: {escape.line(s.reason)}", markup=False, highlight=False, soft_wrap=True)
+    _skips(result.skipped, err)
     for w in result.warnings:
-        err.print(f"warning: {escape.line(w.path)}: {escape.line(w.reason)}", markup=False, highlight=False, soft_wrap=True)
+        _say(err, f"warning: {escape.line(w.path)}: {escape.line(w.reason)}")
+
+
+def _skips(skipped: Sequence[Skipped], err: Console) -> None:
+    """One line per file that could not be used; one for all the files of
+    types no reader takes (a folder of images should not flood stderr)."""
+    for s in skipped:
+        if not s.unsupported:
+            _say(err, f"skipped: {escape.line(s.path)}: {escape.line(s.reason)}")
+    unsupported = unsupported_summary(skipped)
+    if unsupported:
+        _say(err, escape.line(unsupported))
+
+
+def _say(err: Console, line: str) -> None:
+    err.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 _STAGES = {"read": ("reading", "bytes"), "align": ("aligning", "document pairs"), "index": ("indexing", "documents")}
-"""What each library progress stage counts (see ``provenance.scan.Progress``)."""
+"""What each library progress stage counts (see ``provenance.compare.Progress``)."""
 
 
 class _Amount(ProgressColumn):

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from provenance.align import align_pair
+from provenance.coarse import coarse_pairs
 from provenance.config import Config
 from provenance.evidence import Shared, convincing
 from provenance.fingerprint import signatures
@@ -157,6 +158,12 @@ def batch_candidates(batch: Fingerprinted, config: Config) -> Candidates:
     """Candidate window pairs between the documents of one batch (LSH)."""
     pairs = candidate_pairs(batch.sigs, batch.doc_of(), config, workers=config.processes)
     return Candidates.of_window_pairs(pairs, batch.doc_of(), batch.first_window())
+
+
+def _rewritten_only(candidates: Candidates, coarse: dict[tuple[int, int], np.ndarray]) -> Candidates:
+    """The coarse channel's document pairs that the exact channel did not pair."""
+    known = {tuple(row) for row in np.unique(candidates.docs, axis=0).tolist()} if len(candidates) else set()
+    return Candidates.of_groups({k: v for k, v in coarse.items() if k not in known})
 
 
 class Against(Protocol):
@@ -339,6 +346,8 @@ def compare(
     doc_of = batch.doc_of()
     n_windows = int(len(doc_of))
     candidates = batch_candidates(batch, config)
+    if config.sensitivity == "high":
+        candidates = candidates + _rewritten_only(candidates, coarse_pairs(docs, batch.counts, config))
     timings["candidates"] = time.perf_counter() - t0
     n_pairs = len(candidates)
 

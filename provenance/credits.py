@@ -127,6 +127,21 @@ _COPY_VERB = r"(?:reprinted|republished|reproduced|syndicated|cross-?posted|adap
 # Where a cue may begin: a line's start, a sentence's start, or after an opening bracket or a dash.
 _OPEN = r"(?:^|(?<=[.!?])[\"”’')\]]?\s+|(?<=[(\[])|(?<=[—–-])\s*|(?<=\s[—–-])\s+)[\s*_]*"
 
+# "Originally published in" in German, Spanish, Portuguese, French, Italian and Russian.
+_FIRST_PUBLISHED = (
+    r"(?:"
+    r"(?:(?:zuerst|ursprünglich|erstmals)\s+(?:erschienen|veröffentlicht|publiziert)|erschien\s+(?:zuerst|ursprünglich|erstmals))"
+    r"\s+(?:in|im|bei|auf|von)"
+    r"|(?:(?:originalmente|originariamente|inicialmente)\s+publicad[oa]|publicad[oa]\s+(?:originalmente|originariamente|inicialmente"
+    r"|por\s+primera\s+vez|pela\s+primeira\s+vez))\s+(?:en|em|por|no|na|el|la)"
+    r"|(?:(?:initialement|originellement|originalement|d['’]abord|pour\s+la\s+première\s+fois|précédemment)\s+(?:été\s+)?publiée?s?"
+    r"|publiée?s?\s+(?:initialement|originellement|d['’]abord|pour\s+la\s+première\s+fois))\s+(?:sur|dans|par|chez)"
+    r"|(?:(?:originariamente|originalmente|inizialmente|precedentemente)\s+pubblicat[oaie]|pubblicat[oaie]\s+(?:originariamente"
+    r"|originalmente|per\s+la\s+prima\s+volta))\s+(?:su|in|da|sul|sulla|nel|nella)"
+    r"|(?:(?:впервые|первоначально|изначально)\s+опубликован[оаы]?|опубликован[оаы]?\s+(?:впервые|первоначально|изначально))\s+(?:в|на)"
+    r")"
+)
+
 _SENTENCE_CUES = (
     # This comment appeared in X / A version of this article was originally published on X
     re.compile(
@@ -148,10 +163,45 @@ _SENTENCE_CUES = (
         r"(?:here\s+)?(?:(?:(?:with|by)\s+(?:the\s+)?(?:kind\s+)?permission\s+)?(?:from|of)|from))\s+(?P<rest>.*)$",
         re.I,
     ),
+    # Distributed by X / Provided by X / Syndicated by X: the agency that supplies the text
+    re.compile(rf"{_OPEN}(?P<cue>(?:{_NOUN}\s+)?(?:distributed|provided|supplied|syndicated)\s+by)\s+(?P<rest>.*)$", re.I),
+    # Story by <person> for X / Written by <person> for X: written for another outlet
+    re.compile(
+        rf"{_OPEN}(?P<cue>(?i:{_NOUN}|written|words|reporting|text)\s+by\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){{0,3}}\s+for)\s+(?P<rest>.*)$"
+    ),
+    # The same statement in other languages: "<this article> first appeared / was first published in X"
+    re.compile(rf"{_OPEN}(?P<cue>(?:\w+\s+){{0,3}}?{_FIRST_PUBLISHED})\s+(?P<rest>.*)$", re.I),
 )
+# "Source" in other languages (German, Spanish/Italian/Portuguese, Dutch, Polish,
+# Turkish, Scandinavian, Finnish, Russian/Ukrainian, Chinese, Japanese, Korean)
+_SOURCE_WORDS = r"(?:quelle|fuente|fonte|bron|źródło|kaynak|kilde|källa|lähde|источник|джерело|来源|來源|出典|出处|출처)"
+# Words without which the newer sentence cues cannot match (checked before searching them).
+_CUE_NEEDS: dict[re.Pattern[str], tuple[str, ...]] = {
+    _SENTENCE_CUES[3]: (" by",),
+    _SENTENCE_CUES[4]: (" by ",),
+    _SENTENCE_CUES[5]: ("erschien", "veröffentlicht", "publiziert", "publicad", "publié", "pubblicat", "опубликован"),
+}
 # Source: X (URL on the same line, or on the next non-empty line)
 _SOURCE_RE = re.compile(
-    r"^[\s*_(\[]*(?P<cue>(?:original\s+|news\s+|article\s+)?sources?(?:\s+(?:link|url|article))?\s*[:：]|source\b(?=\s+(?:https?://|www\.)))\s*(?P<rest>.*)$",
+    r"^[\s*_(\[]*(?P<cue>(?:(?:original\s+|news\s+|article\s+)?sources?(?:\s+(?:link|url|article))?|" + _SOURCE_WORDS + r")\s*[:：]"
+    r"|source\b(?=\s+(?:https?://|www\.)))\s*(?P<rest>.*)$",
+    re.I,
+)
+# A label and a URL, alone on a line: "Original article: <url>", "Read the full story at <url>"
+_URL_LABEL_RE = re.compile(
+    rf"^[\s*_(\[]*(?P<cue>(?:read\s+(?:the\s+)?(?:full|original|whole|complete|entire)\s+{_NOUN}\s+(?:at|on|here)"
+    rf"|(?:the\s+)?original(?:\s+{_NOUN}|\s+(?:link|url|version))?|full\s+{_NOUN}|credits?|originally\s+(?:at|on))\s*[:：]?)"
+    rf"\s*(?P<rest>(?:[^\s].{{0,80}}?[\s,(]+)?(?:https?://|www\.)\S+\s*\)?\.?)\s*$",
+    re.I,
+)
+# (c) 2019 X. Reprinted with permission. / Copyright X, used by arrangement: the holder is the source
+_COPYRIGHT_RE = re.compile(
+    r"^[\s*_(\[]*(?P<cue>\(c\)|©|copyright(?:\s+(?:\(c\)|©))?)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?[,.]?\s+)?(?P<rest>.+)$",
+    re.I,
+)
+_PERMISSION_RE = re.compile(
+    r"\b(?:reprinted|republished|reproduced|used|published|shared|distributed)\s+(?:here\s+)?(?:with|by|under)\s+"
+    r"(?:the\s+)?(?:kind\s+)?(?:permission|arrangement|licen[cs]e|agreement)",
     re.I,
 )
 # (Source: X) closing a paragraph
@@ -169,9 +219,23 @@ _COURTESY_RE = re.compile(r"^[\s*_(\[]*(?P<cue>courtesy\s+of|courtesy:)\s*(?P<re
 _CUE_WORDS = (
     "source", "sources", "via", "h/t", "hat", "courtesy", "published", "appeared", "ran", "posted",
     "printed", "featured", "released", "reprinted", "republished", "reproduced", "syndicated",
-    "cross", "crossposted", "adapted", "excerpted",
+    "cross", "crossposted", "adapted", "excerpted", "distributed", "provided", "supplied",
 )
-_CUE_HINT_I_RE = re.compile(rf"\b(?:{'|'.join(re.escape(w) for w in _CUE_WORDS)})\b", re.I)
+# Cues of credits that are a short line of their own ("Original article: <url>",
+# "(c) 2019 X. Reprinted with permission."): a hit counts only in such a line.
+_SHORT_LINE_CUE_WORDS = ("http", "https", "www", "copyright", "(c)")
+# Cues in other languages (and ©), looked for only in texts with letters beyond
+# ASCII: German, Spanish, French, Italian, Portuguese and Russian text nearly
+# always has some, and English text pays nothing for them.
+_NON_ASCII_CUE_WORDS = (
+    "©", "quelle", "fuente", "fonte", "bron", "kaynak", "kilde", "źródło", "källa", "lähde", "источник",
+    "джерело", "来源", "來源", "出典", "出处", "출처",
+    "erschienen", "erschien", "veröffentlicht", "publiziert", "publicado", "publicada", "publié", "publiée",
+    "publiés", "publiées", "pubblicato", "pubblicata", "pubblicati", "pubblicate", "опубликовано",
+    "опубликован", "опубликована", "опубликованы",
+)
+_CUE_HINT_I_RE = re.compile(rf"\b(?:{'|'.join(re.escape(w) for w in _CUE_WORDS + _NON_ASCII_CUE_WORDS)})\b", re.I)
+_BYLINE_FOR = 120  # "Story by <person> for X": " for " within this many characters after " by "
 
 
 def _cue_positions(text: str) -> list[int]:
@@ -185,15 +249,27 @@ def _cue_positions(text: str) -> list[int]:
         return [m.start() for m in _CUE_HINT_I_RE.finditer(text)]
     found = []
     n = len(lower)
-    for word in _CUE_WORDS:
+
+    def short_line(i: int) -> bool:
+        end = lower.find("\n", i)
+        return (end if end >= 0 else n) - lower.rfind("\n", 0, i) <= _MAX_VIA_LINE
+
+    words = _CUE_WORDS if lower.isascii() else _CUE_WORDS + _NON_ASCII_CUE_WORDS
+    for word in words + _SHORT_LINE_CUE_WORDS:
         size = len(word)
+        short = word in _SHORT_LINE_CUE_WORDS
         i = lower.find(word)
         while i >= 0:
             before = lower[i - 1] if i else " "
             after = lower[i + size] if i + size < n else " "
-            if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+            if not (before.isalnum() or before == "_" or after.isalnum() or after == "_") and (not short or short_line(i)):
                 found.append(i)
             i = lower.find(word, i + 1)
+    i = lower.find(" by ")
+    while i >= 0:  # "Story by <person> for X", a short line of its own
+        if " for " in lower[i : i + _BYLINE_FOR] and short_line(i):
+            found.append(i)
+        i = lower.find(" by ", i + 1)
     return sorted(found)
 
 _MAX_CREDIT_LINE = 400  # a longer line is a paragraph: only its first and last sentences are looked at
@@ -364,6 +440,18 @@ def _find_in_line(lines: list[_Line], index: int, follows_credit: bool = False, 
         if follows_credit or _opens_paragraph(lines, index, source["cue"]):
             return _source_credit(lines, index, source)
         return None
+    if len(text.strip()) <= _MAX_VIA_LINE and (follows_credit or _opens_paragraph(lines, index, text.strip())):
+        label = _URL_LABEL_RE.match(text)
+        if label:
+            url, name, used = _target(label["rest"])
+            if url:
+                return _Found(url, name, label["cue"].strip(), line.start + label.start("cue"), line.start + label.start("rest") + used, index)
+        held = _COPYRIGHT_RE.match(text)
+        if held and _PERMISSION_RE.search(held["rest"]):
+            rest = re.sub(r"\s+\d{4}(?=\s*[,.;]|\s*$)", "", held["rest"], count=1)  # "© X 2019, reprinted …"
+            url, name, _ = _target(rest)
+            if url or name:
+                return _Found(url, name, held["cue"].strip(), line.start + held.start("cue"), line.end, index)
     if len(text.strip()) <= _MAX_CREDIT_LINE:
         for pattern in (_COURTESY_RE,) + ((_VIA_LINE_RE,) if len(text.strip()) <= _MAX_VIA_LINE else ()):
             match = pattern.match(text)
@@ -372,7 +460,11 @@ def _find_in_line(lines: list[_Line], index: int, follows_credit: bool = False, 
                 if url or name:
                     return _Found(url, name, match["cue"].strip(), line.start + match.start("cue"), line.start + match.start("rest") + used, index)
     for offset, window in _windows(text):
+        lower = window.lower()
         for pattern in _SENTENCE_CUES:
+            need = _CUE_NEEDS.get(pattern)
+            if need is not None and not any(word in lower for word in need):
+                continue  # a cheap test first: these patterns are costly to search
             match = pattern.search(window)
             if match:
                 url, name, used = _target(match["rest"])

@@ -7,6 +7,7 @@ The tree::
      ├── InputError         a path given to the library cannot be used at all
      ├── WorkerError        worker processes cannot be started
      └── StoreError         an index cannot be opened, read or written
+          ├── IndexDamaged       what an index holds cannot be read back: rebuild it
           └── SettingsMismatch   an index was built with other fingerprint settings
 
 Problems with single files never raise: they become ``Skipped`` entries in the
@@ -34,6 +35,10 @@ class WorkerError(ProvenanceError):
 
 class StoreError(ProvenanceError):
     """An index (``--db``) cannot be opened, read or written: bad URL, corrupt or foreign file, server down."""
+
+
+class IndexDamaged(StoreError):
+    """What an index holds cannot be read back (corrupt pages, a damaged entry, missing rows): rebuild it."""
 
 
 class SettingsMismatch(StoreError, ConfigError):

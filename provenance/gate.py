@@ -49,6 +49,7 @@ from provenance.models import (
     origin_label,
 )
 from provenance.normalize import word_hashes
+from provenance.read import nothing_read
 
 FAIL_ON: tuple[Kind, ...] = ("verbatim", "near-verbatim", "derivative")
 """Values of ``Policy.fail_on``, strongest first."""
@@ -348,6 +349,7 @@ def check(
     config: Config | None = None,
     *,
     add_on_pass: bool = False,
+    allow_empty: bool = False,
     progress: Progress | None = None,
     **overrides: Any,
 ) -> CheckResult:
@@ -358,12 +360,14 @@ def check(
         db: the index URL; with ``add_on_pass`` it is made when absent.
         policy: what fails a document (default ``Policy()``).
         add_on_pass: add the documents that pass to the index.
+        allow_empty: no readable document under the paths is no error.
 
     Returns:
         The report and one verdict per incoming document, sorted by id.
 
     Raises:
-        InputError: a path does not exist.
+        InputError: a path does not exist, or no document could be read
+            under the paths (unless ``allow_empty``).
         StoreError: the index cannot be opened, read or written.
         SettingsMismatch: the index was built with other settings.
 
@@ -373,7 +377,11 @@ def check(
         ['incoming/copy.txt']
     """
     policy = policy or Policy()
+    paths = list(paths)
     docs, skipped, warnings = read_documents(paths, make_config(config, **overrides), progress)
+    if not docs and not allow_empty:
+        # A mistyped CI path must not pass the gate with "0 passed, 0 failed" (issue 13).
+        raise InputError(f"{nothing_read(paths, skipped)}; check the path, or pass --allow-empty if nothing to check is fine")
     with Index.open(db, config, create=add_on_pass, **overrides) as index:
         report = index.compare(docs, skipped=skipped, warnings=warnings)
         verdicts = judge(report, [d.id for d in docs], policy)

@@ -1,8 +1,14 @@
 """HTML report: result objects → one self-contained HTML page. No decisions here.
 
-The page needs no network: styles and a small script (``assets/report.css``,
-``assets/report.js``) are inlined, the graph is inline SVG laid out here in Python, and a Content-Security-Policy meta forbids
+The page needs no network: styles and a small script (package data,
+``assets/report.css`` and ``assets/report.js``) are inlined, the graph is
+inline SVG laid out here in Python, and a Content-Security-Policy meta forbids
 every load (``default-src 'none'``; the script is allowed by its hash).
+
+At size the page stays usable: documents are named by distinct titles
+(``provenance.labels``), a list of origins and their copies reads on any
+screen, a filter narrows it, and past ``LARGE_REPORT`` documents the graph,
+the long tail of the table and the texts open on demand.
 
 Every piece of text that comes from a document (text, titles, URLs, credits,
 evidence) is untrusted: it goes through ``html.escape`` into markup, and the
@@ -72,6 +78,7 @@ table (first ``TABLE_ROWS`` rows) with a filter; the graph and the texts are
 drawn on demand."""
 TABLE_ROWS = 50
 GROUPS_SHOWN = 20
+MEMBERS_SHOWN = 8
 
 
 @dataclass(frozen=True)
@@ -390,7 +397,9 @@ def _layout(nodes: tuple[Node, ...], edges: tuple[Edge, ...]) -> Graph:
 
 def _components(keys: list[str], links: dict[str, set[str]]) -> list[list[str]]:
     """Connected groups among ``keys`` (in their order), largest first."""
-    wanted, seen, groups = set(keys), set(), []
+    position = {k: i for i, k in enumerate(keys)}
+    seen: set[str] = set()
+    groups: list[list[str]] = []
     for key in keys:
         if key in seen:
             continue
@@ -399,11 +408,11 @@ def _components(keys: list[str], links: dict[str, set[str]]) -> list[list[str]]:
         while todo:
             k = todo.pop()
             group.append(k)
-            for n in sorted(links[k] & wanted - seen):
+            for n in sorted(links[k] & position.keys() - seen):
                 seen.add(n)
                 todo.append(n)
-        groups.append(sorted(group, key=keys.index))
-    return sorted(groups, key=lambda g: (-len(g), keys.index(g[0])))
+        groups.append(sorted(group, key=position.__getitem__))
+    return sorted(groups, key=lambda g: (-len(g), position[g[0]]))
 
 
 def _svg(graph: Graph, colours: dict[str, int], doc_index: dict[str, int]) -> str:
@@ -624,7 +633,7 @@ def _groups_section(graph: Graph, page: _Page) -> str:
                 "group",
                 words,
                 f'<div class="ghead"><span class="swatch {colour}"></span>{head}'
-                f' <span class="gcount">{n} cop{"ies" if n != 1 else "y"}</span></div><ul class="members">{"".join(members)}</ul>',
+                f' <span class="gcount">{n} cop{"ies" if n != 1 else "y"}</span></div>{_members(members)}',
             )
         )
     unknown = _components([n.key for n in graph.nodes if n.key in shared], shared)
@@ -643,7 +652,7 @@ def _groups_section(graph: Graph, page: _Page) -> str:
                 words.strip(),
                 '<div class="ghead"><span class="swatch ou"></span>'
                 "<b>Shared text, origin unknown</b> <small>no credit and no earlier date decides which came first</small>"
-                f' <span class="gcount">{len(group)} documents</span></div><ul class="members">{"".join(members)}</ul>',
+                f' <span class="gcount">{len(group)} documents</span></div>{_members(members)}',
             )
         )
     if not items:
@@ -655,6 +664,15 @@ def _groups_section(graph: Graph, page: _Page) -> str:
     )
     more = f'<p><button type="button" id="showgroups">Show all {len(items):,} groups</button> <small>(the {GROUPS_SHOWN} largest are shown)</small></p>' if folded else ""
     return f'<section id="origins"><h2>Origins and their copies</h2><ol class="groups" id="groups">{listing}</ol>{more}</section>'
+
+
+def _members(items: list[str]) -> str:
+    """A group's documents; past ``MEMBERS_SHOWN``, the rest behind a toggle."""
+    shown = f'<ul class="members">{"".join(items[:MEMBERS_SHOWN])}</ul>'
+    if len(items) <= MEMBERS_SHOWN:
+        return shown
+    rest = len(items) - MEMBERS_SHOWN
+    return f'{shown}<details class="moremembers"><summary>{rest:,} more</summary><ul class="members">{"".join(items[MEMBERS_SHOWN:])}</ul></details>'
 
 
 def _table_section(page: _Page) -> str:

@@ -9,7 +9,8 @@ signatures made with other settings never match.
 Adding a document stores its text (zlib), metadata and credits, and the
 MinHash signature of every window with its key in every LSH band, computed by
 ``lsh.band_key`` exactly as a scan buckets windows. Re-adding an unchanged
-document writes nothing; a changed one replaces its old passages.
+document writes nothing; a changed one replaces its old windows. ``verify``
+reads the whole index and says whether it must be rebuilt.
 
 ``Index.compare(documents)`` finds what incoming documents share with the
 index and with each other: the index is asked only for the buckets of the
@@ -17,25 +18,26 @@ incoming windows, candidates are kept when their signatures agree as a scan
 requires, and only the documents they belong to are loaded and aligned. The
 result is an ordinary ``Report``.
 
-The module-level ``add``, ``remove``, ``documents`` and ``stats`` are what the
+The module-level ``add``, ``remove``, ``documents``, ``stats`` and ``verify`` are what the
 ``provenance index`` commands call.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
 
 from provenance.compare import Progress, compare, fingerprint_documents
 from provenance.config import Config, make_config
-from provenance.errors import ConfigError, SettingsMismatch, StoreError
+from provenance.errors import ConfigError, IndexDamaged, SettingsMismatch, StoreError
 from provenance.fingerprint import SCHEME, signatures
 from provenance.lsh import HUB_LINKS, agree, band_key, lsh_params
 from provenance.models import Document, Report, Skipped
@@ -48,13 +50,13 @@ PERSISTED: tuple[str, ...] = ("shingle_size", "window", "num_perm", "seed", "thr
 OPTION_NAMES: dict[str, str] = {"threshold": "--threshold", "min_tokens": "--min-words"}
 """The command-line option users give for a persisted setting, named in messages (issue 13)."""
 
-BATCH_PASSAGES = 20_000
-"""Passages written per transaction by ``add_documents`` (bulk builds sort and write them together)."""
+BATCH_WINDOWS = 20_000
+"""Windows written per transaction by ``add_documents`` (bulk builds sort and write them together)."""
 BATCH_SECONDS = 2.0
 """Longest stretch of work before a batch is written, so that slow inputs still commit often."""
 
 _KEY_MIX = np.uint64(0x9E3779B97F4A7C15)
-_KEY_SHIFT = np.uint64(17)  # keys keep 47 bits: 6 bytes in SQLite, collisions ~1e-7 per lookup at 1M passages
+_KEY_SHIFT = np.uint64(17)  # keys keep 47 bits: 6 bytes in SQLite, collisions ~1e-7 per lookup at 1M windows
 
 
 def settings_of(config: Config) -> dict[str, Any]:
@@ -91,15 +93,27 @@ def keys_of(sigs: np.ndarray, config: Config) -> np.ndarray:
 
 
 def content_hash(doc: Document) -> str:
-    """Hash of everything the index keeps about a document (text and metadata).
+    """Hash of everything the index keeps about a document (text and metadata),
+    over a canonical JSON: a field added to ``Credit`` with a default leaves
+    the hash of every credit that keeps the default unchanged.
 
     >>> content_hash(Document("a", "x", "a")) == content_hash(Document("a", "x", "b.txt"))
     True
     """
-    h = hashlib.sha256()
-    for value in (doc.text, doc.url, doc.title, doc.date, doc.date_source, doc.site, repr(doc.credits)):
-        h.update(b"\x00" if value is None else value.encode("utf-8", "surrogatepass") + b"\x01")
-    return h.hexdigest()
+    kept = {
+        "text": doc.text, "url": doc.url, "title": doc.title, "date": doc.date, "date_source": doc.date_source,
+        "site": doc.site, "credits": [_set_fields(c) for c in doc.credits],
+    }
+    canonical = json.dumps(kept, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _set_fields(obj: Any) -> dict[str, Any]:
+    """A dataclass's fields, leaving out those at their default value."""
+    return {
+        f.name: getattr(obj, f.name) for f in fields(obj)
+        if f.default is MISSING or getattr(obj, f.name) != f.default
+    }
 
 
 @dataclass(frozen=True)
@@ -112,7 +126,7 @@ class AddResult:
     unchanged: tuple[str, ...] = ()
     skipped: tuple[Skipped, ...] = ()
     warnings: tuple[Skipped, ...] = ()
-    passages: int = 0
+    windows: int = 0
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -121,7 +135,8 @@ class AddResult:
             "added": list(self.added),
             "replaced": list(self.replaced),
             "unchanged": list(self.unchanged),
-            "passages": self.passages,
+            "windows": self.windows,
+            "passages": self.windows,  # deprecated alias of "windows" (the index holds windows, reports hold passages)
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "warnings": [{"path": s.path, "message": s.reason} for s in self.warnings],
         }
@@ -142,12 +157,34 @@ class IndexStats:
 
     db: str
     documents: int
-    passages: int
+    windows: int
     bytes: int
     settings: dict[str, Any] = field(default_factory=dict, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"db": self.db, "documents": self.documents, "passages": self.passages, "bytes": self.bytes, "settings": dict(self.settings)}
+        return {
+            "db": self.db, "documents": self.documents, "windows": self.windows, "bytes": self.bytes,
+            "passages": self.windows,  # deprecated alias of "windows"
+            "settings": dict(self.settings),
+        }
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """What ``verify`` found: no problems means the index is sound; any
+    problem means it should be rebuilt."""
+
+    db: str
+    problems: tuple[str, ...]
+    documents: int = 0
+    windows: int = 0
+
+    @property
+    def sound(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"db": self.db, "sound": self.sound, "documents": self.documents, "windows": self.windows, "problems": list(self.problems)}
 
 
 class Index:
@@ -189,15 +226,15 @@ class Index:
     def _keys(self, sigs: np.ndarray) -> np.ndarray:
         return keys_of(sigs, self.config)
 
-    def add_documents(self, docs: Iterable[Document], *, progress: Progress | None = None, total: int = 0, batch_passages: int = 0) -> dict[str, list[str]]:
+    def add_documents(self, docs: Iterable[Document], *, progress: Progress | None = None, total: int = 0, batch_windows: int = 0) -> dict[str, list[str]]:
         """Add documents; returns ids by outcome ('added', 'replaced', 'unchanged').
 
-        Documents are written in batches of about ``batch_passages``
-        passages (default ``BATCH_PASSAGES``; or ``BATCH_SECONDS`` of work),
+        Documents are written in batches of about ``batch_windows``
+        windows (default ``BATCH_WINDOWS``; or ``BATCH_SECONDS`` of work),
         each batch in one transaction: a process killed meanwhile leaves
         every batch committed before.
         """
-        limit = batch_passages or BATCH_PASSAGES
+        limit = batch_windows or BATCH_WINDOWS
         outcome: dict[str, list[str]] = {"added": [], "replaced": [], "unchanged": []}
         config = self.config
         batch: list[Entry] = []
@@ -206,7 +243,7 @@ class Index:
         def flush() -> None:
             nonlocal batch, size, started
             if batch:
-                for (record, *_), what in zip(batch, self.store.put_many(batch, config.seed, self._keys), strict=True):
+                for (record, *_), what in zip(batch, self.store.put_many(batch, config.seed), strict=True):
                     outcome[what].append(record.id)
             batch, size, started = [], 0, time.monotonic()
 
@@ -231,7 +268,7 @@ class Index:
         removed: list[str] = []
         missing: list[str] = []
         for doc_id in sorted(set(ids)):
-            (removed if self.store.remove(doc_id, self._keys, self.config.num_perm) else missing).append(doc_id)
+            (removed if self.store.remove(doc_id) else missing).append(doc_id)
         return RemoveResult(self.url, tuple(removed), tuple(missing))
 
     def records(self) -> list[DocumentRecord]:
@@ -239,9 +276,20 @@ class Index:
         return self.store.records()
 
     def stats(self) -> IndexStats:
-        """Documents, passages, size and settings."""
+        """Documents, windows, size and settings."""
         size = self.store.size()
-        return IndexStats(self.url, size["documents"], size["passages"], size["bytes"], self.store.read_settings() or settings_of(self.config))
+        return IndexStats(self.url, size["documents"], size["windows"], size["bytes"], self.store.read_settings() or settings_of(self.config))
+
+    def verify(self) -> VerifyResult:
+        """Read the whole index: unreadable entries, windows without their
+        bucket entries, rows no document owns, band keys this version would
+        not compute (and SQLite's own ``integrity_check``)."""
+        problems = self.store.verify(self._keys, self.config.num_perm)
+        try:
+            size = self.store.size()
+        except StoreError:
+            size = {"documents": 0, "windows": 0}
+        return VerifyResult(self.url, tuple(problems), size["documents"], size["windows"])
 
     def compare(self, docs: Sequence[Document], *, skipped: Sequence[Skipped] = (), warnings: Sequence[Skipped] = ()) -> Report:
         """What the documents share with the index and with each other
@@ -302,7 +350,7 @@ class Index:
             return {}
         pairs = np.unique(np.array([windows, members], dtype=np.int64).T, axis=0)
         wanted = np.unique(pairs[:, 1])
-        doc_ids, other_windows, other_sigs = self.store.passages(wanted.tolist(), config.num_perm)
+        doc_ids, other_windows, other_sigs = self.store.windows(wanted.tolist(), config.num_perm)
         row = np.searchsorted(wanted, pairs[:, 1])
         similar = agree(sigs[pairs[:, 0]], other_sigs[row], config)
         out: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
@@ -339,7 +387,7 @@ def _settle(store: Store, config: Config | None, overrides: dict[str, Any], *, c
     try:
         fixed = {n: stored[n] for n in PERSISTED}
     except KeyError as e:
-        raise StoreError(f"{store.url}: the stored settings lack {e.args[0]}: the index is damaged; rebuild it") from e
+        raise IndexDamaged(f"{store.url}: the stored settings lack {e.args[0]}: the index is damaged; rebuild it") from e
     return replace(base or make_config(None, **{k: v for k, v in overrides.items() if k not in PERSISTED}), **fixed)
 
 
@@ -384,7 +432,7 @@ def add(
     config: Config | None = None,
     *,
     progress: Progress | None = None,
-    batch_passages: int = 0,
+    batch_windows: int = 0,
     **overrides: Any,
 ) -> AddResult:
     """Add the documents under ``paths`` to the index at ``db`` (made on first use).
@@ -400,12 +448,12 @@ def add(
     wanted = make_config(config, **overrides)
     docs, skipped, warnings = read_documents(paths, wanted, progress)
     with Index.open(db, config, create=True, **overrides) as index:
-        outcome = index.add_documents(docs, progress=progress, total=len(docs), batch_passages=batch_passages)
-        passages = index.store.size()["passages"]
+        outcome = index.add_documents(docs, progress=progress, total=len(docs), batch_windows=batch_windows)
+        windows = index.store.size()["windows"]
     return AddResult(
         index.url, tuple(outcome["added"]), tuple(outcome["replaced"]), tuple(outcome["unchanged"]),
         tuple(sorted(skipped, key=lambda s: (s.path, s.reason))), tuple(sorted(warnings, key=lambda s: (s.path, s.reason))),
-        passages, time.perf_counter() - t0,
+        windows, time.perf_counter() - t0,
     )
 
 
@@ -422,6 +470,25 @@ def documents(db: str | os.PathLike[str]) -> list[DocumentRecord]:
 
 
 def stats(db: str | os.PathLike[str]) -> IndexStats:
-    """Documents, passages, size on disk and settings of the index at ``db``."""
+    """Documents, windows, size (on disk; in Redis, this index's memory) and settings of the index at ``db``."""
     with Index.open(db) as index:
         return index.stats()
+
+
+def verify(db: str | os.PathLike[str]) -> VerifyResult:
+    """Check the whole index at ``db``; a damaged one is a result with problems, not an error.
+
+    Raises:
+        StoreError: the index cannot be opened at all (missing, not an
+            index, server down).
+    """
+    try:
+        store = open_store(db)
+    except IndexDamaged as e:  # only a SQLite file gets here: its path holds no password
+        return VerifyResult(os.fspath(db), (str(e).removeprefix(f"{os.fspath(db)}: "),))
+    with store:
+        try:
+            index = Index(store, _settle(store, None, {}, create=False))
+        except IndexDamaged as e:
+            return VerifyResult(store.url, (str(e).removeprefix(f"{store.url}: "),))
+        return index.verify()

@@ -128,12 +128,15 @@ class Document:
 class Skipped:
     """A file (or a line or record of one) that could not be used, and why.
 
-    ``offset`` is the byte offset of a web archive's record in its file.
+    ``offset`` is the byte offset of a web archive's record in its file;
+    ``unsupported`` the file's type (``.rtf``) when it was passed over because
+    no reader takes that type (users see those in one summary line).
     """
 
     path: str
     reason: str
     offset: int | None = None
+    unsupported: str | None = None
 
 
 @dataclass(frozen=True)
@@ -228,7 +231,7 @@ class Report:
                 }
                 for p in self.passages
             ],
-            "skipped": [{"path": s.path, "reason": s.reason} | ({"offset": s.offset} if s.offset is not None else {}) for s in self.skipped],
+            "skipped": [{"path": s.path, "reason": s.reason} | ({"offset": s.offset} if s.offset is not None else {}) | ({"unsupported": s.unsupported} if s.unsupported else {}) for s in self.skipped],
             "warnings": [{"path": s.path, "message": s.reason} for s in self.warnings],
         }
 

@@ -66,6 +66,61 @@ def reader_of(name: str) -> str | None:
     return None
 
 
+def is_sidecar(name: str) -> bool:
+    """Whether a file name is a metadata sidecar (``NAME.meta.json``), never a document.
+
+    >>> is_sidecar("a.txt.meta.json"), is_sidecar("a.json")
+    (True, False)
+    """
+    return name.lower().endswith(".meta.json")
+
+
+def type_of(name: str) -> str:
+    """A file's type as users name it: its suffix, with ``.gz`` kept as a second one.
+
+    >>> type_of("notes.RTF"), type_of("a.pdf.gz"), type_of("README")
+    ('.rtf', '.pdf.gz', '(no suffix)')
+    """
+    suffixes = [x.lower() for x in Path(name).suffixes]
+    if not suffixes:
+        return "(no suffix)"
+    return "".join(suffixes[-2:]) if suffixes[-1] == ".gz" and len(suffixes) > 1 else suffixes[-1]
+
+
+def unsupported_summary(skipped: Iterable[Skipped]) -> str | None:
+    """One line for the files passed over for their type, or None.
+
+    >>> unsupported_summary([Skipped("a.rtf", "", unsupported=".rtf"), Skipped("b.text", "", unsupported=".text"), Skipped("c.rtf", "", unsupported=".rtf")])
+    'skipped 3 files with unsupported types: .rtf, .text'
+    >>> unsupported_summary([Skipped("README", "", unsupported="(no suffix)")])
+    'skipped 1 file with an unsupported type: (no suffix)'
+    """
+    types = [s.unsupported for s in skipped if s.unsupported]
+    if not types:
+        return None
+    kinds = sorted(set(types))
+    files = "1 file" if len(types) == 1 else f"{len(types):,} files"
+    which = "unsupported types" if len(kinds) > 1 else "an unsupported type"
+    return f"skipped {files} with {which}: {', '.join(kinds)}"
+
+
+def nothing_read(paths: Iterable[str | os.PathLike[str]], skipped: Sequence[Skipped]) -> str:
+    """Why a read found no document, for a one-line message.
+
+    >>> nothing_read(["in"], [])
+    'no document was read from in: it holds no .txt, .md, .html, .htm, .jsonl or .warc file'
+    """
+    names = ", ".join(str(p) for p in paths)
+    unsupported = unsupported_summary(skipped)
+    bad = [s for s in skipped if not s.unsupported]
+    if bad:
+        why = f"{len(bad)} file{'s' * (len(bad) != 1)} could not be used (first: {bad[0].path}: {bad[0].reason})" + (f"; {unsupported}" if unsupported else "")
+    else:
+        readable = [*TEXT_SUFFIXES, *HTML_SUFFIXES, *JSONL_SUFFIXES, *warc.SUFFIXES]
+        why = f"it holds no {', '.join(readable[:-1])} or {readable[-1]} file" + (f" ({unsupported})" if unsupported else "")
+    return f"no document was read from {names}: {why}"
+
+
 OUTSIDE_LINK = "links outside the scanned folder; give --follow-links to read it"
 
 
@@ -147,9 +202,13 @@ def find_sources(paths: Iterable[str | os.PathLike[str]], *, follow_links: bool 
             read_manifests(dirpath)
             dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and allowed(Path(dirpath) / d))
             for name in sorted(filenames):
-                if name.startswith(".") or name in MANIFEST_NAMES or reader_of(name) is None:
+                if name.startswith(".") or name in MANIFEST_NAMES or is_sidecar(name):
                     continue
                 path = Path(dirpath) / name
+                if reader_of(name) is None:
+                    suffix = type_of(name)
+                    skipped.append(Skipped(str(path), f"unsupported file type {suffix}", unsupported=suffix))
+                    continue
                 if path.is_symlink() and not path.exists():
                     skipped.append(Skipped(str(path), _dangling(path)))
                     continue

@@ -157,7 +157,7 @@ def _report_from_dict(data: dict[str, Any]) -> Report:
         )
         for p in data["passages"]
     )
-    skipped = tuple(Skipped(s["path"], s["reason"], s.get("offset")) for s in data.get("skipped", ()))
+    skipped = tuple(Skipped(s["path"], s["reason"], s.get("offset"), s.get("unsupported")) for s in data.get("skipped", ()))
     warnings = tuple(Skipped(w["path"], w["message"]) for w in data.get("warnings", ()))
     return Report(documents, passages, skipped, warnings)
 
@@ -177,7 +177,8 @@ def summary(report: Report) -> str:
     reused = sum(report.reused_chars(d.id) for d in report.documents)
     share = reused / chars if chars else 0.0
     with_reuse = len({p.document for p in report.passages if p.kind != "boilerplate"})
-    skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
+    unusable = sum(1 for s in report.skipped if not s.unsupported)  # types no reader takes get a line of their own
+    skipped = f", {unusable} skipped" if unusable else ""
     return (
         f"{plural(len(report.documents), 'document')}, {plural(len(report.passages), 'passage')}, "
         f"{plural(with_reuse, 'document')} with reuse, {share:.1%} of text reused{skipped}"

@@ -341,9 +341,9 @@ def _candidates(spark: SparkSession, docs: Any, config: Config, wbits: int) -> A
     bands, _ = lsh_params(config.threshold, config.num_perm)
     rows = docs.mapPartitions(lambda it: _band_rows(it, config, bands, wbits))
     buckets = (
-        spark.createDataFrame(rows, "band int, key long, window long")
+        spark.createDataFrame(rows, "band int, key long, win long")
         .groupBy("band", "key")
-        .agg(F.collect_list("window").alias("members"))
+        .agg(F.collect_list("win").alias("members"))
         .where(F.size("members") > 1)
         .select("members")
     )

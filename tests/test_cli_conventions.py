@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -105,3 +106,40 @@ def test_every_command_has_an_example_in_its_help():
 
     for command in walk(cli, []):
         assert f"provenance {' '.join(command)} " in run(*command, "--help").stdout, command
+
+
+def test_check_of_an_empty_folder_exits_2_unless_allow_empty(indexed):
+    (indexed / "empty").mkdir()
+    result = run("check", "empty", "--db", "c.db")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: no document was read from empty: it holds no .txt, .md, .html, .htm, .jsonl or .warc file; check the path, or pass --allow-empty if nothing to check is fine\n"
+    result = run("check", "empty", "--db", "c.db", "--allow-empty")
+    assert result.exit_code == 0 and result.stdout.startswith("0 documents checked against c.db: 0 passed, 0 failed")
+
+
+def test_check_of_unreadable_documents_exits_2_and_adds_nothing(indexed):
+    (indexed / "bad").mkdir()
+    (indexed / "bad" / "empty.txt").write_text("")
+    (indexed / "bad" / "notes.rtf").write_text("{\\rtf1 hello}")
+    result = run("check", "bad", "--db", "c.db", "--add-on-pass")
+    assert result.exit_code == 2
+    assert "no document was read from bad: 1 file could not be used (first: bad/empty.txt: empty file); skipped 1 file with an unsupported type: .rtf" in result.stderr
+    assert [r.split("\t")[0] for r in run("index", "list", "--db", "c.db").stdout.splitlines()] == ["corpus/a.txt"]
+
+
+def test_scan_of_an_empty_folder_says_nothing_was_read(tmp_path):
+    result = run("scan", str(tmp_path))
+    assert result.exit_code == 0
+    assert result.stderr == f"no document was read from {tmp_path}: it holds no .txt, .md, .html, .htm, .jsonl or .warc file\n"
+
+
+def test_unsupported_types_are_listed_once(corpus):
+    folder = corpus({"a.txt": random_text(random.Random(1), 100), "b.rtf": "x", "c.rtf": "y", "d.TEXT": "z", "e.docx.gz": b"\x1f\x8b", ".hidden": "h", "a.txt.meta.json": "{}", "sub/f.rtf": "w"})
+    result = run("scan", str(folder))
+    assert result.stderr == "skipped 5 files with unsupported types: .docx.gz, .rtf, .text\n"
+    data = json.loads(run("scan", str(folder), "--format", "json").stdout)
+    assert [s["path"].removeprefix(str(folder) + "/") for s in data["skipped"]] == ["b.rtf", "c.rtf", "d.TEXT", "e.docx.gz", "sub/f.rtf"]
+    assert data["skipped"][0] == {"path": str(folder / "b.rtf"), "reason": "unsupported file type .rtf", "unsupported": ".rtf"}
+    assert run("scan", str(folder), "-q").stdout.startswith("1 document, 0 passages, 0 documents with reuse, 0.0% of text reused\n")
+    added = run("index", "add", str(folder), "--db", str(folder / "c.db"))
+    assert added.stderr == "skipped 5 files with unsupported types: .docx.gz, .rtf, .text\n"

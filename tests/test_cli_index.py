@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 import random
+import shutil
 import sqlite3
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from provenance.cli import cli
-from tests.conftest import random_text
+from tests.conftest import ROOT, random_text
 from tests.servers import RedisServer, free_port
 
 
@@ -176,3 +182,189 @@ def test_index_ids_do_not_depend_on_how_a_path_is_spelled(tmp_path, monkeypatch)
     assert cwd_path("../a/x.txt") == (tmp_path / "a" / "x.txt").as_posix()
     assert cwd_path("./sub/../y.txt") == "y.txt"
     assert cwd_path(tmp_path / "a" / "x.txt") != cwd_path(tmp_path / "b" / "x.txt")
+
+
+# --------------------------------------------------------------------------- stored windows, damage, read-only use
+
+def test_index_counts_windows_and_keeps_passages_as_a_deprecated_alias(files, db_url):
+    add = run("index", "add", "corpus", "--db", db_url)
+    assert add.stdout.endswith(" windows\n") and "passages" not in add.stdout
+    added = json.loads(run("index", "add", "corpus", "--db", db_url, "--format", "json").stdout)
+    stats = json.loads(run("index", "stats", "--db", db_url, "--format", "json").stdout)
+    rows = json.loads(run("index", "list", "--db", db_url, "--format", "json").stdout)
+    assert stats["windows"] == stats["passages"] == added["windows"] == added["passages"] == sum(r["windows"] for r in rows) > 0
+    assert all(r["passages"] == r["windows"] for r in rows)
+    text = run("index", "stats", "--db", db_url).stdout
+    assert f"2 documents, {stats['windows']} windows, " in text and " per window)" in text and "passage" not in text
+    assert "\t" + f"{rows[0]['windows']} windows\t" in run("index", "list", "--db", db_url).stdout
+
+
+def test_verify_a_sound_index(files, db_url):
+    run("index", "add", "corpus", "--db", db_url)
+    result = run("index", "verify", "--db", db_url)
+    assert result.exit_code == 0 and result.stdout.endswith(": sound: 2 documents, " + f"{json.loads(run('index', 'stats', '--db', db_url, '--format', 'json').stdout)['windows']} windows\n")
+    data = json.loads(run("index", "verify", "--db", db_url, "--format", "json").stdout)
+    assert data["sound"] is True and data["problems"] == [] and data["documents"] == 2
+    _one_line_exit_2(run("index", "verify", "--db", "none.db"), "Error: none.db: no index there")
+
+
+def test_verify_finds_missing_and_orphan_bucket_entries_in_sqlite(files):
+    run("index", "add", "corpus", "--db", "c.db")
+    with sqlite3.connect("c.db") as conn:
+        conn.execute("DELETE FROM buckets WHERE (key, win) = (SELECT key, win FROM buckets ORDER BY win LIMIT 1)")
+        conn.execute("INSERT INTO buckets VALUES (12345, 99999)")
+    conn.close()
+    result = run("index", "verify", "--db", "c.db")
+    assert result.exit_code == 1
+    assert "1 bucket entries name 1 windows no document owns" in result.stdout
+    assert "1 windows miss some of their bucket entries" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("c.db: damaged (2 problems): rebuild the index")
+
+
+def test_verify_finds_missing_and_orphan_bucket_entries_in_redis(files, redis_url):
+    import redis
+
+    run("index", "add", "corpus", "--db", redis_url)
+    prefix = redis_url.rsplit("prefix=", 1)[1].encode() + b":b:"
+    client = redis.Redis.from_url(redis_url.split("?")[0])
+    try:
+        first = min(client.scan_iter(match=prefix + b"*"))
+        members = client.smembers(first)
+        client.srem(first, *members)
+        client.sadd(prefix + b"\x01\x02\x03\x04\x05\x06", 7 << 24)
+    finally:
+        client.close()
+    result = run("index", "verify", "--db", redis_url)
+    assert result.exit_code == 1
+    assert f"{len(members)} bucket entries of its windows are missing" in result.stdout
+    assert "1 bucket entries name windows no document owns" in result.stdout
+
+
+def _damage(path, seed: int, depth: float) -> None:
+    """64 KB of random bytes written into the file at ``depth`` of its length."""
+    size = path.stat().st_size
+    assert size > 3 * 65536, size
+    offset = min(size - 65536, int(size * depth)) // 512 * 512
+    with open(path, "r+b") as fh:
+        fh.seek(offset)
+        fh.write(random.Random(seed).randbytes(65536))
+
+
+@pytest.fixture
+def big_index(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "corpus").mkdir()
+    texts = [random_text(random.Random(100 + n), 500) for n in range(40)]
+    for n, text in enumerate(texts):
+        (tmp_path / "corpus" / f"{n:02d}.txt").write_text(text)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "copy.txt").write_text(" ".join(texts[20].split()[100:300]))
+    (tmp_path / "in" / "fine.txt").write_text(random_text(random.Random(99), 300))
+    assert run("index", "add", "corpus", "--db", "c.db").exit_code == 0
+    assert not (tmp_path / "c.db-wal").exists()
+    return tmp_path / "c.db"
+
+
+@pytest.mark.parametrize(("seed", "depth"), [(1, 0.15), (2, 0.4), (3, 0.65), (4, 0.9)])
+def test_damaged_sqlite_index_is_one_line_exit_2_and_verify_says_rebuild(big_index, seed, depth):
+    _damage(big_index, seed, depth)
+    for args, fine in (
+        (("index", "list"), 0), (("index", "stats"), 0), (("check", "in/fine.txt"), 0), (("check", "in/copy.txt"), 1),
+        (("index", "remove", "corpus/07.txt"), 0), (("index", "add", "in"), 0),
+    ):
+        result = run(*args, "--db", "c.db")  # an uncaught sqlite3 error would raise here
+        assert result.exit_code in (fine, 2), (args, result.exit_code, result.output)
+        if result.exit_code == 2:
+            _one_line_exit_2(result, "Error: c.db: ")
+    verify = run("index", "verify", "--db", "c.db")
+    assert verify.exit_code == 1, verify.output
+    assert verify.stdout.splitlines()[-1].startswith("c.db: damaged (") and "rebuild the index" in verify.stdout
+
+
+def test_damage_in_the_first_pages_is_one_line_too(big_index):
+    with open(big_index, "r+b") as fh:
+        fh.seek(100)  # just after the header: the schema page
+        fh.write(random.Random(5).randbytes(65536))
+    for args in (("index", "list"), ("check", "in/fine.txt")):
+        _one_line_exit_2(run(*args, "--db", "c.db"), "Error: c.db: ")
+    verify = run("index", "verify", "--db", "c.db")
+    assert verify.exit_code == 1 and "rebuild the index" in verify.stdout
+
+
+def test_corrupted_redis_entry_names_the_document(files, redis_url):
+    import redis
+
+    run("index", "add", "corpus", "--db", redis_url)
+    prefix = redis_url.rsplit("prefix=", 1)[1]
+    client = redis.Redis.from_url(redis_url.split("?")[0])
+    try:
+        client.hset(f"{prefix}:docs", "corpus/a.txt", b"\x00garbage{")
+        for args in (("index", "list"), ("check", "in/copy.txt")):
+            result = run(*args, "--db", redis_url)
+            _one_line_exit_2(result, f"Error: {redis_url}: the index entry of document 'corpus/a.txt' is damaged (not valid JSON at character 0)")
+            assert "Expecting value" not in result.stderr
+        verify = run("index", "verify", "--db", redis_url)
+        assert verify.exit_code == 1 and "document 'corpus/a.txt' is damaged" in verify.stdout
+        # The damaged document can still be removed, leaving nothing of it behind.
+        assert run("index", "remove", "corpus/a.txt", "--db", redis_url).stdout == "removed corpus/a.txt\n"
+        assert run("index", "verify", "--db", redis_url).exit_code == 0
+        assert [line.split("\t")[0] for line in run("index", "list", "--db", redis_url).stdout.splitlines()] == ["corpus/b.txt"]
+    finally:
+        client.close()
+
+
+def test_redis_stats_count_this_index_only(files, redis_server):
+    import redis
+
+    small, big = redis_server.url() + "?prefix=small", redis_server.url() + "?prefix=small:big"
+    run("index", "add", "corpus/b.txt", "--db", small)
+    before = json.loads(run("index", "stats", "--db", small, "--format", "json").stdout)["bytes"]
+    run("index", "add", "corpus", "in", "--db", big)  # another index, whose prefix starts with ours
+    after = json.loads(run("index", "stats", "--db", small, "--format", "json").stdout)["bytes"]
+    other = json.loads(run("index", "stats", "--db", big, "--format", "json").stdout)["bytes"]
+    client = redis.Redis(port=redis_server.port)
+    try:
+        server = int(client.info("memory")["used_memory"])
+        for key in client.scan_iter(match="small:*"):
+            client.delete(key)
+    finally:
+        client.close()
+    assert 0 < before == after < other < server
+
+
+def _as_reader(args: list[str], cwd) -> subprocess.CompletedProcess:
+    """Run the CLI as a user who cannot write the index (root writes anything: drop to nobody)."""
+    prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+    return subprocess.run([*prefix, sys.executable, "-m", "provenance", *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+
+
+@pytest.mark.skipif(os.name != "posix" or (os.geteuid() == 0 and shutil.which("setpriv") is None), reason="needs a user who cannot write a folder")
+def test_read_only_index_folder_can_be_read(tmp_path):
+    work = Path(tempfile.mkdtemp(prefix="provenance-ro-"))  # outside pytest's private tmp, readable by the reader
+    try:
+        work.chmod(0o755)
+        (work / "corpus").mkdir()
+        (work / "in").mkdir()
+        a = random_text(random.Random(11), 400)
+        (work / "corpus" / "a.txt").write_text(a)
+        (work / "in" / "copy.txt").write_text(" ".join(a.split()[:150]))
+        (work / "in" / "fine.txt").write_text(random_text(random.Random(14), 200))
+        (work / "db").mkdir()
+        subprocess.run([sys.executable, "-m", "provenance", "index", "add", "corpus", "--db", "db/c.db"], cwd=work, check=True, capture_output=True,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+        (work / "db" / "c.db").chmod(0o444)
+        (work / "db").chmod(0o555)
+        stats = _as_reader(["index", "stats", "--db", "db/c.db"], work)
+        assert stats.returncode == 0 and stats.stdout.startswith("db/c.db: 1 document, "), stats.stderr
+        assert _as_reader(["index", "list", "--db", "db/c.db"], work).stdout.startswith("corpus/a.txt\t")
+        assert _as_reader(["index", "verify", "--db", "db/c.db"], work).returncode == 0
+        assert _as_reader(["check", "in/fine.txt", "--db", "db/c.db"], work).returncode == 0
+        failed = _as_reader(["check", "in/copy.txt", "--db", "db/c.db"], work)
+        assert failed.returncode == 1 and "verbatim reuse of corpus/a.txt" in failed.stdout, failed.stderr
+        refused = _as_reader(["index", "add", "in", "--db", "db/c.db"], work)
+        assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "the index is read-only" in refused.stderr, refused.stderr
+        assert sorted(p.name for p in (work / "db").iterdir()) == ["c.db"]
+    finally:
+        (work / "db").chmod(0o755)
+        shutil.rmtree(work)

@@ -84,6 +84,19 @@ def test_seeds_without_credits(prefix):
         (f"Via: {SPUTNIK}", SPUTNIK, None, "Via"),
         ("The analyst is a fellow at the institute. This comment appeared in Vedomosti.", None, "Vedomosti", "This comment appeared in"),
         ("This piece originally ran at sputniknews.com.", None, "sputniknews.com", "This piece originally ran at"),
+        # Forms added with the held-out evaluation (eval/origins.py): labels, copyright holders,
+        # agencies, bylines for another outlet, and other languages.
+        (f"Original story: {SPUTNIK}", SPUTNIK, None, "Original story:"),
+        (f"Read the complete interview at {SPUTNIK}", SPUTNIK, None, "Read the complete interview at"),
+        (f"Credits: Sputnik, {SPUTNIK}", SPUTNIK, "Sputnik", "Credits:"),
+        ("© 2017 Foreign Policy. Republished with permission.", None, "Foreign Policy", "©"),
+        ("Copyright (c) The Diplomat 2016, used under license.", None, "The Diplomat", "Copyright (c)"),
+        ("Distributed by Tribune Content Agency.", None, "Tribune Content Agency", "Distributed by"),
+        ("Written by Anna Petrova for Vedomosti.", None, "Vedomosti", "Written by Anna Petrova for"),
+        (f"Quelle: {SPUTNIK}", SPUTNIK, None, "Quelle:"),
+        ("Der Text erschien zuerst im Spiegel, wir danken für die Genehmigung.", None, "Spiegel", "Der Text erschien zuerst im"),
+        ("Publié initialement dans Le Monde diplomatique.", None, "Le Monde diplomatique", "Publié initialement dans"),
+        ("Статья впервые опубликована в Ведомостях.", None, "Ведомостях", "Статья впервые опубликована в"),
     ],
 )
 def test_phrasings_at_the_end_of_a_text(line, url, name, cue):
@@ -160,6 +173,11 @@ def test_three_sections_three_scopes():
         f"{BODY}\n\nSource: it is unclear where the figures came from",
         f"{BODY}\n\nSources said the talks would resume in May 2017.",
         f"{BODY}\n\nThis article was published on May 12, 2017.",
+        f"{BODY}\n\n© 2017 Sputnik. All rights reserved.",  # the page's own footer
+        f"{BODY}\n\nPhoto credit: Getty Images",
+        f"{BODY}\n\nCredit: Getty Images",  # a label line needs a URL
+        f"{BODY}\n\nRead more at {SPUTNIK}",  # related reading, not the source
+        f"{BODY} The report was written by John Smith for the ministry and sent to parliament in May.",
     ],
 )
 def test_prose_is_not_a_credit(text):

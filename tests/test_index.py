@@ -94,7 +94,7 @@ def test_readd_unchanged_does_nothing_and_changed_replaces(workdir, db_url):
     before = index.stats(db_url)
     result = index.add(db_url, ["corpus"])
     assert result.unchanged == ("corpus/a.txt",) and not result.added and not result.replaced
-    assert index.stats(db_url).passages == before.passages
+    assert index.stats(db_url).windows == before.windows
     _write(workdir, {"corpus/a.txt": b, "new/x.txt": a, "new/y.txt": b})
     assert index.add(db_url, ["corpus"]).replaced == ("corpus/a.txt",)
     with Index.open(db_url) as ix:
@@ -122,7 +122,7 @@ def test_remove_list_stats(workdir, db_url):
     result = index.remove(db_url, ["corpus/a.txt", "nope"])
     assert result.removed == ("corpus/a.txt",) and result.missing == ("nope",)
     stats = index.stats(db_url)
-    assert stats.documents == 1 and stats.passages == index.documents(db_url)[0].passages > 0
+    assert stats.documents == 1 and stats.windows == index.documents(db_url)[0].windows > 0
     assert stats.settings["scheme"] == "affine32" and stats.settings["num_perm"] == 48
 
 
@@ -135,21 +135,6 @@ def test_other_settings_are_a_clear_error(workdir, db_url):
         assert ix.config.threshold == 0.3
     with pytest.raises(SettingsMismatch, match="num_perm"):
         Index.open(db_url, Config(threshold=0.3, num_perm=64))
-
-
-def test_redis_tables_are_datasketch_storage(workdir, redis_url):
-    from datasketch.storage import unordered_storage
-
-    a = _texts(1, seed=6)[0]
-    _write(workdir, {"corpus/a.txt": a})
-    index.add(redis_url, ["corpus"])
-    config = Config()
-    sigs = signatures([word_hashes(a)], config)[0]
-    keys = keys_of(sigs, config)
-    prefix = redis_url.rsplit("prefix=", 1)[1]
-    port = int(redis_url.split(":")[2].split("/")[0])
-    table = unordered_storage({"type": "redis", "redis": {"host": "127.0.0.1", "port": port}}, name=f"{prefix}:bucket_0".encode())
-    assert table.get(int(keys[0, 0]).to_bytes(8, "little", signed=True)) == {b"%d" % ((1 << 24) | 0)}
 
 
 # --------------------------------------------------------------------------- reliability
@@ -202,7 +187,8 @@ def test_killed_add_leaves_a_consistent_index(workdir, db_url):
     records = index.documents(db)
     assert 20 <= len(records) < 400
     stats = index.stats(db)
-    assert stats.passages == sum(r.passages for r in records)
+    assert stats.windows == sum(r.windows for r in records)
+    assert index.verify(db).problems == ()
     # Every finished document is whole and queryable.
     by_name = {r.id: r for r in records}
     probe = sorted(by_name)[:: max(1, len(by_name) // 10)]
