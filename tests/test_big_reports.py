@@ -25,7 +25,8 @@ def test_jsonl_holds_the_json_reports_objects_one_per_line():
         by_kind.setdefault(line.pop("record"), []).append(line)
     assert by_kind["document"] == whole["documents"]
     assert by_kind["passage"] == whole["passages"]
-    assert "skipped" not in by_kind and not whole["skipped"]
+    assert by_kind.get("skipped", []) == whole["skipped"]
+    assert by_kind.get("warning", []) == whole["warnings"]
 
 
 def test_out_writes_one_file_per_list_and_prints_the_summary(tmp_path):
