@@ -270,7 +270,7 @@ def _db(made: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 db_option = _db("")
 """--db for commands that need an existing index."""
 new_db_option = _db(" (made on first use)")
-_INDEX_ERRORS = (ProvenanceError, ValueError)
+_INDEX_ERRORS = (ProvenanceError,)  # anything else is a bug: it crashes with its traceback
 
 
 def _fingerprint_overrides(threshold: float | None, min_words: int | None, max_file_mb: int | None, follow_links: bool = False) -> dict[str, Any]:
