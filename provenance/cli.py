@@ -74,7 +74,7 @@ class _Group(click.Group):
             e.message = escape.line(e.message)
             raise
         except ProvenanceError as e:  # one a command did not expect (workers that cannot start)
-            raise _IndexFailure(escape.line(str(e))) from e
+            raise _InputFailure(escape.line(str(e))) from e
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -260,7 +260,7 @@ def _db(made: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 db_option = _db("")
 """--db for commands that need an existing index."""
 new_db_option = _db(" (made on first use)")
-_INDEX_ERRORS = (ProvenanceError, ValueError)
+_INDEX_ERRORS = (ProvenanceError,)  # anything else is a bug: it crashes with its traceback
 
 
 def _fingerprint_overrides(threshold: float | None, min_words: int | None, max_file_mb: int | None, follow_links: bool = False) -> dict[str, Any]:

@@ -7,7 +7,7 @@ windows at once with numpy: every shingle is hashed and permuted once, the
 per-block minima are taken with ``np.minimum.reduceat``, and a window is the
 minimum of its two blocks. The result equals ``datasketch.MinHash`` (same
 ``num_perm`` and ``seed``) updated with the window's shingle hashes through an
-identity hash function; ``to_minhash`` hands a window to datasketch.
+identity hash function.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 from provenance.config import Config
 
 if TYPE_CHECKING:
-    from datasketch import LeanMinHash
+    pass
 
 SCHEME = "affine32"
 _SHINGLE_MULT = np.uint64(0x9E3779B97F4A7C15)
@@ -134,10 +134,3 @@ def signatures(docs_words: Sequence[np.ndarray], config: Config) -> list[np.ndar
             doc_blocks = doc_blocks[:-1]
         out.append(doc_blocks)
     return out
-
-
-def to_minhash(signature: np.ndarray, config: Config) -> LeanMinHash:
-    """A window signature as a datasketch ``LeanMinHash`` (for indexes and storage)."""
-    from datasketch import LeanMinHash, MinHash
-
-    return LeanMinHash(MinHash(num_perm=config.num_perm, seed=config.seed, hashvalues=signature, scheme=SCHEME))

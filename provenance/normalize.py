@@ -23,26 +23,6 @@ _SPLIT_RE = regex.compile(r"([\w\p{M}]+)")
 _NON_WORD_RE = regex.compile(r"[^\w\p{M}]")
 _CHUNK_CHARS = 1 << 20
 
-_QUOTES_DASHES = str.maketrans(
-    {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
-        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
-        "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u200a": " ",
-    }
-)
-
-
-def normalize(text: str) -> str:
-    """Normalise text the way matching sees it: NFKC, case folded, quotes,
-    dashes and no-break spaces unified.
-
-    >>> normalize("Russia\u2019s \u201cAlliance\u201d \u2014 Ｆｕｌｌ\u00a0text")
-    'russia\\'s "alliance" - full text'
-    """
-    return unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES_DASHES)
-
-
 def normalize_word(word: str) -> str:
     """One word as matching compares it.
 

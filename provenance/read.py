@@ -29,13 +29,12 @@ from provenance.metadata import (
     path_key,
     sidecar_path,
 )
-from provenance.models import Credit, Document, Skipped
+from provenance.models import Credit, Document, Meta, Skipped
 from provenance.urls import site_of
 
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIXES = (".jsonl",)
-SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -260,13 +259,12 @@ def read_source(source: Source, *, max_bytes: int) -> tuple[list[Document], list
         content = _extract(decoded.text)
         if isinstance(content, str):
             return [], [Skipped(source.path, content)], warnings
-        page = _Meta(content.url, content.title, content.date, content.date_source, content.site)
-        return [_document(source, content.text, page, warnings, links=content.links, html=True)], [], warnings
+        return [_document(source, content.text, content.meta, warnings, links=content.links, html=True)], [], warnings
     text = normalize_newlines(decoded.text)
     if not text.strip():
         return [], [Skipped(source.path, "no text after decoding")], warnings
     day = dateline_date(text)
-    return [_document(source, text, _Meta(date=day, date_source="dateline" if day else None), warnings)], [], warnings
+    return [_document(source, text, Meta(date=day, date_source="dateline" if day else None), warnings)], [], warnings
 
 
 def _extract(html: str, *, url: str | None = None) -> HtmlContent | str:
@@ -275,35 +273,15 @@ def _extract(html: str, *, url: str | None = None) -> HtmlContent | str:
         return extract_html(html, url=url)
     except ExtractError as e:
         return str(e)
-    except Exception as e:  # noqa: BLE001 - a parser crash on one page must not stop the scan
-        return f"HTML could not be parsed: {type(e).__name__}: {e}"
 
 
-@dataclass(frozen=True)
-class _Meta:
-    url: str | None = None
-    title: str | None = None
-    date: str | None = None
-    date_source: str | None = None
-    site: str | None = None
-
-
-def _document(source: Source, text: str, own: _Meta, warnings: list[Skipped], *, links: tuple[tuple[str, str | None], ...] = (), html: bool = False) -> Document:
+def _document(source: Source, text: str, own: Meta, warnings: list[Skipped], *, links: tuple[tuple[str, str | None], ...] = (), html: bool = False) -> Document:
     """A document with its metadata: a sidecar wins over the manifest, which
     wins over what the file says about itself."""
     sidecar, problems = load_sidecar(source.path) if source.sidecar else (None, [])
     warnings.extend(Skipped(source.path, p) for p in problems)
-    url, title, date, date_source, site = own.url, own.title, own.date, own.date_source, own.site
-    for given, origin in ((dict(source.meta), "manifest"), (sidecar or {}, "sidecar")):
-        url = given.get("url") or url
-        title = given.get("title") or title
-        site = given.get("site") or site
-        if given.get("date"):
-            date, date_source = given["date"], origin
-    return Document(
-        source.id, text, source.path, url=url, title=title, date=date, site=site or site_of(url),
-        date_source=date_source, credits=_credits(text, links, html=html),
-    )
+    meta = own.overridden(dict(source.meta), "manifest").overridden(sidecar or {}, "sidecar")
+    return Document.of(source.id, text, source.path, meta, credits=_credits(text, links, html=html))
 
 
 def _credits(text: str, links: tuple[tuple[str, str | None], ...], *, html: bool) -> tuple[Credit, ...]:
@@ -353,14 +331,11 @@ def _read_warc(source: Source, max_bytes: int) -> tuple[list[Document], list[Ski
                 warnings.append(Skipped(source.path, f"{where}: not UTF-8; decoded as {decoded.encoding} (detected)", offset=item.offset))
             if item.truncated:
                 warnings.append(Skipped(source.path, f"{where}: the crawler truncated the page ({item.truncated}); its text may end early", offset=item.offset))
-            date, date_source = content.date, content.date_source
-            if date is None and item.crawled:
-                date, date_source = iso_day(item.crawled), CRAWL_DATE_SOURCE
-            docs.append(Document(
-                doc_id, content.text, source.path, record=item.record, url=item.url or content.url, title=content.title,
-                date=date, site=content.site or site_of(item.url), date_source=date_source if date else None,
-                credits=_credits(content.text, content.links, html=True),
-            ))
+            meta = content.meta
+            if meta.date is None and item.crawled:
+                meta = replace(meta, date=iso_day(item.crawled), date_source=CRAWL_DATE_SOURCE)
+            meta = replace(meta, url=item.url or meta.url, site=content.meta.site or site_of(item.url))
+            docs.append(Document.of(doc_id, content.text, source.path, meta, record=item.record, credits=_credits(content.text, content.links, html=True)))
     except OSError as e:
         skipped.append(Skipped(source.path, f"cannot read: {e.strerror or e}"))
     if not docs and not skipped:
