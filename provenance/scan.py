@@ -16,7 +16,7 @@ from provenance.compare import Fingerprinted, Progress, compare, fingerprint_doc
 from provenance.config import Config, make_config
 from provenance.errors import InputError
 from provenance.models import Document, Report, Skipped
-from provenance.read import Source, choose_record, find_sources, read_source
+from provenance.read import Piped, Source, choose_record, find_sources, read_source
 from provenance.spill import spill, spill_words
 from provenance.workers import pool
 
@@ -71,7 +71,7 @@ def _batches(sources: list[Source], limit: int = _BATCH_BYTES) -> list[list[Sour
 
 
 def scan(
-    paths: Iterable[str | os.PathLike[str]],
+    paths: Iterable[str | os.PathLike[str] | Piped],
     config: Config | None = None,
     *,
     progress: Progress | None = None,
