@@ -13,7 +13,7 @@ from provenance.compare import Fingerprinted, Progress, compare, fingerprint_doc
 from provenance.config import Config, make_config
 from provenance.errors import InputError
 from provenance.models import Document, Report, Skipped
-from provenance.read import Source, choose_record, find_sources, read_source
+from provenance.read import Piped, Source, choose_record, find_sources, read_source
 from provenance.workers import pool
 
 _PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this, starting processes costs more than it saves
@@ -62,7 +62,7 @@ def _batches(sources: list[Source], limit: int = _BATCH_BYTES) -> list[list[Sour
 
 
 def scan(
-    paths: Iterable[str | os.PathLike[str]],
+    paths: Iterable[str | os.PathLike[str] | Piped],
     config: Config | None = None,
     *,
     progress: Progress | None = None,
