@@ -30,7 +30,7 @@ from provenance.errors import ConfigError, InputError, ProvenanceError
 from provenance.extract import THIRD_PARTY_LOGGERS
 from provenance.html import render_html
 from provenance.models import Report, Skipped
-from provenance.read import choose_record, nothing_read, read_path, unsupported_summary
+from provenance.read import Piped, choose_record, nothing_read, read_path, unsupported_summary
 from provenance.scan import explain as explain_document
 from provenance.scan import scan as scan_paths
 
@@ -104,8 +104,9 @@ class _ScanPath(click.Path):
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=_ScanPath(exists=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Report format; json is the provenance-report/1 contract on stdout.")
+@click.argument("paths", nargs=-1, required=True, type=_ScanPath(exists=True, allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text", show_default=True, help="Report format; json is the provenance-report/1 contract on stdout, jsonl the same one object per line.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, writable=True), metavar="DIR", help="Write the report into DIR as JSON lines files (documents, passages, skipped, warnings); the terminal then shows the summary line.")
 @click.option("--quiet", "-q", is_flag=True, help="Print the summary line only.")
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=Config.threshold, show_default=True, help="Window similarity (Jaccard) at which candidates are aligned.")
 @click.option("--min-words", type=click.IntRange(1), default=Config.min_tokens, show_default=True, help="Shortest passage reported, in words.")
@@ -115,14 +116,15 @@ class _ScanPath(click.Path):
 @today_option
 @click.option("--sensitivity", type=click.Choice(SENSITIVITIES), default=Config.sensitivity, show_default=True, help="high: also find reworded, reordered and summarised reuse by sentence similarity (slower).")
 @click.option("--with-text", is_flag=True, help="With --format json: add each document's text (documents[].text), which `provenance report` needs.")
+@click.option("--spill-mb", type=click.IntRange(0), default=Config.spill_mb, show_default=True, help="Above this many MB of input, keep the window signatures in temporary files instead of memory (0: always).")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True, help="Where the scan runs: this machine's processes, or Apache Spark (needs the [spark] extra and Java 17).")
 @click.option("--spark-master", metavar="URL", help="With --engine spark: the cluster's master (spark://host:7077, yarn, k8s://...); Spark's local mode without it.")
 @html_option
 @color_option
 @progress_option
 def scan(
-    paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int, follow_links: bool, today: str | None, sensitivity: str,
-    with_text: bool, engine: str, spark_master: str | None, html: str | None, color: str, no_progress: bool,
+    paths: tuple[str, ...], fmt: str, out_dir: str | None, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int, follow_links: bool, today: str | None, sensitivity: str,
+    with_text: bool, spill_mb: int, engine: str, spark_master: str | None, html: str | None, color: str, no_progress: bool,
 ) -> None:
     """Find every passage of the documents under PATHS that another one reprints or reuses.
 
@@ -134,19 +136,26 @@ def scan(
     \b
         provenance scan samples/
         provenance scan articles/ --format json > report.json
+        provenance scan crawl/ --out report/
         provenance scan samples/ --html report.html
         provenance scan --engine spark --spark-master spark://head:7077 /mnt/crawl/
+        curl -s https://example.org/story | provenance scan - sources/
+
+    '-' reads one document (HTML, JSON lines or text, told from its content)
+    from standard input; its id is '-'.
     """
     if engine != "spark" and (spark_master or any("://" in p for p in paths)):
         raise click.UsageError("--spark-master and URL paths need --engine spark")
+    if engine == "spark" and "-" in paths:
+        raise click.UsageError("'-' (standard input) needs --engine local")
     try:
-        config = Config(threshold=threshold, min_tokens=min_words, workers=workers, max_file_bytes=max_file_mb * 1024 * 1024, follow_links=follow_links, sensitivity=sensitivity, today=today)
+        config = Config(threshold=threshold, min_tokens=min_words, workers=workers, max_file_bytes=max_file_mb * 1024 * 1024, follow_links=follow_links, sensitivity=sensitivity, spill_mb=spill_mb, today=today)
     except ConfigError as e:
         raise click.UsageError(str(e)) from e
     err = Console(stderr=True)
     with _progress(err, enabled=not (quiet or no_progress)) as progress:
         try:
-            result = _run_scan(paths, config, engine, spark_master, progress)
+            result = _run_scan(_inputs(paths), config, engine, spark_master, progress)
         except InputError as e:
             raise click.UsageError(str(e)) from e
     _warn(result, err)
@@ -154,13 +163,20 @@ def scan(
         _say(err, escape.line(nothing_read(paths, result.skipped)))
     if html:
         _write_html(result, html)
+    if out_dir:
+        try:
+            render_report.write_jsonl_folder(result, out_dir, with_text=with_text)
+        except OSError as e:
+            raise click.ClickException(f"cannot write {out_dir}: {e.strerror or e}") from e
     if fmt == "json":
         render_report.to_json(result, sys.stdout, with_text=with_text)
+    elif fmt == "jsonl":
+        render_report.to_jsonl(result, sys.stdout, with_text=with_text)
     else:
-        _show(color, lambda console: render_report.render(result, console, quiet=quiet))
+        _show(color, lambda console: render_report.render(result, console, quiet=quiet or bool(out_dir)))
 
 
-def _run_scan(paths: tuple[str, ...], config: Config, engine: str, master: str | None, progress: Any) -> Report:
+def _run_scan(paths: Sequence[str | Piped], config: Config, engine: str, master: str | None, progress: Any) -> Report:
     if engine == "local":
         return scan_paths(paths, config, progress=progress)
     try:
@@ -220,7 +236,7 @@ def report(report_file: IO[str], html: str | None, quiet: bool, color: str) -> N
 
 
 @cli.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--record", help="For a JSON lines file: the record's id (or line number) to print; for a web archive: its WARC-Record-ID (or URL).")
 def extract(file: str, record: str | None) -> None:
     """Print FILE's extracted text exactly as report offsets count it.
@@ -229,12 +245,16 @@ def extract(file: str, record: str | None) -> None:
         provenance extract samples/000_cc87db15589df885.txt
         provenance extract page.html > page.txt
         provenance extract feed.jsonl --record 7
+        curl -s https://example.org/story | provenance extract -
+
+    '-' reads standard input (HTML, JSON lines or text, told from its content).
 
     On a terminal, control characters (escape sequences) are shown as
     \\x1b and the like, never sent; with GITHUB_ACTIONS set, a line GitHub
     would run as a workflow command has its '::' or '##[' spelled out.
     """
-    docs, skipped, _ = read_path(file)
+    (source,) = _inputs((file,))
+    docs, skipped, _ = read_path(source)
     if skipped and not docs:
         raise click.UsageError(f"{skipped[0].path}: {skipped[0].reason}")  # exit 2, as explain
     try:
@@ -439,7 +459,7 @@ def index_verify(db: str, fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True))
 @_db(" (made by --add-on-pass when there is none)")
 @click.option("--fail-on", type=click.Choice(list(gate.FAIL_ON)), default="near-verbatim", show_default=True, help="The weakest kind of reused passage that always fails a document.")
 @click.option("--edited-share", type=click.FloatRange(0, 1), default=gate.EDITED_SHARE, show_default=True, help="Passages of a kind weaker than --fail-on (edited reuse) fail too when reused passages cover more than this share of the document (1: never).")
@@ -469,12 +489,17 @@ def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, ma
         provenance check incoming/ --db corpus.db
         provenance check new.txt --db corpus.db --require-credit --allow allow.json
         provenance check incoming/ --db corpus.db --format sarif > provenance.sarif
+        provenance check - --db corpus.db < draft.txt
+
+    '-' reads one document from standard input (id '-'; not with --add-on-pass).
     """
+    if "-" in paths and add_on_pass:
+        raise click.UsageError("--add-on-pass cannot add '-' (standard input): it has no path to be indexed under")
     try:
         allowlist = gate.load_allowlist(allow_file) if allow_file else gate.Allowlist()
         policy = gate.Policy(fail_on, max_reused_share, require_credit, allowlist, edited_share)  # type: ignore[arg-type]
         with _progress(Console(stderr=True), enabled=not (quiet or no_progress)) as progress:
-            result = gate.check(paths, db, policy, add_on_pass=add_on_pass, allow_empty=allow_empty, progress=progress, **_fingerprint_overrides(None, None, max_file_mb, follow_links, today))
+            result = gate.check(_inputs(paths), db, policy, add_on_pass=add_on_pass, allow_empty=allow_empty, progress=progress, **_fingerprint_overrides(None, None, max_file_mb, follow_links, today))
         if write_allowlist:
             gate.write_allowlist(allowlist.merged(result.baseline()), write_allowlist)
     except _INDEX_ERRORS as e:
@@ -506,6 +531,13 @@ def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, ma
 
 _CHECK_STYLES = {"summary": "bold", "pass": "green", "fail": "bold red", "finding": "", "excerpt": "dim"}
 """How the terminal colours each kind of line of `check`'s text report."""
+
+
+def _inputs(paths: Sequence[str]) -> list[str | Piped]:
+    """The paths, with '-' as what standard input holds."""
+    if list(paths).count("-") > 1:
+        raise click.UsageError("'-' (standard input) can be given once")
+    return [Piped(click.open_file("-", "rb").read()) if p == "-" else p for p in paths]
 
 
 def _console(color: str) -> Console:

@@ -49,7 +49,7 @@ from provenance.models import (
     origin_label,
 )
 from provenance.normalize import word_hashes
-from provenance.read import nothing_read
+from provenance.read import Piped, nothing_read
 
 FAIL_ON: tuple[Kind, ...] = ("verbatim", "near-verbatim", "derivative")
 """Values of ``Policy.fail_on``, strongest first."""
@@ -343,7 +343,7 @@ def _credited(doc: Document, p: Passage, docs: dict[str, Document]) -> bool:
 
 
 def check(
-    paths: Iterable[str | os.PathLike[str]],
+    paths: Iterable[str | os.PathLike[str] | Piped],
     db: str | os.PathLike[str],
     policy: Policy | None = None,
     config: Config | None = None,

@@ -47,6 +47,36 @@ class Source:
     size: int = 0
     meta: tuple[tuple[str, str], ...] = ()  # from a manifest: url, date, title, site
     sidecar: bool = True  # False: its NAME.meta.json links outside the scanned folders
+    data: bytes | None = None  # the content, when it comes from no file (``Piped``)
+
+
+@dataclass(frozen=True)
+class Piped:
+    """Content given instead of a file: what the command line's ``-`` reads
+    from standard input. Its document id is ``name``; its type is told from
+    the content (``sniff``), and it has no sidecar or manifest."""
+
+    data: bytes
+    name: str = "-"
+
+
+def sniff(data: bytes) -> str:
+    """The reader for content without a file name: 'html', 'jsonl' or 'text'.
+
+    >>> sniff(b"  <!DOCTYPE html><p>x"), sniff(b'{"text": "a"}\\n{"text": "b"}\\n'), sniff(b"Plain words.")
+    ('html', 'jsonl', 'text')
+    """
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head[:1] == b"<":
+        return "html"
+    first = head.split(b"\n", 1)[0].strip()
+    if first.startswith(b"{"):
+        try:
+            if isinstance(json.loads(first), dict):
+                return "jsonl"
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            pass
+    return "text"
 
 
 def reader_of(name: str) -> str | None:
@@ -124,7 +154,7 @@ def nothing_read(paths: Iterable[str | os.PathLike[str]], skipped: Sequence[Skip
 OUTSIDE_LINK = "links outside the scanned folder; give --follow-links to read it"
 
 
-def find_sources(paths: Iterable[str | os.PathLike[str]], *, follow_links: bool = False) -> tuple[list[Source], list[Skipped]]:
+def find_sources(paths: Iterable[str | os.PathLike[str] | Piped], *, follow_links: bool = False) -> tuple[list[Source], list[Skipped]]:
     """Walk the paths and list the readable files in a stable order.
 
     Ids are paths relative to the scanned folder with ``/`` separators; with
@@ -138,7 +168,11 @@ def find_sources(paths: Iterable[str | os.PathLike[str]], *, follow_links: bool 
     Raises:
         InputError: a path does not exist.
     """
-    roots = [Path(p) for p in paths]
+    paths = list(paths)
+    piped = [Source(p.name, p.name, len(p.data), sidecar=False, data=p.data) for p in paths if isinstance(p, Piped)]
+    roots = [Path(p) for p in paths if not isinstance(p, Piped)]
+    if not roots and piped:
+        return piped, []
     if not roots:
         raise InputError("no path given: name a folder or file to scan")
     for root in roots:
@@ -215,7 +249,7 @@ def find_sources(paths: Iterable[str | os.PathLike[str]], *, follow_links: bool 
                 if allowed(path):
                     add(path)
     with_meta = [replace(s, meta=tuple(sorted(manifest[path_key(s.path)].items()))) if path_key(s.path) in manifest else s for s in sources.values()]
-    return sorted(with_meta, key=lambda s: s.id), skipped
+    return sorted(with_meta + [s for s in piped if s.id not in sources], key=lambda s: s.id), skipped
 
 
 def _dangling(path: Path) -> str:
@@ -245,6 +279,11 @@ def read_source(source: Source, *, max_bytes: int, today: str | None = None) -> 
 
 
 def _read_source(source: Source, max_bytes: int) -> tuple[list[Document], list[Skipped], list[Skipped]]:
+    if source.data is not None:
+        kind, data = sniff(source.data), source.data
+        if len(data) > max_bytes:
+            return [], [Skipped(source.path, f"larger than the {max_bytes // (1024 * 1024)} MB limit; raise --max-file-mb to read it")], []
+        return _read_data(source, kind, data)
     kind = reader_of(source.path) or "text"
     if kind == "warc":
         return _read_warc(source, max_bytes)
@@ -254,8 +293,12 @@ def _read_source(source: Source, max_bytes: int) -> tuple[list[Document], list[S
         return [], [Skipped(source.path, f"cannot read: {e.strerror or e}")], []
     except ValueError as e:
         return [], [Skipped(source.path, str(e))], []
+    return _read_data(source, kind, data)
+
+
+def _read_data(source: Source, kind: str, data: bytes) -> tuple[list[Document], list[Skipped], list[Skipped]]:
     if not data.strip():
-        return [], [Skipped(source.path, "empty file")], []
+        return [], [Skipped(source.path, "empty file" if source.data is None else "empty input")], []
     if kind == "jsonl":
         return _read_jsonl(source, data)
     try:
@@ -489,11 +532,13 @@ def path_id(path: str) -> str:
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def read_path(path: str | os.PathLike[str], *, max_bytes: int = 64 * 1024 * 1024) -> tuple[list[Document], list[Skipped], list[Skipped]]:
-    """Read one file as a scan would, with its name as the document id.
+def read_path(path: str | os.PathLike[str] | Piped, *, max_bytes: int = 64 * 1024 * 1024) -> tuple[list[Document], list[Skipped], list[Skipped]]:
+    """Read one file (or piped content) as a scan would, with its name as the document id.
 
     Returns:
         (documents, skipped, warnings)
     """
+    if isinstance(path, Piped):
+        return read_source(Source(path.name, path.name, len(path.data), sidecar=False, data=path.data), max_bytes=max_bytes)
     p = Path(path)
     return read_source(Source(str(p), p.name), max_bytes=max_bytes)

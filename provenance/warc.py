@@ -138,11 +138,7 @@ def _page(record: WarcRecord, raw: BinaryIO, path: str, *, gz: bool, max_bytes: 
     http = _http_of(block)
     try:
         http.parse_http(auto_decode="all")
-        status = http.http_headers.status_code
-        ctype = (http.http_content_type or "").lower()
-        if status is not None and not 200 <= status < 300:
-            return None
-        if ctype not in HTML_TYPES:
+        if not _is_page(http):
             return None
         body = http.reader.read(max_bytes + 1)
     except OSError as e:
@@ -152,7 +148,7 @@ def _page(record: WarcRecord, raw: BinaryIO, path: str, *, gz: bool, max_bytes: 
             what = f"cannot undo its Content-Encoding {encoding!r}" if encoding else "broken HTTP response"
             return skip(f"{what}: {_reason(e)}")
         http, body = fallback
-        if (http.http_content_type or "").lower() not in HTML_TYPES:
+        if not _is_page(http):
             return None
     if len(body) > max_bytes:
         return skip(f"decompresses to more than the {max_bytes // (1024 * 1024)} MB limit; raise --max-file-mb to read it")
@@ -166,6 +162,12 @@ def _page(record: WarcRecord, raw: BinaryIO, path: str, *, gz: bool, max_bytes: 
         charset=http.http_charset,
         truncated=record.headers.get("WARC-Truncated"),
     )
+
+
+def _is_page(http: WarcRecord) -> bool:
+    """A successful (2xx, or status-less) HTTP response with an HTML content type."""
+    status = http.http_headers.status_code
+    return (status is None or 200 <= status < 300) and (http.http_content_type or "").lower() in HTML_TYPES
 
 
 def _http_of(block: bytes) -> WarcRecord:
