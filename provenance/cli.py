@@ -94,7 +94,8 @@ class _ScanPath(click.Path):
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=_ScanPath(exists=True, allow_dash=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Report format; json is the provenance-report/1 contract on stdout.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text", show_default=True, help="Report format; json is the provenance-report/1 contract on stdout, jsonl the same one object per line.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, writable=True), metavar="DIR", help="Write the report into DIR as JSON lines files (documents, passages, skipped, warnings); the terminal then shows the summary line.")
 @click.option("--quiet", "-q", is_flag=True, help="Print the summary line only.")
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=Config.threshold, show_default=True, help="Window similarity (Jaccard) at which candidates are aligned.")
 @click.option("--min-words", type=click.IntRange(1), default=Config.min_tokens, show_default=True, help="Shortest passage reported, in words.")
@@ -103,14 +104,15 @@ class _ScanPath(click.Path):
 @follow_links_option
 @click.option("--sensitivity", type=click.Choice(SENSITIVITIES), default=Config.sensitivity, show_default=True, help="high: also find reworded, reordered and summarised reuse by sentence similarity (slower).")
 @click.option("--with-text", is_flag=True, help="With --format json: add each document's text (documents[].text), which `provenance report` needs.")
+@click.option("--spill-mb", type=click.IntRange(0), default=Config.spill_mb, show_default=True, help="Above this many MB of input, keep the window signatures in temporary files instead of memory (0: always).")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True, help="Where the scan runs: this machine's processes, or Apache Spark (needs the [spark] extra and Java 17).")
 @click.option("--spark-master", metavar="URL", help="With --engine spark: the cluster's master (spark://host:7077, yarn, k8s://...); Spark's local mode without it.")
 @html_option
 @color_option
 @progress_option
 def scan(
-    paths: tuple[str, ...], fmt: str, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int, follow_links: bool, sensitivity: str,
-    with_text: bool, engine: str, spark_master: str | None, html: str | None, color: str, no_progress: bool,
+    paths: tuple[str, ...], fmt: str, out_dir: str | None, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int, follow_links: bool, sensitivity: str,
+    with_text: bool, spill_mb: int, engine: str, spark_master: str | None, html: str | None, color: str, no_progress: bool,
 ) -> None:
     """Find every passage of the documents under PATHS that another one reprints or reuses.
 
@@ -122,6 +124,7 @@ def scan(
     \b
         provenance scan samples/
         provenance scan articles/ --format json > report.json
+        provenance scan crawl/ --out report/
         provenance scan samples/ --html report.html
         provenance scan --engine spark --spark-master spark://head:7077 /mnt/crawl/
         curl -s https://example.org/story | provenance scan - sources/
@@ -134,7 +137,7 @@ def scan(
     if engine == "spark" and "-" in paths:
         raise click.UsageError("'-' (standard input) needs --engine local")
     try:
-        config = Config(threshold=threshold, min_tokens=min_words, workers=workers, max_file_bytes=max_file_mb * 1024 * 1024, follow_links=follow_links, sensitivity=sensitivity)
+        config = Config(threshold=threshold, min_tokens=min_words, workers=workers, max_file_bytes=max_file_mb * 1024 * 1024, follow_links=follow_links, sensitivity=sensitivity, spill_mb=spill_mb)
     except ConfigError as e:
         raise click.UsageError(str(e)) from e
     err = Console(stderr=True)
@@ -148,10 +151,17 @@ def scan(
         _say(err, escape.line(nothing_read(paths, result.skipped)))
     if html:
         _write_html(result, html)
+    if out_dir:
+        try:
+            render_report.write_jsonl_folder(result, out_dir, with_text=with_text)
+        except OSError as e:
+            raise click.ClickException(f"cannot write {out_dir}: {e.strerror or e}") from e
     if fmt == "json":
         render_report.to_json(result, sys.stdout, with_text=with_text)
+    elif fmt == "jsonl":
+        render_report.to_jsonl(result, sys.stdout, with_text=with_text)
     else:
-        _show(color, lambda console: render_report.render(result, console, quiet=quiet))
+        _show(color, lambda console: render_report.render(result, console, quiet=quiet or bool(out_dir)))
 
 
 def _run_scan(paths: Sequence[str | Piped], config: Config, engine: str, master: str | None, progress: Any) -> Report:

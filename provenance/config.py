@@ -54,6 +54,9 @@ class Config:
             (and nothing outside it) is that site's boilerplate.
         max_file_bytes: larger files are skipped.
         workers: processes for reading and fingerprinting; 0 means one per core.
+        spill_mb: above this many MB of input, the window signatures (about
+            twice the text's size) are kept in temporary files rather than in
+            memory (``provenance.spill``); 0 spills every scan.
         follow_links: read symbolic links found under the scanned paths even
             when they lead outside them (by default such links are skipped).
         sensitivity: ``"normal"`` finds reuse that keeps runs of the same
@@ -79,6 +82,7 @@ class Config:
     workers: int = 0
     follow_links: bool = False
     sensitivity: str = "normal"
+    spill_mb: int = 256
 
     def __post_init__(self) -> None:
         positive = ("shingle_size", "window", "num_perm", "max_bucket_docs", "min_tokens", "boilerplate_docs", "max_file_bytes")
@@ -93,8 +97,8 @@ class Config:
             raise ConfigError(f"max_file_bytes must be at most {MAX_FILE_BYTES} (1 TiB), got {self.max_file_bytes}")
         if self.sensitivity not in SENSITIVITIES:
             raise ConfigError(f"sensitivity must be one of {', '.join(SENSITIVITIES)}, got {self.sensitivity!r}")
-        if min(self.max_gap, self.join_gap, self.workers) < 0:
-            raise ConfigError("max_gap, join_gap and workers must not be negative")
+        if min(self.max_gap, self.join_gap, self.workers, self.spill_mb) < 0:
+            raise ConfigError("max_gap, join_gap, workers and spill_mb must not be negative")
 
     @property
     def processes(self) -> int:
