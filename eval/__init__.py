@@ -7,6 +7,7 @@ or ``$PROVENANCE_EVAL_DIR``):
 - :mod:`eval.clough`: Clough & Stevenson plagiarised short answers;
 - :mod:`eval.pan`: PAN 2013 text alignment, no obfuscation (are the pairs linked?);
 - :mod:`eval.pan13`: PAN 2013 text-alignment training corpus, five sub-corpora, scored PAN's way (plagdet);
+- :mod:`eval.pan13_high`: the same with `--sensitivity high` (the rewritten-reuse channel);
 - :mod:`eval.news`: main-text extraction from news HTML (Article Extraction Benchmark);
 - :mod:`eval.dates`: publication dates of news pages (when present).
 - :mod:`eval.origins`: origin accuracy on reprints planted from the news pages.

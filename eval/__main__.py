@@ -26,7 +26,7 @@ from rich.table import Table
 import provenance
 from eval import ENV_VAR, eval_dir
 
-CORPORA = {"clough": "clough-stevenson", "pan": "pan13-02", "pan13": "pan13-train", "news": "news-html", "dates": "dates-html", "origins": "news-html", "gate": "news-html"}
+CORPORA = {"clough": "clough-stevenson", "pan": "pan13-02", "pan13": "pan13-train", "pan13_high": "pan13-train", "news": "news-html", "dates": "dates-html", "origins": "news-html", "gate": "news-html"}
 RESULTS = Path(__file__).resolve().parent / "results.json"
 SCHEMA = "provenance-eval/1"
 

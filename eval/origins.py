@@ -115,7 +115,7 @@ from pathlib import Path
 from typing import Any
 
 import provenance
-from eval.common import result, settings, timed_scan
+from eval.common import result, rounded, settings, timed_scan
 from eval.news import load_truth
 from eval.scoring import ratio
 from provenance.extract import decode
@@ -762,10 +762,10 @@ def run(root: Path, config: provenance.Config | None = None) -> dict[str, Any]:
     out = evaluate(Path(root) / FOLDER, config=config)
     for phrasings, key in ((HELD_OUT, "held_out_phrasings"), (HELD_OUT_LATER, "held_out_later_phrasings")):
         held = evaluate(Path(root) / FOLDER, config=config, phrasings=phrasings)
-        out["figures"][key] = {
+        out["figures"][key] = rounded({
             **{k: held["figures"][k] for k in ("credited_accuracy", "credit_found", "origin_accuracy", "correct")},
             "lines": recognised_lines(phrasings),
-        }
+        })
         out["details"][key.replace("phrasings", "failures")] = [f for f in held["details"]["failures"] if f["credit"]]
     return out
 

@@ -25,7 +25,13 @@ The rules, strongest first (the first that decides wins):
    states none: ``date_source="crawl"``) is weaker than a stated one: it only
    says the page was online by then, so it lowers the confidence when it is
    the winner's date and when it is another witness's (that page may be older).
-4. **none** — nothing decides: url, name and document are None and the
+4. **only-dated** — no credit, and one witness states a date while every
+   other states none (a dated news page against an undated copy, issue 13):
+   that witness, at a lower confidence than a date ordering (the undated
+   copies might be older). It is a little higher when the dated witness also
+   states its own URL and none of the undated ones does: it presents itself as
+   the publication, they do not. A guessed or crawl date never decides alone.
+5. **none** — nothing decides: url, name and document are None and the
    evidence lists each witness's date and credits.
 
 Credits are followed along a chain: if the credited document is itself a
@@ -48,7 +54,7 @@ from provenance.metadata import CRAWL_DATE_SOURCE, GUESSED_DATE_SOURCES
 from provenance.models import Credit, Origin
 from provenance.urls import is_home_page, normalize_url, site_of
 
-RULES: tuple[str, ...] = ("credit", "credit-name", "pointed-to", "earliest-date", "none")
+RULES: tuple[str, ...] = ("credit", "credit-name", "pointed-to", "earliest-date", "only-dated", "none")
 """Every value ``Origin.rule`` takes, strongest first."""
 
 CONFIDENCE: dict[str, float] = {
@@ -56,6 +62,7 @@ CONFIDENCE: dict[str, float] = {
     "credit-name": 0.85,  # names the outlet, not the article
     "pointed-to": 0.8,  # a witness sits on the credited outlet: the name-to-site match can err
     "earliest-date": 0.6,  # dates order copies but a reprint can predate a late-dated original
+    "only-dated": 0.4,  # one stated date, the other witnesses undated: they might be older
     "none": 0.1,
 }
 """Confidence of each rule when nothing weakens it."""
@@ -65,6 +72,8 @@ CONFLICT_PENALTY = 0.15
 DATE_PENALTY = 0.1
 """Subtracted from an earliest-date verdict for undated witnesses, again for
 guessed dates, and again for each side of the verdict that has a crawl date only."""
+OWN_URL_BONUS = 0.05
+"""Added to an only-dated verdict whose witness states its own URL when no undated one does."""
 
 
 @dataclass(frozen=True)
@@ -239,6 +248,8 @@ def _by_date(witnesses: Sequence[Witness]) -> Origin:
     facts = [_dated(w) for w in dated]
     if undated:
         facts.append(f"{', '.join(undated)} {'has' if len(undated) == 1 else 'have'} no date")
+    if len(dated) == 1 and undated:
+        return _only_dated(dated[0], [w for w in witnesses if w.doc_id in undated], facts)
     if len(dated) < 2:
         reason = "no credit covers this passage and fewer than two witnesses are dated"
         return Origin(None, None, None, CONFIDENCE["none"], (f"No origin: {reason}", *facts), "none")
@@ -273,6 +284,25 @@ def _by_date(witnesses: Sequence[Witness]) -> Origin:
     return Origin(first.url, first.site or site_of(first.url), first.doc_id, round(confidence, 2), tuple(evidence), "earliest-date")
 
 
+def _only_dated(first: Witness, undated: Sequence[Witness], facts: list[str]) -> Origin:
+    """One witness states a date, the others none: evidence, weaker than a credit or a date order."""
+    names = ", ".join(w.doc_id for w in undated)
+    if (first.date_source or "") in GUESSED_DATE_SOURCES or first.date_source == CRAWL_DATE_SOURCE:
+        kind = "a guess" if first.date_source != CRAWL_DATE_SOURCE else "a crawl day, not a stated date"
+        reason = f"no credit covers this passage, {names} {'has' if len(undated) == 1 else 'have'} no date, and {first.doc_id}'s only date, {first.date}, is {kind} ({first.date_source})"
+        return Origin(None, None, None, CONFIDENCE["none"], (f"No origin: {reason}", *facts), "none")
+    confidence = CONFIDENCE["only-dated"]
+    evidence = [
+        f"{first.doc_id} is the only dated witness: dated {first.date} ({first.date_source or 'unknown source'}); {names} {'states' if len(undated) == 1 else 'state'} no date",
+        "no credit covers this passage",
+        f"{names} might be older: an undated copy is weaker evidence than a later date",
+    ]
+    if first.url and not any(w.url for w in undated):
+        confidence += OWN_URL_BONUS
+        evidence.append(f"{first.doc_id} states its own URL, {first.url}; {names} {'states' if len(undated) == 1 else 'state'} none")
+    return Origin(first.url, first.site or site_of(first.url), first.doc_id, round(confidence, 2), tuple(evidence), "only-dated")
+
+
 def _valid_day(value: str) -> bool:
     try:
         _date.fromisoformat(value[:10])
@@ -284,6 +314,7 @@ def _valid_day(value: str) -> bool:
 _VERDICT_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("pointed-to", re.compile(r"^(?P<winner>.+?) is on .+, which .+? credits for this passage \(")),
     ("earliest-date", re.compile(r"^(?P<winner>.+?) is the earliest witness: dated ")),
+    ("only-dated", re.compile(r"^(?P<winner>.+?) is the only dated witness: dated ")),
     ("none", re.compile(r"^No origin: ")),
     ("credit", re.compile(r"^.+? credits (?P<winner>(?:https?://|www\.)\S+) for this passage \(")),
     ("credit-name", re.compile(r"^.+? credits (?P<winner>.+) by name for this passage \(")),
@@ -295,7 +326,7 @@ def verdict_from_evidence(evidence: Sequence[str]) -> tuple[str, str | None]:
 
     The winner is the credited URL (``credit``), the credited name
     (``credit-name``), the winning document (``pointed-to``,
-    ``earliest-date``), or None (``none``). Tests check that this agrees with
+    ``earliest-date``, ``only-dated``), or None (``none``). Tests check that this agrees with
     the ``Origin`` the evidence came with, so the evidence always carries the
     verdict.
 

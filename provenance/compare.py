@@ -28,6 +28,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from provenance.align import align_pair
+from provenance.coarse import coarse_pairs
 from provenance.config import Config
 from provenance.evidence import Shared, convincing
 from provenance.fingerprint import signatures
@@ -38,6 +39,7 @@ from provenance.origins import attribute_passages
 from provenance.passages import Half, build_passages
 from provenance.rewrite import align_rewritten, worth_rewriting
 from provenance.sentences import sentences_of
+from provenance.spill import SpilledPart, SpilledWords, load
 from provenance.workers import pool
 
 Progress = Callable[[str, int, int], None]
@@ -56,13 +58,14 @@ class Fingerprinted:
     compares words for equality, and a collision would align two distinct
     words once in billions of pairs), ``sigs`` the window signatures of all
     documents in consecutive parts (``(n, num_perm)`` arrays, kept apart so
-    that merging batches never copies the largest data of a scan), and
+    that merging batches never copies the largest data of a scan, or the
+    same spilled to disk: ``provenance.spill``), and
     ``counts`` the number of windows of each document.
     """
 
     docs: list[Document] = field(default_factory=list)
-    words: list[np.ndarray] = field(default_factory=list)
-    sigs: list[np.ndarray] = field(default_factory=list)
+    words: list[np.ndarray | SpilledWords] = field(default_factory=list)
+    sigs: list[np.ndarray | SpilledPart] = field(default_factory=list)
     counts: list[int] = field(default_factory=list)
 
     def extend(self, other: Fingerprinted) -> None:
@@ -81,10 +84,10 @@ class Fingerprinted:
         return np.repeat(np.arange(len(self.docs)), np.array(self.counts, dtype=np.int64))
 
     def signatures(self) -> np.ndarray:
-        """All signatures as one array (a copy when held in several parts)."""
+        """All signatures as one array (a copy when held in several parts or spilled)."""
         if len(self.sigs) == 1:
-            return self.sigs[0]
-        return np.concatenate(self.sigs) if self.sigs else np.zeros((0, 0), dtype=np.uint32)
+            return load(self.sigs[0])
+        return np.concatenate([load(p) for p in self.sigs]) if self.sigs else np.zeros((0, 0), dtype=np.uint32)
 
 
 def fingerprint_documents(docs: Sequence[Document], config: Config) -> Fingerprinted:
@@ -157,6 +160,12 @@ def batch_candidates(batch: Fingerprinted, config: Config) -> Candidates:
     return Candidates.of_window_pairs(pairs, batch.doc_of(), batch.first_window())
 
 
+def _rewritten_only(candidates: Candidates, coarse: dict[tuple[int, int], np.ndarray]) -> Candidates:
+    """The coarse channel's document pairs that the exact channel did not pair."""
+    known = {tuple(row) for row in np.unique(candidates.docs, axis=0).tolist()} if len(candidates) else set()
+    return Candidates.of_groups({k: v for k, v in coarse.items() if k not in known})
+
+
 class Against(Protocol):
     """A corpus outside the batch to compare with (``provenance.index.Index``)."""
 
@@ -225,14 +234,14 @@ def align_documents(
 class _AlignInput:
     candidates: Candidates
     docs: Sequence[Document]
-    words: Sequence[np.ndarray]
+    words: Sequence[np.ndarray | SpilledWords]
     config: Config
 
 
 def align_candidates(
     candidates: Candidates,
     docs: Sequence[Document],
-    words: Sequence[np.ndarray],
+    words: Sequence[np.ndarray | SpilledWords],
     config: Config,
     *,
     progress: Progress | None = None,
@@ -292,7 +301,7 @@ def _align_slice(job: _AlignInput, bounds: tuple[np.ndarray, np.ndarray], on_pai
     halves: list[Half] = []
     for s, e in zip(bounds[0].tolist(), bounds[1].tolist(), strict=True):
         a, b = int(cands.docs[s, 0]), int(cands.docs[s, 1])
-        halves.extend(align_documents(docs[a], words[a], docs[b], words[b], cands.windows[s:e], job.config, offsets=offsets))
+        halves.extend(align_documents(docs[a], load(words[a]), docs[b], load(words[b]), cands.windows[s:e], job.config, offsets=offsets))
         if on_pair is not None:
             on_pair(1)
     return halves
@@ -337,6 +346,8 @@ def compare(
     doc_of = batch.doc_of()
     n_windows = int(len(doc_of))
     candidates = batch_candidates(batch, config)
+    if config.sensitivity == "high":
+        candidates = candidates + _rewritten_only(candidates, coarse_pairs(docs, batch.counts, config))
     timings["candidates"] = time.perf_counter() - t0
     n_pairs = len(candidates)
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 import codecs
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from provenance.credits import html_credits
 from provenance.metadata import html_metadata
+from provenance.models import Meta
 from provenance.urls import site_of
 
 _CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -125,11 +126,7 @@ class HtmlContent:
     """Main text of an HTML page and what the page says about itself."""
 
     text: str
-    url: str | None = None
-    title: str | None = None
-    date: str | None = None
-    date_source: str | None = None
-    site: str | None = None
+    meta: Meta = Meta()
     links: tuple[tuple[str, str | None], ...] = ()  # attribution links to other sites: (url, name)
 
 
@@ -142,29 +139,28 @@ def extract_html(html: str, *, url: str | None = None) -> HtmlContent:
     finds none, BeautifulSoup's visible text of the page is used.
 
     Raises:
-        ExtractError: the page holds no text at all.
+        ExtractError: the page holds no text at all, or the HTML parsers
+            (trafilatura, BeautifulSoup) fail on it. Errors of our own
+            metadata and credit parsing are bugs and propagate.
     """
     import trafilatura
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        text = trafilatura.extract(html, url=url, include_comments=False, include_tables=True, favor_precision=True) or ""
-    title = None
-    if not text.strip():
-        text, title = _soup_text(html)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            text = trafilatura.extract(html, url=url, include_comments=False, include_tables=True, favor_precision=True) or ""
+        title = None
+        if not text.strip():
+            text, title = _soup_text(html)
+    except Exception as e:  # noqa: BLE001 - the parsers' crash on one hostile page must not stop the scan
+        raise ExtractError(f"HTML could not be parsed: {type(e).__name__}: {e}") from e
     text = normalize_newlines(text).strip("\n")
     if not text.strip():
         raise ExtractError("HTML page has no text")
     meta = html_metadata(html, url=url)
-    return HtmlContent(
-        text=text,
-        url=meta.url or url,
-        title=meta.title or title,
-        date=meta.date,
-        date_source=meta.date_source,
-        site=meta.site or site_of(meta.url or url),
-        links=tuple(html_credits(html, meta.url or url)),
-    )
+    own = meta.url or url
+    meta = replace(meta, url=own, title=meta.title or title, site=meta.site or site_of(own))
+    return HtmlContent(text, meta, tuple(html_credits(html, own)))
 
 
 def _soup_text(html: str) -> tuple[str, str | None]:

@@ -37,7 +37,7 @@ from typing import Any
 
 from provenance.config import Config, make_config
 from provenance.credits import names_outlet
-from provenance.errors import InputError
+from provenance.errors import ConfigError, InputError
 from provenance.index import Index, Progress, read_documents
 from provenance.models import (
     KIND_ORDER,
@@ -49,7 +49,7 @@ from provenance.models import (
     origin_label,
 )
 from provenance.normalize import word_hashes
-from provenance.read import nothing_read
+from provenance.read import Piped, nothing_read
 
 FAIL_ON: tuple[Kind, ...] = ("verbatim", "near-verbatim", "derivative")
 """Values of ``Policy.fail_on``, strongest first."""
@@ -180,11 +180,11 @@ class Policy:
 
     def __post_init__(self) -> None:
         if self.fail_on not in FAIL_ON:
-            raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON)}, got {self.fail_on!r}")
+            raise ConfigError(f"fail_on must be one of {', '.join(FAIL_ON)}, got {self.fail_on!r}")
         for name in ("max_reused_share", "edited_share"):
             value = getattr(self, name)
             if value is not None and not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be in [0, 1], got {value}")
+                raise ConfigError(f"{name} must be in [0, 1], got {value}")
 
 
 @dataclass(frozen=True)
@@ -343,7 +343,7 @@ def _credited(doc: Document, p: Passage, docs: dict[str, Document]) -> bool:
 
 
 def check(
-    paths: Iterable[str | os.PathLike[str]],
+    paths: Iterable[str | os.PathLike[str] | Piped],
     db: str | os.PathLike[str],
     policy: Policy | None = None,
     config: Config | None = None,

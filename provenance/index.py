@@ -42,7 +42,7 @@ from provenance.fingerprint import SCHEME, signatures
 from provenance.lsh import HUB_LINKS, agree, band_key, lsh_params
 from provenance.models import Document, Report, Skipped
 from provenance.normalize import word_hashes
-from provenance.read import Source, cwd_path, find_sources, path_id, read_source
+from provenance.read import Piped, Source, cwd_path, find_sources, path_id, read_source
 from provenance.store import DocumentRecord, Entry, Store, open_store
 
 PERSISTED: tuple[str, ...] = ("shingle_size", "window", "num_perm", "seed", "threshold", "min_tokens", "max_gap", "join_gap", "min_similarity")
@@ -391,7 +391,7 @@ def _settle(store: Store, config: Config | None, overrides: dict[str, Any], *, c
     return replace(base or make_config(None, **{k: v for k, v in overrides.items() if k not in PERSISTED}), **fixed)
 
 
-def read_documents(paths: Iterable[str | os.PathLike[str]], config: Config, progress: Progress | None = None) -> tuple[list[Document], list[Skipped], list[Skipped]]:
+def read_documents(paths: Iterable[str | os.PathLike[str] | Piped], config: Config, progress: Progress | None = None) -> tuple[list[Document], list[Skipped], list[Skipped]]:
     """Read the files under ``paths`` for an index, with ids that do not
     depend on how the paths were named: paths relative to the current folder
     (for files outside it, as a scan names them).
@@ -399,12 +399,13 @@ def read_documents(paths: Iterable[str | os.PathLike[str]], config: Config, prog
     Raises:
         InputError: a path does not exist.
     """
+    config = config.dated()  # one day for every file of the run
     sources, skipped = find_sources(paths, follow_links=config.follow_links)
     docs: list[Document] = []
     warnings: list[Skipped] = []
     total, done = sum(s.size for s in sources), 0
     for source in sources:
-        found, bad, warned = read_source(_cwd_relative(source), max_bytes=config.max_file_bytes)
+        found, bad, warned = read_source(_cwd_relative(source), max_bytes=config.max_file_bytes, today=config.today)
         docs.extend(found)
         skipped.extend(bad)
         warnings.extend(warned)
@@ -423,6 +424,8 @@ def read_documents(paths: Iterable[str | os.PathLike[str]], config: Config, prog
 
 
 def _cwd_relative(source: Source) -> Source:
+    if source.data is not None:  # piped content has no path: its id is its name
+        return source
     return replace(source, id=path_id(cwd_path(source.path)))
 
 

@@ -15,9 +15,7 @@ Sources, strongest first:
   ``manifest.jsonl`` in its folder.
 
 Dates are days (``YYYY-MM-DD``). A day-less date such as the ``/2016/12/`` of a
-URL is not a date: ``date`` stays None and the month goes to
-``PageMeta.date_hint`` (``"2016-12"``), a weak hint a caller may show but must
-not order documents by.
+URL is not a date: ``date`` stays None.
 """
 
 from __future__ import annotations
@@ -28,29 +26,17 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from datetime import date as _date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from provenance.models import Meta
 from provenance.urls import site_of
-
-DATE_SOURCES: tuple[str, ...] = (
-    "html-meta",
-    "json-ld",
-    "time-tag",
-    "url",
-    "dateline",
-    "htmldate",
-    "sidecar",
-    "manifest",
-    "record",
-    "crawl",
-)
-"""Every value ``date_source`` takes. All but ``htmldate`` and ``crawl`` are
-stated by the document or its publisher; ``htmldate`` is a page-wide search
-that may guess; ``crawl`` is the day a web archive fetched the page."""
 
 GUESSED_DATE_SOURCES: frozenset[str] = frozenset({"htmldate"})
 """Date sources that are guesses rather than statements (weak evidence of order)."""
@@ -113,32 +99,35 @@ _URL_DAY_RES = (
     re.compile(r"(?<!\d)(?P<year>(?:19|20)\d{2})[/_-](?P<month>\d{1,2})[/_-](?P<day>\d{1,2})(?!\d)"),
 )
 _URL_DIGITS_RE = re.compile(r"(?<!\d)(?:19|20)\d{6,}(?!\d)")
-_URL_MONTH_RE = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d{2})[/_-](?P<month>\d{1,2})(?:/|$)")
-
-
-@dataclass(frozen=True)
-class PageMeta:
-    """What an HTML page says about itself.
-
-    ``date`` is a full day (``YYYY-MM-DD``) or None; ``date_source`` says where
-    it came from (one of ``DATE_SOURCES``). ``date_hint`` holds a month
-    (``YYYY-MM``) known only from the URL when no day is known: not a date.
-    """
-
-    url: str | None = None
-    date: str | None = None
-    date_source: str | None = None
-    title: str | None = None
-    site: str | None = None
-    date_hint: str | None = None
 
 
 # --------------------------------------------------------------------------- dates
 
 
+_TODAY: ContextVar[_date | None] = ContextVar("provenance_today", default=None)
+
+
+@contextmanager
+def as_of(today: str | None) -> Iterator[None]:
+    """Read dates as of ``today`` (``YYYY-MM-DD``; None: the current UTC date)
+    within the block, in this thread: ``Config.today`` reaches every date
+    parser through it (``read.read_source`` sets it).
+    """
+    token = _TODAY.set(_date.fromisoformat(today) if today else None)
+    try:
+        yield
+    finally:
+        _TODAY.reset(token)
+
+
+def _today() -> _date:
+    return _TODAY.get() or datetime.now(UTC).date()
+
+
 def _day(year: int, month: int, day: int) -> str | None:
-    """The ISO day, or None when it does not exist or is implausible for a web page."""
-    if not _MIN_YEAR <= year <= _date.today().year + 1:
+    """The ISO day, or None when it does not exist or is implausible for a web
+    page (before 1990, or after the year following ``as_of``'s day)."""
+    if not _MIN_YEAR <= year <= _today().year + 1:
         return None
     try:
         return _date(year, month, day).isoformat()
@@ -183,7 +172,7 @@ def date_from_url(url: str | None) -> str | None:
     Recognises ``/2017/05/12/``, ``2017-05-12`` and digit runs that start with
     ``YYYYMMDD`` (``/20170512/``; Sputnik-style ids ``201705121053539022``,
     where the 4 digits after the day must read as a time ``hhmm``). A URL with
-    only a month (``/2016/12/``) has no day: see ``month_from_url``.
+    only a month (``/2016/12/``) has no day.
 
     >>> date_from_url("https://sputniknews.com/world/201705121053539022-russia-china/")
     '2017-05-12'
@@ -210,25 +199,6 @@ def date_from_url(url: str | None) -> str | None:
             day = _day(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
             if day:
                 return day
-    return None
-
-
-def month_from_url(url: str | None) -> str | None:
-    """The ``YYYY-MM`` month of a URL path that names a month but no day (a weak hint).
-
-    >>> month_from_url("http://thediplomat.com/2016/12/behind-china/"), month_from_url("https://a.org/x")
-    ('2016-12', None)
-    """
-    if not url or date_from_url(url):
-        return None
-    try:
-        path = urlsplit(url).path
-    except ValueError:
-        return None
-    for match in _URL_MONTH_RE.finditer(path):
-        year, month = int(match["year"]), int(match["month"])
-        if 1 <= month <= 12 and _day(year, month, 1):
-            return f"{year:04d}-{month:02d}"
     return None
 
 
@@ -327,7 +297,7 @@ _ARTICLE_TYPES = {
 }
 
 
-def html_metadata(html: str, *, url: str | None = None, htmldate_fallback: bool = True) -> PageMeta:
+def html_metadata(html: str, *, url: str | None = None, htmldate_fallback: bool = True) -> Meta:
     """What an HTML page says about itself.
 
     Own URL: ``<link rel="canonical">``, else ``og:url``, else the JSON-LD
@@ -337,7 +307,7 @@ def html_metadata(html: str, *, url: str | None = None, htmldate_fallback: bool 
     htmldate's page-wide search. Title: ``og:title``, JSON-LD ``headline``,
     ``<title>``. Site: ``og:site_name``, else the host without ``www.``.
 
-    Never raises on bad HTML: an unparsable page gives a ``PageMeta`` with only
+    Never raises on bad HTML: an unparsable page gives a ``Meta`` with only
     what ``url`` tells.
 
     Example:
@@ -375,8 +345,7 @@ def html_metadata(html: str, *, url: str | None = None, htmldate_fallback: bool 
         if guessed:
             found = (guessed, "htmldate")
     day, source = found if found else (None, None)
-    hint = None if day else (month_from_url(url) or month_from_url(own))
-    return PageMeta(url=own or None, date=day, date_source=source, title=title or None, site=site, date_hint=hint)
+    return Meta(url=own or None, date=day, date_source=source, title=title or None, site=site)
 
 
 def _own_url(tree: Any, metas: dict[str, str], articles: list[dict[str, Any]], url: str | None) -> str | None:
@@ -400,30 +369,9 @@ def _own_url(tree: Any, metas: dict[str, str], articles: list[dict[str, Any]], u
     return url
 
 
-def canonical_url(html: str, *, url: str | None = None) -> str | None:
-    """The address the page names as its canonical one (``<link rel=canonical>``, else ``og:url``).
-
-    >>> canonical_url('<link rel="canonical" href="/a/b">', url="https://x.org/a/b?p=1")
-    'https://x.org/a/b'
-    """
-    tree = _parse(html)
-    if tree is None:
-        return None
-    claim = _canonical(tree, url) or _first(_meta_values(tree).get("og:url"))
-    if claim and not claim.startswith(("http://", "https://")):
-        claim = urljoin(url, claim) if url else None
-    return claim
-
-
-def _from_url_only(url: str | None) -> PageMeta:
+def _from_url_only(url: str | None) -> Meta:
     day = date_from_url(url)
-    return PageMeta(
-        url=url,
-        date=day,
-        date_source="url" if day else None,
-        site=site_of(url),
-        date_hint=None if day else month_from_url(url),
-    )
+    return Meta(url=url, date=day, date_source="url" if day else None, site=site_of(url))
 
 
 def _parse(html: str) -> Any:
@@ -625,7 +573,7 @@ def _htmldate(html: str, url: str | None) -> str | None:
     try:
         import htmldate
 
-        found = htmldate.find_date(html, url=url, original_date=True, extensive_search=True)
+        found = htmldate.find_date(html, url=url, original_date=True, extensive_search=True, max_date=_today().isoformat())
     except Exception:  # noqa: BLE001 - a date guess must never stop a scan
         return None
     if not isinstance(found, str) or parse_date(found) != found:

@@ -100,6 +100,31 @@ def origin_label(origin: Origin | None, labels: Mapping[str, str] | None = None)
 
 
 @dataclass(frozen=True)
+class Meta:
+    """What a document says about itself: its own URL, title, publication
+    day (``YYYY-MM-DD``) and where that day came from, and its site. One
+    record from the page (``metadata.html_metadata``) through reading
+    (``read``) to the document (``Document.meta``).
+    """
+
+    url: str | None = None
+    title: str | None = None
+    date: str | None = None
+    date_source: str | None = None
+    site: str | None = None
+
+    def overridden(self, given: Mapping[str, str], date_source: str) -> Meta:
+        """These values with ``given``'s (a sidecar's or manifest's) in their place;
+        a given date has ``date_source``.
+
+        >>> Meta("https://a.org/x", date="2020-01-01", date_source="url").overridden({"date": "2019-05-01"}, "sidecar")
+        Meta(url='https://a.org/x', title=None, date='2019-05-01', date_source='sidecar', site=None)
+        """
+        date, source = (given["date"], date_source) if given.get("date") else (self.date, self.date_source)
+        return Meta(given.get("url") or self.url, given.get("title") or self.title, date, source, given.get("site") or self.site)
+
+
+@dataclass(frozen=True)
 class Document:
     """One text and what it says about itself.
 
@@ -116,6 +141,19 @@ class Document:
     date_source: str | None = None
     credits: tuple[Credit, ...] = ()
     record: str | None = None  # in a JSON lines file: the record's id, or its line number
+
+    @classmethod
+    def of(cls, id: str, text: str, path: str, meta: Meta, **rest: Any) -> Document:
+        """A document with the metadata ``meta`` (its site, when absent, from its URL)."""
+        return cls(
+            id, text, path, url=meta.url, title=meta.title, date=meta.date, site=meta.site or site_of(meta.url),
+            date_source=meta.date_source if meta.date else None, **rest,
+        )
+
+    @property
+    def meta(self) -> Meta:
+        """What the document says about itself."""
+        return Meta(self.url, self.title, self.date, self.date_source, self.site)
 
     def whole_credit(self, share: float = 0.6) -> Credit | None:
         """The credit that covers most of this document's text, when one
@@ -175,10 +213,11 @@ class Report:
 
     def document(self, doc_id: str) -> Document:
         """Return the document with this id (KeyError if absent)."""
-        for doc in self.documents:
-            if doc.id == doc_id:
-                return doc
-        raise KeyError(doc_id)
+        return self._by_id[doc_id]
+
+    @cached_property
+    def _by_id(self) -> dict[str, Document]:
+        return {d.id: d for d in self.documents}
 
     def passages_of(self, doc_id: str) -> list[Passage]:
         """Passages of one document, in text order."""

@@ -22,6 +22,7 @@ from provenance.extract import ExtractError, HtmlContent, decode, extract_html, 
 from provenance.metadata import (
     CRAWL_DATE_SOURCE,
     MANIFEST_NAMES,
+    as_of,
     dateline_date,
     iso_day,
     load_manifests,
@@ -29,13 +30,12 @@ from provenance.metadata import (
     path_key,
     sidecar_path,
 )
-from provenance.models import Credit, Document, Skipped
+from provenance.models import Credit, Document, Meta, Skipped
 from provenance.urls import site_of
 
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIXES = (".jsonl",)
-SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,36 @@ class Source:
     size: int = 0
     meta: tuple[tuple[str, str], ...] = ()  # from a manifest: url, date, title, site
     sidecar: bool = True  # False: its NAME.meta.json links outside the scanned folders
+    data: bytes | None = None  # the content, when it comes from no file (``Piped``)
+
+
+@dataclass(frozen=True)
+class Piped:
+    """Content given instead of a file: what the command line's ``-`` reads
+    from standard input. Its document id is ``name``; its type is told from
+    the content (``sniff``), and it has no sidecar or manifest."""
+
+    data: bytes
+    name: str = "-"
+
+
+def sniff(data: bytes) -> str:
+    """The reader for content without a file name: 'html', 'jsonl' or 'text'.
+
+    >>> sniff(b"  <!DOCTYPE html><p>x"), sniff(b'{"text": "a"}\\n{"text": "b"}\\n'), sniff(b"Plain words.")
+    ('html', 'jsonl', 'text')
+    """
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head[:1] == b"<":
+        return "html"
+    first = head.split(b"\n", 1)[0].strip()
+    if first.startswith(b"{"):
+        try:
+            if isinstance(json.loads(first), dict):
+                return "jsonl"
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            pass
+    return "text"
 
 
 def reader_of(name: str) -> str | None:
@@ -124,7 +154,7 @@ def nothing_read(paths: Iterable[str | os.PathLike[str]], skipped: Sequence[Skip
 OUTSIDE_LINK = "links outside the scanned folder; give --follow-links to read it"
 
 
-def find_sources(paths: Iterable[str | os.PathLike[str]], *, follow_links: bool = False) -> tuple[list[Source], list[Skipped]]:
+def find_sources(paths: Iterable[str | os.PathLike[str] | Piped], *, follow_links: bool = False) -> tuple[list[Source], list[Skipped]]:
     """Walk the paths and list the readable files in a stable order.
 
     Ids are paths relative to the scanned folder with ``/`` separators; with
@@ -138,7 +168,11 @@ def find_sources(paths: Iterable[str | os.PathLike[str]], *, follow_links: bool 
     Raises:
         InputError: a path does not exist.
     """
-    roots = [Path(p) for p in paths]
+    paths = list(paths)
+    piped = [Source(p.name, p.name, len(p.data), sidecar=False, data=p.data) for p in paths if isinstance(p, Piped)]
+    roots = [Path(p) for p in paths if not isinstance(p, Piped)]
+    if not roots and piped:
+        return piped, []
     if not roots:
         raise InputError("no path given: name a folder or file to scan")
     for root in roots:
@@ -215,7 +249,7 @@ def find_sources(paths: Iterable[str | os.PathLike[str]], *, follow_links: bool 
                 if allowed(path):
                     add(path)
     with_meta = [replace(s, meta=tuple(sorted(manifest[path_key(s.path)].items()))) if path_key(s.path) in manifest else s for s in sources.values()]
-    return sorted(with_meta, key=lambda s: s.id), skipped
+    return sorted(with_meta + [s for s in piped if s.id not in sources], key=lambda s: s.id), skipped
 
 
 def _dangling(path: Path) -> str:
@@ -230,12 +264,26 @@ def _dangling(path: Path) -> str:
     return "broken symbolic link"
 
 
-def read_source(source: Source, *, max_bytes: int) -> tuple[list[Document], list[Skipped], list[Skipped]]:
+def read_source(source: Source, *, max_bytes: int, today: str | None = None) -> tuple[list[Document], list[Skipped], list[Skipped]]:
     """Read one file into documents; problems become ``Skipped`` entries.
+
+    Args:
+        today: the day dates are read as of (``Config.today``; None: the
+            current UTC date).
 
     Returns:
         (documents, skipped, warnings)
     """
+    with as_of(today):
+        return _read_source(source, max_bytes)
+
+
+def _read_source(source: Source, max_bytes: int) -> tuple[list[Document], list[Skipped], list[Skipped]]:
+    if source.data is not None:
+        kind, data = sniff(source.data), source.data
+        if len(data) > max_bytes:
+            return [], [Skipped(source.path, f"larger than the {max_bytes // (1024 * 1024)} MB limit; raise --max-file-mb to read it")], []
+        return _read_data(source, kind, data)
     kind = reader_of(source.path) or "text"
     if kind == "warc":
         return _read_warc(source, max_bytes)
@@ -245,8 +293,12 @@ def read_source(source: Source, *, max_bytes: int) -> tuple[list[Document], list
         return [], [Skipped(source.path, f"cannot read: {e.strerror or e}")], []
     except ValueError as e:
         return [], [Skipped(source.path, str(e))], []
+    return _read_data(source, kind, data)
+
+
+def _read_data(source: Source, kind: str, data: bytes) -> tuple[list[Document], list[Skipped], list[Skipped]]:
     if not data.strip():
-        return [], [Skipped(source.path, "empty file")], []
+        return [], [Skipped(source.path, "empty file" if source.data is None else "empty input")], []
     if kind == "jsonl":
         return _read_jsonl(source, data)
     try:
@@ -260,13 +312,12 @@ def read_source(source: Source, *, max_bytes: int) -> tuple[list[Document], list
         content = _extract(decoded.text)
         if isinstance(content, str):
             return [], [Skipped(source.path, content)], warnings
-        page = _Meta(content.url, content.title, content.date, content.date_source, content.site)
-        return [_document(source, content.text, page, warnings, links=content.links, html=True)], [], warnings
+        return [_document(source, content.text, content.meta, warnings, links=content.links, html=True)], [], warnings
     text = normalize_newlines(decoded.text)
     if not text.strip():
         return [], [Skipped(source.path, "no text after decoding")], warnings
     day = dateline_date(text)
-    return [_document(source, text, _Meta(date=day, date_source="dateline" if day else None), warnings)], [], warnings
+    return [_document(source, text, Meta(date=day, date_source="dateline" if day else None), warnings)], [], warnings
 
 
 def _extract(html: str, *, url: str | None = None) -> HtmlContent | str:
@@ -275,35 +326,15 @@ def _extract(html: str, *, url: str | None = None) -> HtmlContent | str:
         return extract_html(html, url=url)
     except ExtractError as e:
         return str(e)
-    except Exception as e:  # noqa: BLE001 - a parser crash on one page must not stop the scan
-        return f"HTML could not be parsed: {type(e).__name__}: {e}"
 
 
-@dataclass(frozen=True)
-class _Meta:
-    url: str | None = None
-    title: str | None = None
-    date: str | None = None
-    date_source: str | None = None
-    site: str | None = None
-
-
-def _document(source: Source, text: str, own: _Meta, warnings: list[Skipped], *, links: tuple[tuple[str, str | None], ...] = (), html: bool = False) -> Document:
+def _document(source: Source, text: str, own: Meta, warnings: list[Skipped], *, links: tuple[tuple[str, str | None], ...] = (), html: bool = False) -> Document:
     """A document with its metadata: a sidecar wins over the manifest, which
     wins over what the file says about itself."""
     sidecar, problems = load_sidecar(source.path) if source.sidecar else (None, [])
     warnings.extend(Skipped(source.path, p) for p in problems)
-    url, title, date, date_source, site = own.url, own.title, own.date, own.date_source, own.site
-    for given, origin in ((dict(source.meta), "manifest"), (sidecar or {}, "sidecar")):
-        url = given.get("url") or url
-        title = given.get("title") or title
-        site = given.get("site") or site
-        if given.get("date"):
-            date, date_source = given["date"], origin
-    return Document(
-        source.id, text, source.path, url=url, title=title, date=date, site=site or site_of(url),
-        date_source=date_source, credits=_credits(text, links, html=html),
-    )
+    meta = own.overridden(dict(source.meta), "manifest").overridden(sidecar or {}, "sidecar")
+    return Document.of(source.id, text, source.path, meta, credits=_credits(text, links, html=html))
 
 
 def _credits(text: str, links: tuple[tuple[str, str | None], ...], *, html: bool) -> tuple[Credit, ...]:
@@ -353,14 +384,11 @@ def _read_warc(source: Source, max_bytes: int) -> tuple[list[Document], list[Ski
                 warnings.append(Skipped(source.path, f"{where}: not UTF-8; decoded as {decoded.encoding} (detected)", offset=item.offset))
             if item.truncated:
                 warnings.append(Skipped(source.path, f"{where}: the crawler truncated the page ({item.truncated}); its text may end early", offset=item.offset))
-            date, date_source = content.date, content.date_source
-            if date is None and item.crawled:
-                date, date_source = iso_day(item.crawled), CRAWL_DATE_SOURCE
-            docs.append(Document(
-                doc_id, content.text, source.path, record=item.record, url=item.url or content.url, title=content.title,
-                date=date, site=content.site or site_of(item.url), date_source=date_source if date else None,
-                credits=_credits(content.text, content.links, html=True),
-            ))
+            meta = content.meta
+            if meta.date is None and item.crawled:
+                meta = replace(meta, date=iso_day(item.crawled), date_source=CRAWL_DATE_SOURCE)
+            meta = replace(meta, url=item.url or meta.url, site=content.meta.site or site_of(item.url))
+            docs.append(Document.of(doc_id, content.text, source.path, meta, record=item.record, credits=_credits(content.text, content.links, html=True)))
     except OSError as e:
         skipped.append(Skipped(source.path, f"cannot read: {e.strerror or e}"))
     if not docs and not skipped:
@@ -504,11 +532,13 @@ def path_id(path: str) -> str:
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def read_path(path: str | os.PathLike[str], *, max_bytes: int = 64 * 1024 * 1024) -> tuple[list[Document], list[Skipped], list[Skipped]]:
-    """Read one file as a scan would, with its name as the document id.
+def read_path(path: str | os.PathLike[str] | Piped, *, max_bytes: int = 64 * 1024 * 1024) -> tuple[list[Document], list[Skipped], list[Skipped]]:
+    """Read one file (or piped content) as a scan would, with its name as the document id.
 
     Returns:
         (documents, skipped, warnings)
     """
+    if isinstance(path, Piped):
+        return read_source(Source(path.name, path.name, len(path.data), sidecar=False, data=path.data), max_bytes=max_bytes)
     p = Path(path)
     return read_source(Source(str(p), p.name), max_bytes=max_bytes)

@@ -18,9 +18,11 @@ systems share (Sanchez-Perez et al. 2014):
    far apart on the long side: groups formed with :data:`SUMMARY_GAP` on one
    side, whose long side is at least :data:`SUMMARY_RATIO` times the short
    one, are kept when they pass :data:`SUMMARY_SIMILARITY`.
-3. **Resolve**: passages and the exact alignment's passages that overlap in
-   both documents merge into one; passages below the evidence rule
-   (:func:`enough_evidence`) are dropped.
+3. **Resolve**: passages shorter than the evidence rule asks
+   (:func:`enough_evidence`) are dropped, and so are those that a
+   (near-)verbatim passage almost fills on their short side (a copy is
+   delimited word by word already); the rest and the exact alignment's
+   passages that overlap in both documents merge into one.
 
 The result keeps the exact passages' form (:class:`provenance.align.Aligned`,
 word offsets, similarity = aligned words over passage length), so a
@@ -43,7 +45,8 @@ PASSAGE_SIMILARITY = 0.34
 MAX_GAP = 4
 SUMMARY_GAP = 24
 SUMMARY_RATIO = 3.0
-SUMMARY_SIMILARITY = 0.4
+SUMMARY_SIMILARITY = 0.3
+COPY_SHARE = 0.8
 MIN_WINDOWS = 4
 SMALL_WORDS = 1000
 SHORT_WORDS = 40
@@ -148,12 +151,11 @@ def _groups(seeds: np.ndarray, gaps: tuple[int, int], side: int = 0, other_done:
 
 
 class _Fragment:
-    __slots__ = ("a0", "a1", "b0", "b1", "seeds", "similarity")
+    __slots__ = ("a0", "a1", "b0", "b1", "similarity")
 
     def __init__(self, group: np.ndarray, similarity: float) -> None:
         self.a0, self.a1 = int(group[:, 0].min()), int(group[:, 0].max())
         self.b0, self.b1 = int(group[:, 1].min()), int(group[:, 1].max())
-        self.seeds = len(group)
         self.similarity = similarity
 
 
@@ -213,14 +215,14 @@ def rewritten_passages(
     boxes = []
     for f in _extend(vectors, seeds, (MAX_GAP, MAX_GAP), PASSAGE_SIMILARITY):
         _trim(vectors, f)
-        if _evident(box(f), f):
+        if _evident(box(f)):
             boxes.append(box(f))
     for gaps in ((MAX_GAP, SUMMARY_GAP), (SUMMARY_GAP, MAX_GAP)):
         long_side = 1 if gaps[1] > gaps[0] else 0
         for f in _extend(vectors, seeds, gaps, SUMMARY_SIMILARITY):
             _trim(vectors, f)
             b = box(f)
-            if _ratio(b) >= SUMMARY_RATIO and _longer(b) == long_side and not _copied(b, exact) and _evident(b, f):
+            if _ratio(b) >= SUMMARY_RATIO and _longer(b) == long_side and not _copied(b, exact) and _evident(b):
                 boxes.append(b)
     return _merge(boxes)
 
@@ -245,15 +247,15 @@ def _trim(vectors: _Vectors, f: _Fragment) -> None:
         f.similarity = best_sim
 
 
-def _copied(box: tuple[int, int, int, int], exact: Sequence[tuple[int, int, int, int]]) -> bool:
-    """Whether word-by-word passages of about equal length cover most of the
-    box's short side: then it is a copy, not a summary."""
+def _copied(box: tuple[int, int, int, int], exact: Sequence[tuple[int, int, int, int]], share: float = 0.5) -> bool:
+    """Whether word-by-word passages of about equal length cover ``share`` of
+    the box's short side: then it is a copy, not a summary."""
     short = (box[0], box[1]) if _longer(box) == 1 else (box[2], box[3])
     side = 0 if _longer(box) == 1 else 2
     covered = sum(
         max(0, min(short[1], q[side + 1]) - max(short[0], q[side])) for q in exact if _ratio(q) < SUMMARY_RATIO
     )
-    return covered >= 0.5 * (short[1] - short[0])
+    return covered >= share * (short[1] - short[0])
 
 
 def _ratio(box: tuple[int, int, int, int]) -> float:
@@ -266,7 +268,7 @@ def _longer(box: tuple[int, int, int, int]) -> int:
     return 0 if box[1] - box[0] > box[3] - box[2] else 1
 
 
-def _evident(box: tuple[int, int, int, int], f: _Fragment) -> bool:
+def _evident(box: tuple[int, int, int, int]) -> bool:
     return enough_evidence(min(box[1] - box[0], box[3] - box[2]))
 
 
@@ -299,10 +301,16 @@ def combine(
     rewritten: Sequence[tuple[int, int, int, int]],
     words_a: np.ndarray,
     words_b: np.ndarray,
+    near_verbatim: float,
 ) -> list[Aligned]:
     """The exact passages with the rewritten ones merged in: passages that
     overlap in both texts become one, whose similarity is recomputed by
     aligning its words (so it says how much of the wording survived)."""
+    # A copy is delimited word by word already: a sentence box whose short
+    # side a (near-)verbatim passage almost fills would only stretch the
+    # other side over neighbouring sentences on the same topic.
+    precise = [(p.a_start, p.a_end, p.b_start, p.b_end) for p in exact if p.similarity >= near_verbatim]
+    rewritten = [r for r in rewritten if not _copied(r, precise, COPY_SHARE)]
     if not rewritten:
         return list(exact)
     boxes = _merge([(p.a_start, p.a_end, p.b_start, p.b_end) for p in exact] + list(rewritten))
@@ -337,4 +345,4 @@ def align_rewritten(exact: Sequence[Aligned], sa: Sentences, sb: Sentences, word
     """The passages two documents share: the exact ones, extended and joined
     by rewritten reuse found sentence by sentence."""
     boxes = [(p.a_start, p.a_end, p.b_start, p.b_end) for p in exact]
-    return combine(exact, rewritten_passages(sa, sb, boxes), words_a, words_b)
+    return combine(exact, rewritten_passages(sa, sb, boxes), words_a, words_b, config.near_verbatim)

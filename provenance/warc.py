@@ -79,6 +79,7 @@ def iter_pages(path: str, *, max_bytes: int) -> Iterator[Page | Skipped]:
         last = -1  # offset of the last record read whole
         while start is not None:
             stream.seek(start)
+            began = start
             records = iter(ArchiveIterator(stream, parse_http=False))
             while True:
                 current: int | None = None
@@ -90,7 +91,7 @@ def iter_pages(path: str, *, max_bytes: int) -> Iterator[Page | Skipped]:
                     return
                 except OSError as e:
                     # Inside a known record, or in whatever follows the last good one.
-                    bad = current if current is not None else _end_of(raw, last, gz)
+                    bad = current if current is not None else max(_end_of(raw, last, gz), began)
                     yield Skipped(path, f"record at offset {bad}: {_reason(e)}", offset=bad)
                     # What follows the last good record may be garbage (then the
                     # next clean start is after it) or a record that starts
@@ -98,10 +99,12 @@ def iter_pages(path: str, *, max_bytes: int) -> Iterator[Page | Skipped]:
                     start = _find_start(raw, bad, gz)
                     if start == bad:
                         start = _find_start(raw, bad + 1, gz)
+                    yield from _unreadable(raw, path, bad, start, gz)
                     break
                 if isinstance(outcome, _Resync):
                     yield outcome.skipped
                     start = _find_start(raw, current + 1, gz)
+                    yield from _unreadable(raw, path, current, start, gz)
                     break
                 last = current
                 if outcome is not None:
@@ -132,17 +135,10 @@ def _page(record: WarcRecord, raw: BinaryIO, path: str, *, gz: bool, max_bytes: 
         return skip(f"truncated: the archive ends after {len(block)} of its {length} bytes")
     if not gz and not _ends_cleanly(raw, offset, length):
         return _Resync(skip(f"its Content-Length ({length}) does not match the record: no record end after that many bytes"))
-    http = WarcRecord()
-    http.init_headers(WarcRecordType.response, content_length=len(block))
-    http.set_bytes_content(block)
-    http.is_http = True
+    http = _http_of(block)
     try:
         http.parse_http(auto_decode="all")
-        status = http.http_headers.status_code
-        ctype = (http.http_content_type or "").lower()
-        if status is not None and not 200 <= status < 300:
-            return None
-        if ctype not in HTML_TYPES:
+        if not _is_page(http):
             return None
         body = http.reader.read(max_bytes + 1)
     except OSError as e:
@@ -152,7 +148,7 @@ def _page(record: WarcRecord, raw: BinaryIO, path: str, *, gz: bool, max_bytes: 
             what = f"cannot undo its Content-Encoding {encoding!r}" if encoding else "broken HTTP response"
             return skip(f"{what}: {_reason(e)}")
         http, body = fallback
-        if (http.http_content_type or "").lower() not in HTML_TYPES:
+        if not _is_page(http):
             return None
     if len(body) > max_bytes:
         return skip(f"decompresses to more than the {max_bytes // (1024 * 1024)} MB limit; raise --max-file-mb to read it")
@@ -168,14 +164,28 @@ def _page(record: WarcRecord, raw: BinaryIO, path: str, *, gz: bool, max_bytes: 
     )
 
 
-def _raw_deflate(block: bytes, max_bytes: int) -> tuple[WarcRecord, bytes] | None:
-    """``Content-Encoding: deflate`` sent as a raw deflate stream (no zlib
-    header), which browsers accept and FastWARC does not: the parsed HTTP
-    response and its decoded body."""
+def _is_page(http: WarcRecord) -> bool:
+    """A successful (2xx, or status-less) HTTP response with an HTML content type."""
+    status = http.http_headers.status_code
+    return (status is None or 200 <= status < 300) and (http.http_content_type or "").lower() in HTML_TYPES
+
+
+def _http_of(block: bytes) -> WarcRecord:
+    """A stand-alone record holding a response's block, for its HTTP layer to be
+    parsed and decoded on its own: FastWARC's decoding errors break the
+    iterator they happen in, never this copy's archive."""
     http = WarcRecord()
     http.init_headers(WarcRecordType.response, content_length=len(block))
     http.set_bytes_content(block)
     http.is_http = True
+    return http
+
+
+def _raw_deflate(block: bytes, max_bytes: int) -> tuple[WarcRecord, bytes] | None:
+    """``Content-Encoding: deflate`` sent as a raw deflate stream (no zlib
+    header), which browsers accept and FastWARC does not: the parsed HTTP
+    response and its decoded body."""
+    http = _http_of(block)
     try:
         http.parse_http(auto_decode="transfer")
         if (http.http_headers.get("Content-Encoding") or "").strip().lower() != "deflate":
@@ -215,6 +225,25 @@ def _find_start(raw: BinaryIO, after: int, gz: bool) -> int | None:
                 return pos + at
             at = chunk.find(magic, at + 1)
         pos += _SCAN_CHUNK
+
+
+def _unreadable(raw: BinaryIO, path: str, bad: int, resume: int | None, gz: bool) -> Iterator[Skipped]:
+    """One line for each record that seems to start between a broken one and
+    where reading resumes, but whose first bytes are not a readable record."""
+    magic = _GZIP_MAGIC if gz else _RECORD_MAGIC
+    pos = bad  # chunks overlap by a byte: a plain record's magic needs the newline before it
+    while resume is None or pos < resume:
+        raw.seek(pos)
+        chunk = raw.read(min(_SCAN_CHUNK, resume - pos) if resume is not None else _SCAN_CHUNK)
+        if len(chunk) <= len(magic):
+            return
+        at = chunk.find(magic, 1)
+        while at >= 0:
+            if gz or chunk[at - 1 : at] == b"\n":
+                where = pos + at
+                yield Skipped(path, f"record at offset {where}: damaged, its first bytes are not a readable WARC record", offset=where)
+            at = chunk.find(magic, at + 1)
+        pos += len(chunk) - len(magic)
 
 
 def _end_of(raw: BinaryIO, offset: int, gz: bool) -> int:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from provenance.attribute import (
     CONFIDENCE,
+    DATE_PENALTY,
     RULES,
     Witness,
     attribute,
@@ -192,10 +193,38 @@ def test_a_crawl_date_is_weaker_than_a_stated_one():
 
 
 def test_nothing_decides():
-    origin = check(attribute([Witness("001"), Witness("002", date="2017-05-12", date_source="dateline")]))
+    origin = check(attribute([Witness("001"), Witness("002")]))
     assert (origin.url, origin.name, origin.document, origin.confidence, origin.rule) == (None, None, None, 0.1, "none")
-    assert origin.evidence == ("No origin: no credit covers this passage and fewer than two witnesses are dated", "002 is dated 2017-05-12 (dateline)", "001 has no date")
+    assert origin.evidence == ("No origin: no credit covers this passage and fewer than two witnesses are dated", "001, 002 have no date")
     assert check(attribute([])).rule == "none"
+    assert check(attribute([Witness("002", date="2017-05-12", date_source="dateline")])).rule == "none"
+
+
+# --------------------------------------------------------------------------- rule 4: one stated date
+
+
+def test_a_dated_original_against_an_undated_copy_is_weaker_evidence():
+    # issue 13: an uncredited copy without a date, of a news page that states its URL and date
+    page = Witness("news.html", url="https://news.example/2019/11/18/story", site="news.example", date="2019-11-18", date_source="meta")
+    origin = check(attribute([Witness("copy.html", site="reprinter.example"), page]))
+    assert (origin.rule, origin.document, origin.url, origin.name) == ("only-dated", "news.html", "https://news.example/2019/11/18/story", "news.example")
+    assert origin.confidence == pytest.approx(0.45)
+    assert origin.confidence < CONFIDENCE["earliest-date"] - DATE_PENALTY  # weaker than a later date, let alone a credit
+    assert origin.evidence == (
+        "news.html is the only dated witness: dated 2019-11-18 (meta); copy.html states no date",
+        "no credit covers this passage",
+        "copy.html might be older: an undated copy is weaker evidence than a later date",
+        "news.html states its own URL, https://news.example/2019/11/18/story; copy.html states none",
+    )
+    # Without its own URL (a dated text file), or when a copy states one too: the date alone.
+    assert check(attribute([Witness("copy.txt"), Witness("essay.txt", date="2017-05-12", date_source="dateline")])).confidence == pytest.approx(0.4)
+    assert check(attribute([Witness("copy.html", url="https://r.example/x"), page])).confidence == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize("source", ["htmldate", "crawl"])
+def test_a_guessed_or_crawl_date_alone_decides_nothing(source):
+    origin = check(attribute([Witness("copy.html"), Witness("page.html", date="2019-11-18", date_source=source)]))
+    assert origin.rule == "none" and origin.evidence[0].startswith("No origin: no credit covers this passage, copy.html has no date, and page.html's only date, 2019-11-18, is ")
 
 
 # --------------------------------------------------------------------------- the seeds, end to end

@@ -143,3 +143,40 @@ def test_unsupported_types_are_listed_once(corpus):
     assert run("scan", str(folder), "-q").stdout.startswith("1 document, 0 passages, 0 documents with reuse, 0.0% of text reused\n")
     added = run("index", "add", str(folder), "--db", str(folder / "c.db"))
     assert added.stderr == "skipped 5 files with unsupported types: .docx.gz, .rtf, .text\n"
+
+
+def test_scan_dash_reads_one_document_from_stdin():
+    copy = (SAMPLES / "001_32baf823c7bf33c7.txt").read_bytes()
+    result = run("scan", "-", str(SAMPLES), "--format", "json", input=copy)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert "-" in [d["id"] for d in data["documents"]]
+    assert any(p["document"] == "-" and p["kind"] == "verbatim" for p in data["passages"])
+    result = run("scan", "-", "-", input=copy)
+    assert result.exit_code == 2 and "can be given once" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "text"),
+    [
+        (b"Plain text, kept exactly.\r\nSecond line.", [], "Plain text, kept exactly.\nSecond line."),
+        (b'{"id": "x", "text": "alpha beta"}\n{"id": "y", "text": "gamma delta"}\n', ["--record", "y"], "gamma delta"),
+        (b"<!doctype html><html><body><article><h1>T</h1><p>" + b"A paragraph of the article that is long enough to be its main text. " * 5 + b"</p></article></body></html>", [], "A paragraph of the article"),
+    ],
+)
+def test_extract_dash_reads_stdin(content, args, text):
+    result = run("extract", "-", *args, input=content)
+    assert result.exit_code == 0 and text in result.stdout
+
+
+def test_extract_dash_of_nothing_is_an_input_error():
+    result = run("extract", "-", input=b"")
+    assert result.exit_code == 2 and "-: empty input" in result.stderr
+
+
+def test_check_dash_reads_stdin_but_cannot_add_it(indexed):
+    copy = (indexed / "corpus" / "a.txt").read_text()
+    result = run("check", "-", "--db", "c.db", "-q", input=copy)
+    assert result.exit_code == 1 and result.stdout == "1 document checked against c.db: 0 passed, 1 failed\n"
+    result = run("check", "-", "--db", "c.db", "--add-on-pass", input=copy)
+    assert result.exit_code == 2 and "--add-on-pass cannot add '-'" in result.stderr

@@ -368,3 +368,16 @@ def test_read_only_index_folder_can_be_read(tmp_path):
     finally:
         (work / "db").chmod(0o755)
         shutil.rmtree(work)
+
+
+def test_a_bug_crashes_with_its_traceback_not_exit_2(files, monkeypatch):
+    """Usage and index errors exit 2 with one line; a ValueError of our own is a bug, not a usage error."""
+    import provenance.index
+
+    def bug(*args, **kwargs):
+        raise ValueError("a bug in the index code")
+
+    monkeypatch.setattr(provenance.index.Index, "add_documents", bug)
+    result = CliRunner().invoke(cli, ["index", "add", "corpus", "--db", "x.db"])
+    assert result.exit_code == 1 and isinstance(result.exception, ValueError)
+    assert run("check", "in", "--db", "missing.db").exit_code == 2

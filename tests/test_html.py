@@ -306,10 +306,10 @@ def test_graph_layout_of_a_cyclic_graph_does_not_depend_on_the_hash_seed(tmp_pat
         "from provenance.html import render_html\n"
         "sys.stdout.write(render_html(_cyclic_report()))\n"
     )
-    # With iteration in set order these three seeds give three different layouts.
+    # With iteration in set order these two seeds give two different layouts.
     runs = [
         subprocess.Popen([sys.executable, "-c", script], env={**os.environ, "PYTHONHASHSEED": seed}, stdout=subprocess.PIPE, cwd=tmp_path)
-        for seed in ("0", "1", "4")
+        for seed in ("0", "1")
     ]
     pages = {run.communicate()[0] for run in runs}
     assert all(run.returncode == 0 for run in runs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 
 import provenance
 from provenance.cli import cli
@@ -130,3 +131,19 @@ def test_explain_reads_a_file_the_walk_passes_over(tmp_path):
         target.write_text((SAMPLES / name).read_text(encoding="utf-8"), encoding="utf-8")
     result = CliRunner().invoke(cli, ["explain", str(tmp_path / ".hidden-copy.txt")], catch_exceptions=False)
     assert result.exit_code == 0 and "sputniknews.com" in result.stdout
+
+
+def test_a_dated_news_page_is_the_origin_of_its_undated_copy(corpus):
+    # issue 13: was "origin unknown: fewer than two witnesses are dated"
+    rng = random.Random(7)
+    body = sentences(rng, random_words(rng, vocabulary(rng), 300))
+    page = (
+        '<html><head><link rel="canonical" href="https://news.example/2019/11/18/story">'
+        '<meta property="article:published_time" content="2019-11-18T09:00:00Z">'
+        f'<meta property="og:site_name" content="News Example"></head><body><article><h1>Story</h1><p>{body}</p></article></body></html>'
+    )
+    folder = corpus({"news.html": page, "copy.txt": "Our correspondent writes.\n\n" + body})
+    report = provenance.scan([folder])
+    (origin,) = {p.origin for p in report.passages}
+    assert (origin.rule, origin.document, origin.url) == ("only-dated", "news.html", "https://news.example/2019/11/18/story")
+    assert origin.confidence == 0.45 and "copy.txt might be older" in origin.evidence[2]

@@ -148,3 +148,30 @@ def test_a_loop_of_file_links_is_named_a_loop(corpus):
     os.symlink(root / "a.txt", root / "b.txt")
     _, skipped = find_sources([root])
     assert sorted(s.reason for s in skipped) == ["symbolic link loop", "symbolic link loop"]
+
+
+def test_a_parser_crash_skips_the_page_but_our_own_bug_crashes(corpus, monkeypatch):
+    """trafilatura failing on a hostile page is a skipped file; a bug in our
+    metadata or credit parsing is not hidden as one."""
+    import provenance.extract
+
+    root = corpus({"a.html": "<html><body><article><p>" + "Some words of an article. " * 20 + "</p></article></body></html>"})
+
+    def crash(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr("trafilatura.extract", crash)
+    report = provenance.scan([root])
+    assert [s.reason for s in report.skipped] == ["HTML could not be parsed: RecursionError: maximum recursion depth exceeded"]
+    monkeypatch.undo()
+
+    def bug(*args, **kwargs):
+        raise KeyError("our own bug")
+
+    monkeypatch.setattr(provenance.extract, "html_metadata", bug)
+    with pytest.raises(KeyError, match="our own bug"):
+        provenance.scan([root])
+    monkeypatch.setattr(provenance.extract, "html_credits", bug)
+    monkeypatch.setattr(provenance.extract, "html_metadata", provenance.metadata.html_metadata)
+    with pytest.raises(KeyError, match="our own bug"):
+        provenance.scan([root])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import provenance
 from provenance.config import Config
 from provenance.normalize import word_offsets
@@ -77,3 +79,24 @@ def test_sensitivity_is_checked():
         assert "sensitivity" in str(e)
     else:
         raise AssertionError("an unknown sensitivity was accepted")
+
+
+def test_high_sensitivity_finds_a_passage_whose_words_were_shuffled(corpus):
+    # Every sentence of the report with its words in another order: no run of
+    # three words survives, so only the content-stem channel links the two.
+    rng = random.Random(3)
+    shuffled = []
+    for sentence in REPORT.split(". "):
+        words = sentence.rstrip(".").split()
+        rng.shuffle(words)
+        shuffled.append(" ".join(words) + ".")
+    text = ESSAY + " ".join(shuffled) + " " + ESSAY
+    root = corpus({"report.txt": REPORT, "shuffled.txt": text})
+    assert not provenance.scan([root]).passages
+    high = provenance.scan([root], sensitivity="high")
+    (passage,) = high.passages_of("shuffled.txt")
+    assert passage.kind == "derivative"
+    start = len(ESSAY)
+    assert abs(passage.start - start) < 20 and passage.end - passage.start >= 0.9 * (len(text) - 2 * len(ESSAY))
+    (match,) = passage.matches
+    assert match.document == "report.txt" and match.end - match.start >= 0.9 * len(REPORT.rstrip())

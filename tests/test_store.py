@@ -7,11 +7,11 @@ import sqlite3
 
 import numpy as np
 import pytest
-from datasketch import LeanMinHash
+from datasketch import LeanMinHash, MinHash
 
 from provenance.config import Config
 from provenance.errors import StoreError
-from provenance.fingerprint import signatures, to_minhash
+from provenance.fingerprint import SCHEME, signatures
 from provenance.index import keys_of, settings_of
 from provenance.normalize import word_hashes
 from provenance.store import (
@@ -37,7 +37,7 @@ def test_signatures_are_leanminhash_bytes():
     _, sigs = _sigs(1)
     blobs = serialize_signatures(sigs, CONFIG.seed)
     for sig, blob in zip(sigs, blobs, strict=True):
-        lean = to_minhash(sig, CONFIG)
+        lean = LeanMinHash(MinHash(num_perm=CONFIG.num_perm, seed=CONFIG.seed, hashvalues=sig, scheme=SCHEME))
         buf = bytearray(lean.bytesize(byteorder="<"))
         lean.serialize(buf, byteorder="<")
         assert blob == bytes(buf)

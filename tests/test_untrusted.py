@@ -3,15 +3,22 @@ terminal or the file system. Every hostile input is written by the test."""
 
 from __future__ import annotations
 
+import functools
 import html
 import json
+import os
 import random
 import re
+import shutil
+from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from provenance import index
+from provenance import escape, formats, gate, index
 from provenance.cli import cli
 from provenance.escape import line
 from tests.conftest import random_text
@@ -267,3 +274,91 @@ def test_a_worker_that_cannot_start_is_one_error_not_a_hang(tmp_path):
     done = subprocess.run([sys.executable, "-c", script, str(folder)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stderr
     assert done.stderr == "Error: cannot start 4 worker processes (Resource temporarily unavailable); ask for fewer with --workers (1 runs in this process)\n"
+
+
+# --- Fuzz: every output format stays well-formed ------------------------------
+
+# The SARIF 2.1.0 schema as published with @microsoft/jest-sarif (MIT), the
+# final (rtm.5) version of the OASIS standard's schema.
+SARIF_SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-2.1.0-rtm.5.json").read_text(encoding="utf-8"))
+HOSTILE_PIECES = ["::", "::error file=README.md,line=1::forged", "::stop-commands::t", "##[", "##[add-mask]x", "%0A", "\r\n", "\n", "\r", "\x1b[2J", "\x1b]0;t\x07", "\x9b", "\x85", "\u2028", "\u202e", "\u2066", "<img src=x onerror=alert(1)>", "</code>", "|", "`", "*", "[bold]x[/]", "&amp;", "\\", '"', "'", ",", "%", "\ufeff", "\ud800"]
+hostile_text = st.lists(st.one_of(st.sampled_from(HOSTILE_PIECES), st.text(max_size=4), st.characters(max_codepoint=0x9F)), max_size=8).map("".join)
+file_name = st.binary(min_size=1, max_size=40).map(lambda b: b.replace(b"/", b"_").replace(b"\x00", b"_").lstrip(b".") + b".txt")
+
+
+@functools.lru_cache(maxsize=1)
+def _fuzz_index() -> tuple[str, str]:
+    """An index holding one text, made once for every example."""
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="provenance-fuzz-")
+    text = random_text(random.Random(11), 150)
+    os.mkdir(os.path.join(folder, "corpus"))
+    with open(os.path.join(folder, "corpus", "a.txt"), "w") as fh:
+        fh.write(text)
+    cwd = os.getcwd()
+    try:
+        os.chdir(folder)
+        index.add("c.db", ["corpus"])
+    finally:
+        os.chdir(cwd)
+    return folder, text
+
+
+def _assert_text_output_is_safe(output: str) -> None:
+    shown = SGR.sub("", output)
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]", shown), repr(output)
+    for command in command_lines(output):
+        assert re.match(r"::error file=[^\r\n]*,title=provenance [a-z-]+::", command), command
+        assert "##[" not in command
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(record_id=hostile_text, title=hostile_text, url=hostile_text, inserted=hostile_text, raw=st.binary(max_size=12), name=file_name, color=st.sampled_from(["auto", "always", "never"]))
+def test_fuzz_every_output_format_stays_well_formed(record_id, title, url, inserted, raw, name, color):
+    from jsonschema import Draft4Validator
+
+    folder, text = _fuzz_index()
+    words = text.split(" ")
+    reused = " ".join(words[:6]) + " " + inserted + " " + " ".join(words[6:])
+    incoming = os.path.join(folder, "in")
+    shutil.rmtree(incoming, ignore_errors=True)
+    os.mkdir(incoming)
+    with open(os.path.join(incoming, "feed.jsonl"), "w", encoding="utf-8", errors="surrogatepass") as fh:
+        fh.write(json.dumps({"id": record_id or "r", "title": title, "url": url, "text": reused}) + "\n")
+    with open(os.path.join(os.fsencode(incoming), name), "wb") as fh:
+        fh.write(reused.encode("utf-8", "surrogatepass") + raw)
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": os.path.join(folder, "summary.md")}
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        checked = CliRunner().invoke(cli, ["check", "in", "--db", "c.db"], env=env)
+        assert checked.exit_code in (0, 1), checked.output
+        _assert_text_output_is_safe(checked.stdout + checked.stderr)
+        scanned = CliRunner().invoke(cli, ["scan", "in", "corpus", "--color", color], env=env)
+        assert scanned.exit_code == 0, scanned.output
+        _assert_text_output_is_safe(scanned.stdout + scanned.stderr)
+        scanned_json = CliRunner().invoke(cli, ["scan", "in", "corpus", "--format", "json", "--with-text"], env=env)
+        report = json.loads(scanned_json.stdout)
+        assert "##[" not in scanned_json.stdout
+        if report["documents"]:
+            with open("r.json", "w", encoding="utf-8") as fh:
+                fh.write(scanned_json.stdout)
+            again = CliRunner().invoke(cli, ["report", "r.json", "--color", color], env=env)
+            assert again.exit_code == 0, again.output
+            _assert_text_output_is_safe(again.stdout)
+        result = gate.check(["in"], "c.db", gate.Policy())
+    finally:
+        os.chdir(cwd)
+    data = json.loads(escape.json_dumps(result.to_dict()))
+    assert [v["document"] for v in data["verdicts"]] == [v.document for v in result.verdicts]
+    sarif = json.loads(formats.sarif_json(result))
+    Draft4Validator(SARIF_SCHEMA).validate(sarif)
+    assert "##[" not in formats.sarif_json(result)
+    suite = ET.fromstring(formats.junit(result)).find("testsuite")
+    assert suite is not None and len(suite.findall("testcase")) == len(result.verdicts)
+    summary = formats.github_summary(result)
+    assert "<" not in summary.replace("<code>", "").replace("</code>", "")
+    assert all(row.endswith("|") for row in summary.splitlines() if row.startswith("|"))
+    for command in formats.github_annotations(result):
+        assert "\n" not in command and "\r" not in command

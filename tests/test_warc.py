@@ -134,6 +134,20 @@ def test_a_damaged_gzip_member_is_one_skipped_line_and_its_neighbours_are_read(t
     assert len(report.passages) == 2  # b and c still share the passage
 
 
+def test_consecutive_damaged_members_each_one_line_and_reading_goes_on(tmp_path):
+    records = crawl(extra=[response("page-c", "https://c.example/c", page(story(3)))])
+    members = [gzip.compress(r, mtime=0) for r in records]
+    for i in (2, 3):  # page-a and the image after it
+        broken = bytearray(members[i])
+        broken[30:60] = bytes(30)  # the first bytes still inflate to "WARC/1.": each looks like a record start
+        members[i] = bytes(broken)
+    path = tmp_path / "crawl.warc.gz"
+    path.write_bytes(b"".join(members))
+    docs, skipped, _ = read_path(path)
+    assert [d.record for d in docs] == ["urn:uuid:page-b", "urn:uuid:page-c"]
+    assert [s.offset for s in skipped] == [sum(len(m) for m in members[:2]), sum(len(m) for m in members[:3])]
+
+
 @pytest.mark.parametrize("delta", [60, -60])
 def test_a_wrong_content_length_skips_that_record_only(tmp_path, delta):
     good = crawl(extra=[response("page-c", "https://c.example/c", page(story(3)))])
