@@ -39,6 +39,7 @@ from provenance.origins import attribute_passages
 from provenance.passages import Half, build_passages
 from provenance.rewrite import align_rewritten, worth_rewriting
 from provenance.sentences import sentences_of
+from provenance.spill import SpilledPart, SpilledWords, load
 from provenance.workers import pool
 
 Progress = Callable[[str, int, int], None]
@@ -57,13 +58,14 @@ class Fingerprinted:
     compares words for equality, and a collision would align two distinct
     words once in billions of pairs), ``sigs`` the window signatures of all
     documents in consecutive parts (``(n, num_perm)`` arrays, kept apart so
-    that merging batches never copies the largest data of a scan), and
+    that merging batches never copies the largest data of a scan, or the
+    same spilled to disk: ``provenance.spill``), and
     ``counts`` the number of windows of each document.
     """
 
     docs: list[Document] = field(default_factory=list)
-    words: list[np.ndarray] = field(default_factory=list)
-    sigs: list[np.ndarray] = field(default_factory=list)
+    words: list[np.ndarray | SpilledWords] = field(default_factory=list)
+    sigs: list[np.ndarray | SpilledPart] = field(default_factory=list)
     counts: list[int] = field(default_factory=list)
 
     def extend(self, other: Fingerprinted) -> None:
@@ -82,10 +84,10 @@ class Fingerprinted:
         return np.repeat(np.arange(len(self.docs)), np.array(self.counts, dtype=np.int64))
 
     def signatures(self) -> np.ndarray:
-        """All signatures as one array (a copy when held in several parts)."""
+        """All signatures as one array (a copy when held in several parts or spilled)."""
         if len(self.sigs) == 1:
-            return self.sigs[0]
-        return np.concatenate(self.sigs) if self.sigs else np.zeros((0, 0), dtype=np.uint32)
+            return load(self.sigs[0])
+        return np.concatenate([load(p) for p in self.sigs]) if self.sigs else np.zeros((0, 0), dtype=np.uint32)
 
 
 def fingerprint_documents(docs: Sequence[Document], config: Config) -> Fingerprinted:
@@ -232,14 +234,14 @@ def align_documents(
 class _AlignInput:
     candidates: Candidates
     docs: Sequence[Document]
-    words: Sequence[np.ndarray]
+    words: Sequence[np.ndarray | SpilledWords]
     config: Config
 
 
 def align_candidates(
     candidates: Candidates,
     docs: Sequence[Document],
-    words: Sequence[np.ndarray],
+    words: Sequence[np.ndarray | SpilledWords],
     config: Config,
     *,
     progress: Progress | None = None,
@@ -299,7 +301,7 @@ def _align_slice(job: _AlignInput, bounds: tuple[np.ndarray, np.ndarray], on_pai
     halves: list[Half] = []
     for s, e in zip(bounds[0].tolist(), bounds[1].tolist(), strict=True):
         a, b = int(cands.docs[s, 0]), int(cands.docs[s, 1])
-        halves.extend(align_documents(docs[a], words[a], docs[b], words[b], cands.windows[s:e], job.config, offsets=offsets))
+        halves.extend(align_documents(docs[a], load(words[a]), docs[b], load(words[b]), cands.windows[s:e], job.config, offsets=offsets))
         if on_pair is not None:
             on_pair(1)
     return halves

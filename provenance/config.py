@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime
+from datetime import date as _date
 from typing import Any
 
 from provenance.errors import ConfigError
@@ -54,6 +56,9 @@ class Config:
             (and nothing outside it) is that site's boilerplate.
         max_file_bytes: larger files are skipped.
         workers: processes for reading and fingerprinting; 0 means one per core.
+        spill_mb: above this many MB of input, the window signatures (about
+            twice the text's size) are kept in temporary files rather than in
+            memory (``provenance.spill``); 0 spills every scan.
         follow_links: read symbolic links found under the scanned paths even
             when they lead outside them (by default such links are skipped).
         sensitivity: ``"normal"`` finds reuse that keeps runs of the same
@@ -61,6 +66,12 @@ class Config:
             document pair as bags of stems (:mod:`provenance.rewrite`), which
             finds reordered, reworded and summarised reuse at several times
             the alignment cost.
+        today: the day (``YYYY-MM-DD``) dates are read as of: a stated date
+            after the next year is implausible, and htmldate guesses no day
+            after it. None (the default) is the current UTC date, taken once
+            when a scan, index add or check starts (``dated``), so that one
+            run reads every file as of the same day; set it to make a report
+            that never depends on the day it is made.
     """
 
     shingle_size: int = 3
@@ -79,6 +90,8 @@ class Config:
     workers: int = 0
     follow_links: bool = False
     sensitivity: str = "normal"
+    spill_mb: int = 256
+    today: str | None = None
 
     def __post_init__(self) -> None:
         positive = ("shingle_size", "window", "num_perm", "max_bucket_docs", "min_tokens", "boilerplate_docs", "max_file_bytes")
@@ -93,8 +106,23 @@ class Config:
             raise ConfigError(f"max_file_bytes must be at most {MAX_FILE_BYTES} (1 TiB), got {self.max_file_bytes}")
         if self.sensitivity not in SENSITIVITIES:
             raise ConfigError(f"sensitivity must be one of {', '.join(SENSITIVITIES)}, got {self.sensitivity!r}")
-        if min(self.max_gap, self.join_gap, self.workers) < 0:
-            raise ConfigError("max_gap, join_gap and workers must not be negative")
+        if min(self.max_gap, self.join_gap, self.workers, self.spill_mb) < 0:
+            raise ConfigError("max_gap, join_gap, workers and spill_mb must not be negative")
+        if self.today is not None:
+            try:
+                _date.fromisoformat(self.today)
+            except (TypeError, ValueError):
+                raise ConfigError(f"today must be a day as YYYY-MM-DD, got {self.today!r}") from None
+
+    def dated(self) -> Config:
+        """This config with ``today`` set: the current UTC date when it is None.
+
+        >>> Config(today="2020-02-29").dated().today
+        '2020-02-29'
+        """
+        if self.today is not None:
+            return self
+        return replace(self, today=datetime.now(UTC).date().isoformat())
 
     @property
     def processes(self) -> int:

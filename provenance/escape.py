@@ -141,18 +141,19 @@ def workflow_property(value: str) -> str:
 _JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
-def json_dumps(data: Any) -> str:
+def json_dumps(data: Any, *, indent: int | None = 2) -> str:
     """JSON text (UTF-8, indented) whose parsed values are exactly ``data``,
     written so that printing it cannot command a terminal or a CI runner:
     C1 controls, line separators, bidi overrides and lone surrogates as
-    ``\\uXXXX`` escapes, and ``##[`` as ``#\\u0023[``.
+    ``\\uXXXX`` escapes, and ``##[`` as ``#\\u0023[``. ``indent=None``
+    writes one line (JSON lines).
 
     >>> json_dumps({"id": "a\\x9b##[x\\udcff"})
     '{\\n  "id": "a\\\\u009b#\\\\u0023[x\\\\udcff"\\n}'
     >>> json.loads(json_dumps({"id": "a\\x9b##[x"}))["id"] == "a\\x9b##[x"
     True
     """
-    text = json.dumps(data, ensure_ascii=False, indent=2)
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
     # '#' and these characters occur only inside JSON strings, where a \\u
     # escape stands for the same character.
     text = _JSON_RAW.sub(lambda m: f"\\u{ord(m[0]):04x}", text)

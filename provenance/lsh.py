@@ -18,6 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from provenance.config import Config
+from provenance.spill import SpilledPart, columns
 from provenance.workers import pool
 
 HUB_LINKS = 4
@@ -54,13 +55,14 @@ def _band_mults(rows: int, seed: int) -> np.ndarray:
     return rng.integers(1, 2**63, size=rows, dtype=np.uint64) | np.uint64(1)
 
 
-def band_key(sigs: np.ndarray, band: int, config: Config) -> np.ndarray:
+def band_key(sigs: np.ndarray | SpilledPart, band: int, config: Config) -> np.ndarray:
     """The 64-bit bucket key of one LSH band of every window: its rows hashed
     into one number. ``candidate_pairs`` and the persistent index
     (``provenance.index``) both bucket windows with it, so they agree.
 
     Args:
-        sigs: ``(n_windows, num_perm)`` signatures.
+        sigs: ``(n_windows, num_perm)`` signatures, in memory or spilled
+            (``provenance.spill``: only the band's columns are read).
         band: the band number, ``0 <= band < bands``.
 
     Returns:
@@ -75,7 +77,7 @@ def band_key(sigs: np.ndarray, band: int, config: Config) -> np.ndarray:
     _, rows = lsh_params(config.threshold, config.num_perm)
     mults = _band_mults(rows, config.seed)
     with np.errstate(over="ignore"):
-        cols = sigs[:, band * rows : (band + 1) * rows].astype(np.uint64)
+        cols = columns(sigs, band * rows, (band + 1) * rows).astype(np.uint64)
         keys = (cols * mults[None, :]).sum(axis=1, dtype=np.uint64)
         keys ^= keys >> np.uint64(29)
     return keys
@@ -95,13 +97,13 @@ def agree(sigs_a: np.ndarray, sigs_b: np.ndarray, config: Config) -> np.ndarray:
     return (sigs_a == sigs_b).mean(axis=1) >= config.threshold / 2
 
 
-def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray], doc_of: np.ndarray, config: Config, *, workers: int = 1) -> np.ndarray:
+def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray | SpilledPart], doc_of: np.ndarray, config: Config, *, workers: int = 1) -> np.ndarray:
     """Pairs of windows from different documents that share an LSH bucket.
 
     Args:
         sigs: ``(n_windows, num_perm)`` signatures of all windows, or
             consecutive parts of them (so a caller need not join them into
-            one more copy).
+            one more copy), each in memory or spilled to disk.
         doc_of: document number of each window.
         workers: processes for the bands on large inputs.
 
@@ -127,11 +129,23 @@ def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray], doc_of: np.ndarray,
     if not len(codes):
         return np.zeros((0, 2), dtype=np.int64)
     pairs = np.stack([codes // n, codes % n], axis=1)
+    if any(isinstance(p, SpilledPart) for p in parts):
+        return pairs[_agree_by_column(parts, pairs, config)]
     keep = np.zeros(len(pairs), dtype=bool)
     for lo in range(0, len(pairs), _AGREE_CHUNK):  # chunks bound the gathered rows' memory
         chunk = pairs[lo : lo + _AGREE_CHUNK]
         keep[lo : lo + len(chunk)] = agree(_rows(parts, chunk[:, 0]), _rows(parts, chunk[:, 1]), config)
     return pairs[keep]
+
+
+def _agree_by_column(parts: list[np.ndarray | SpilledPart], pairs: np.ndarray, config: Config) -> np.ndarray:
+    """``agree`` for every pair, counting shared values one signature column
+    at a time: spilled signatures are then read once, a column at a time."""
+    same = np.zeros(len(pairs), dtype=np.int64)
+    for j in range(config.num_perm):
+        col = np.concatenate([columns(p, j, j + 1)[:, 0] for p in parts])
+        same += col[pairs[:, 0]] == col[pairs[:, 1]]
+    return same / config.num_perm >= config.threshold / 2
 
 
 _PARALLEL_MIN_WINDOWS = 200_000  # below this, starting processes costs more than it saves

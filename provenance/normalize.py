@@ -88,6 +88,7 @@ def _powers(base: int) -> np.ndarray:
 _POW: np.ndarray | None = None
 _POW_INV: np.ndarray | None = None
 _ASCII_WORD = np.array([chr(c).isalnum() or c == 95 for c in range(128)] + [False], dtype=bool)
+_ASCII_LOWER = np.array([ord(chr(c).lower()) for c in range(128)] + [0] * 128, dtype=np.uint64)
 
 
 def word_hashes(text: str) -> np.ndarray:
@@ -118,6 +119,8 @@ def _ascii_words_codes(text: str) -> np.ndarray | None:
     """The code points of a text whose word characters are all ASCII, else None."""
     if len(text) > _FAST_MAX:
         return None
+    if text.isascii():  # most text: one byte per character, a quarter of the memory traffic
+        return np.frombuffer(text.encode("ascii"), dtype=np.uint8)
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     high = codes[codes >= 128]
     if len(high) and any(WORD_RE.match(chr(c)) for c in np.unique(high).tolist()):
@@ -127,7 +130,7 @@ def _ascii_words_codes(text: str) -> np.ndarray | None:
 
 def _ascii_word_bounds(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start and end (exclusive) of every word, as ``WORD_RE`` finds them."""
-    is_word = _ASCII_WORD[np.minimum(codes, 128)]
+    is_word = _ASCII_WORD[codes] if codes.dtype == np.uint8 else _ASCII_WORD[np.minimum(codes, 128)]
     edges = np.diff(is_word.astype(np.int8), prepend=0, append=0)
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
 
@@ -167,9 +170,12 @@ def _ascii_word_hashes(codes: np.ndarray, chars: int | None = None) -> np.ndarra
         ends = np.minimum(ends, starts + chars)
     if not len(starts):
         return np.zeros(0, dtype=np.uint64)
-    lower = codes.astype(np.uint64)
-    upper = (codes >= 65) & (codes <= 90)
-    lower[upper] += np.uint64(32)
+    if codes.dtype == np.uint8:
+        lower = _ASCII_LOWER[codes]
+    else:
+        lower = codes.astype(np.uint64)
+        upper = (codes >= 65) & (codes <= 90)
+        lower[upper] += np.uint64(32)
     n = len(codes)
     with np.errstate(over="ignore"):
         prefix = np.cumsum(lower * _POW[:n], dtype=np.uint64)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
 from typing import IO, Any
 
 from rich.console import Console, Group
@@ -49,6 +52,46 @@ def to_json(report: Report, fh: IO[str], *, with_text: bool = False) -> None:
         for entry, doc in zip(data["documents"], report.documents, strict=True):
             entry["text"] = doc.text
     fh.write(esc.json_dumps(data) + "\n")
+
+
+JSONL_FILES = {"document": "documents.jsonl", "passage": "passages.jsonl", "skipped": "skipped.jsonl", "warning": "warnings.jsonl"}
+"""The files ``write_jsonl_folder`` writes, by record kind."""
+
+
+def jsonl_records(report: Report, *, with_text: bool = False) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The report's entries as ``(kind, object)``: the objects of the JSON
+    report's lists (``documents``, ``passages``, ``skipped``, ``warnings``),
+    one at a time, for reports too large for one JSON document."""
+    data = report.to_dict()
+    for key, kind in (("documents", "document"), ("passages", "passage"), ("skipped", "skipped"), ("warnings", "warning")):
+        for n, entry in enumerate(data[key]):
+            if with_text and kind == "document":
+                entry["text"] = report.documents[n].text
+            yield kind, entry
+
+
+def to_jsonl(report: Report, fh: IO[str], *, with_text: bool = False) -> None:
+    """Write the report as JSON lines: first ``{"record": "report", "schema": ...}``,
+    then one object per document, passage, skipped input and warning, each
+    the JSON report's object plus ``"record"``: its kind."""
+    fh.write(esc.json_dumps({"record": "report", "schema": SCHEMA}, indent=None) + "\n")
+    for kind, entry in jsonl_records(report, with_text=with_text):
+        fh.write(esc.json_dumps({"record": kind, **entry}, indent=None) + "\n")
+
+
+def write_jsonl_folder(report: Report, folder: str | os.PathLike[str], *, with_text: bool = False) -> None:
+    """Write ``documents.jsonl``, ``passages.jsonl``, ``skipped.jsonl`` and
+    ``warnings.jsonl`` into ``folder`` (made when missing): the JSON report's
+    lists, one object per line."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    handles = {kind: (out / name).open("w", encoding="utf-8") for kind, name in JSONL_FILES.items()}
+    try:
+        for kind, entry in jsonl_records(report, with_text=with_text):
+            handles[kind].write(esc.json_dumps(entry, indent=None) + "\n")
+    finally:
+        for fh in handles.values():
+            fh.close()
 
 
 NO_TEXT_ERROR = (
@@ -158,13 +201,23 @@ def render(report: Report, console: Console, *, quiet: bool = False) -> None:
     texts = {d.id: d.text for d in report.documents}
     names = _Names(report)
     plain = console.color_system is None
+    shown = _shown(report)
     for doc in report.documents:
         passages = report.passages_of(doc.id)
-        if passages:
+        if passages and doc.id in shown:
             body = Group(*_identity(doc, names, console.width), _provenance_tree(passages, texts, names, console.width, plain=plain))
             console.print(Panel(body, title=_title(report, doc, names, console.width), title_align="left", expand=True))
+    with_reuse = sum(1 for d in report.documents if report.passages_of(d.id))
+    if with_reuse > len(shown):
+        console.print(Text(
+            f"… and {with_reuse - len(shown):,} more documents with reuse: shown are the {len(shown)} with the most reused text. "
+            "`--format jsonl`, `--out DIR` or `--html FILE` list them all.",
+            style="bold",
+        ))
     reprints = [(d, c) for d in report.documents if (c := d.whole_credit())]
-    if reprints:
+    if len(reprints) > MAX_PANELS:
+        console.print(Text(f"{len(reprints):,} documents credit a source for their whole text (in the JSON report's reprint_of).", style="bold"))
+    elif reprints:
         tree = Tree(Text("Reprints credited to a source", style="bold"))
         for doc, credit in reprints:
             label = esc.line(credit.name or site_of(credit.url) or credit.url or "?")
@@ -172,6 +225,19 @@ def render(report: Report, console: Console, *, quiet: bool = False) -> None:
             url = f" {shorten_middle(esc.line(credit.url), max(24, console.width - len(name) - len(label) - 16))}" if credit.url and credit.url != label else ""
             tree.add(Text.assemble((name, "bold"), " reprints ", (label, "cyan"), (url, "cyan"), (f'  ("{esc.line(credit.cue)} …")', "dim")))
         console.print(tree)
+
+
+MAX_PANELS = 50
+"""A terminal report of a big scan shows this many documents (those with the
+most reused text) and says how many more there are."""
+
+
+def _shown(report: Report) -> set[str]:
+    """The documents whose panels the terminal report prints."""
+    reused = [(report.reused_chars(d.id), d.id) for d in report.documents if report.passages_of(d.id)]
+    if len(reused) <= MAX_PANELS:
+        return {doc_id for _, doc_id in reused}
+    return {doc_id for _, doc_id in sorted(reused, key=lambda r: (-r[0], r[1]))[:MAX_PANELS]}
 
 
 class _Names:

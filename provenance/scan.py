@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +17,11 @@ from provenance.config import Config, make_config
 from provenance.errors import InputError
 from provenance.models import Document, Report, Skipped
 from provenance.read import Piped, Source, choose_record, find_sources, read_source
+from provenance.spill import spill, spill_words
 from provenance.workers import pool
 
 _PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this, starting processes costs more than it saves
+_MB = 1024 * 1024
 _BATCH_BYTES = 2 * 1024 * 1024
 _MIN_BATCH_BYTES = 64 * 1024
 
@@ -35,17 +40,21 @@ class _Read:
         self.warnings.extend(other.warnings)
 
 
-def _read_batch(sources: Sequence[Source], config: Config, on_file: Callable[[int], None] | None = None) -> _Read:
+def _read_batch(sources: Sequence[Source], config: Config, on_file: Callable[[int], None] | None = None, *, spill_to: str | None = None) -> _Read:
     out = _Read()
     docs: list[Document] = []
     for source in sources:
-        found, skipped, warnings = read_source(source, max_bytes=config.max_file_bytes)
+        found, skipped, warnings = read_source(source, max_bytes=config.max_file_bytes, today=config.today)
         docs.extend(found)
         out.skipped.extend(skipped)
         out.warnings.extend(warnings)
         if on_file is not None:
             on_file(source.size)
     out.found = fingerprint_documents(docs, config)
+    if spill_to is not None:
+        # Written here, in the worker: signatures and words never travel to the main process.
+        out.found.sigs = [spill(part, spill_to) for part in out.found.sigs]
+        out.found.words = spill_words(out.found.words, spill_to)
     return out
 
 
@@ -89,19 +98,26 @@ def scan(
         >>> report.passages[0].kind  # doctest: +SKIP
         'verbatim'
     """
-    config = make_config(config, **overrides)
+    config = make_config(config, **overrides).dated()  # one day for the whole scan
     t0 = time.perf_counter()
     sources, skipped = find_sources(paths, follow_links=config.follow_links)
-    read = _read_all(sources, config, progress)
-    seconds = time.perf_counter() - t0
-    # Documents stay in reading order (sorted paths, then lines): already
-    # deterministic; the report sorts what users see.
-    report = compare(read.found, config, skipped=skipped + read.skipped, warnings=read.warnings, progress=progress)
+    total = sum(s.size for s in sources)
+    spill_to = tempfile.mkdtemp(prefix="provenance-") if total > config.spill_mb * _MB else None
+    try:
+        read = _read_all(sources, config, progress, spill_to)
+        seconds = time.perf_counter() - t0
+        # Documents stay in reading order (sorted paths, then lines): already
+        # deterministic; the report sorts what users see.
+        report = compare(read.found, config, skipped=skipped + read.skipped, warnings=read.warnings, progress=progress)
+    finally:
+        if spill_to is not None:
+            shutil.rmtree(spill_to, ignore_errors=True)
     report.stats["timings"] = {"read+fingerprint": seconds, **report.stats["timings"]}
+    report.stats["spilled"] = spill_to is not None
     return report
 
 
-def _read_all(sources: list[Source], config: Config, progress: Progress | None) -> _Read:
+def _read_all(sources: list[Source], config: Config, progress: Progress | None, spill_to: str | None = None) -> _Read:
     total = sum(s.size for s in sources)
     workers = config.processes
     # Enough batches for progress to move (and the workers to share the
@@ -118,10 +134,11 @@ def _read_all(sources: list[Source], config: Config, progress: Progress | None) 
 
     if workers == 1 or total < _PARALLEL_MIN_BYTES or len(batches) < 2:
         for batch in batches:
-            merged.extend(_read_batch(batch, config, count))
+            merged.extend(_read_batch(batch, config, count, spill_to=spill_to))
         return merged
     with pool(workers) as executor:
-        for batch, part in zip(batches, executor.map(_read_batch, batches, [config] * len(batches)), strict=True):
+        read_batch = partial(_read_batch, spill_to=spill_to)
+        for batch, part in zip(batches, executor.map(read_batch, batches, [config] * len(batches)), strict=True):
             merged.extend(part)
             count(sum(s.size for s in batch))
     return merged

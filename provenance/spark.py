@@ -46,7 +46,7 @@ from provenance.errors import ConfigError, InputError
 from provenance.lsh import agree, band_key, bucket_pairs, lsh_params
 from provenance.models import Document, Report, Skipped
 from provenance.passages import Half
-from provenance.read import Source, find_sources, read_source, record_document
+from provenance.read import Piped, Source, find_sources, read_source, record_document
 from provenance.scan import _batches
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ def _package_zip() -> str:
 
 
 def scan(
-    paths: Iterable[str | os.PathLike[str]],
+    paths: Iterable[str | os.PathLike[str] | Piped],
     config: Config | None = None,
     *,
     master: str | None = None,
@@ -124,7 +124,7 @@ def scan(
     """``provenance.scan`` on Spark: the same report, computed by executors.
 
     Args:
-        paths: files and folders as for ``provenance.scan``, plus Parquet
+        paths: files, folders and piped content as for ``provenance.scan``, plus Parquet
             files or folders (any Spark URL) with a ``text`` column.
         config: settings; keyword ``overrides`` change single ones.
         master: the Spark master URL; local mode without one.
@@ -136,8 +136,8 @@ def scan(
         InputError: a path does not exist, or a table has no ``text`` column.
         ConfigError: a setting is invalid.
     """
-    config = make_config(config, **overrides)
-    names = [os.fspath(p) for p in paths]
+    config = make_config(config, **overrides).dated()  # one day for the whole scan, on every executor
+    names = [p if isinstance(p, Piped) else os.fspath(p) for p in paths]
     if not names:
         raise InputError("no path given: name a folder or file to scan")
     from pyspark.sql import SparkSession
@@ -153,14 +153,14 @@ def scan(
             active.stop()
 
 
-def _scan(spark: SparkSession, names: list[str], config: Config, progress: Progress | None) -> Report:
+def _scan(spark: SparkSession, names: list[str | Piped], config: Config, progress: Progress | None) -> Report:
     from pyspark import StorageLevel
 
     sc = spark.sparkContext
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    files = [n for n in names if not is_table(n)]
-    tables = [n for n in names if is_table(n)]
+    files = [n for n in names if isinstance(n, Piped) or not is_table(n)]
+    tables = [n for n in names if not isinstance(n, Piped) and is_table(n)]
     sources, skipped = find_sources(files, follow_links=config.follow_links) if files else ([], [])
 
     parts = []
@@ -256,7 +256,7 @@ def _read_files(batches_in: Iterator[tuple[int, list[Source]]], config: Config, 
         os.chdir(cwd)  # relative paths as the driver named them (a shared filesystem on a cluster)
     for first, batch in batches_in:
         for number, source in enumerate(batch, start=first):
-            docs, skipped, warnings = read_source(source, max_bytes=config.max_file_bytes)
+            docs, skipped, warnings = read_source(source, max_bytes=config.max_file_bytes, today=config.today)
             yield from _fingerprinted(number, docs, config)
             yield from ((_SKIP, s) for s in skipped)
             yield from ((_WARN, w) for w in warnings)
@@ -341,9 +341,9 @@ def _candidates(spark: SparkSession, docs: Any, config: Config, wbits: int) -> A
     bands, _ = lsh_params(config.threshold, config.num_perm)
     rows = docs.mapPartitions(lambda it: _band_rows(it, config, bands, wbits))
     buckets = (
-        spark.createDataFrame(rows, "band int, key long, window long")
+        spark.createDataFrame(rows, "band int, key long, win long")
         .groupBy("band", "key")
-        .agg(F.collect_list("window").alias("members"))
+        .agg(F.collect_list("win").alias("members"))
         .where(F.size("members") > 1)
         .select("members")
     )

@@ -1,0 +1,63 @@
+"""Spilled signatures: a scan whose signatures live in temporary files reports what an in-memory scan does."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+
+import numpy as np
+
+import provenance
+from provenance import lsh
+from provenance.config import Config
+from provenance.spill import spill
+from tests.conftest import random_text
+
+
+def _corpus(corpus):
+    rng = random.Random(11)
+    stock = random_text(random.Random(5), 50)
+    shared = [random_text(rng, 90) for _ in range(4)]
+    files: dict[str, str | bytes] = {}
+    for i in range(24):
+        parts = [random_text(rng, 80), shared[i % 4], random_text(rng, 40)]
+        if i % 3 == 0:
+            parts.append(stock)  # in more documents than the bucket cap below
+        files[f"d/{i:02d}.txt"] = " ".join(parts)
+    files["feed.jsonl"] = "\n".join(json.dumps({"id": i, "text": random_text(rng, 60) + " " + shared[i]}) for i in range(4))
+    return corpus(files)
+
+
+def test_a_scan_with_spilled_signatures_and_words_reports_as_one_in_memory(corpus, tmp_path_factory, monkeypatch):
+    root = _corpus(corpus)
+    in_memory = provenance.scan([root], max_bucket_docs=4, workers=1)
+    assert not in_memory.stats["spilled"]
+    scratch = tmp_path_factory.mktemp("scratch")
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    monkeypatch.setattr("tempfile.tempdir", None)  # read TMPDIR again
+    spilled = provenance.scan([root], max_bucket_docs=4, workers=1, spill_mb=0)
+    assert spilled.stats["spilled"]
+    assert spilled.to_dict() == in_memory.to_dict()
+    # Worker processes write the files (read) and read them back (candidates, align).
+    monkeypatch.setattr(sys.modules["provenance.scan"], "_PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr("provenance.compare._PARALLEL_MIN_PAIRS", 0)
+    monkeypatch.setattr(lsh, "_PARALLEL_MIN_WINDOWS", 0)
+    in_workers = provenance.scan([root], max_bucket_docs=4, workers=2, spill_mb=0)
+    assert in_workers.to_dict() == in_memory.to_dict()
+    assert len(in_memory.passages) > 20
+    assert list(scratch.iterdir()) == []  # the temporary files are gone
+
+
+def test_forked_band_workers_read_spilled_parts(tmp_path, monkeypatch):
+    rng = np.random.default_rng(3)
+    sigs = rng.integers(0, 50, size=(400, 48), dtype=np.uint32)  # few values: many shared buckets
+    doc_of = np.repeat(np.arange(40), 10)
+    parts = [sigs[:150], sigs[150:]]
+    config = Config(threshold=0.15)
+    expected = lsh.candidate_pairs(parts, doc_of, config)
+    monkeypatch.setattr(lsh, "_PARALLEL_MIN_WINDOWS", 0)
+    on_disk = [spill(p, str(tmp_path)) for p in parts]
+    found = lsh.candidate_pairs(on_disk, doc_of, config, workers=2)
+    assert len(expected) > 100
+    assert found.tolist() == expected.tolist()
