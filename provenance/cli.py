@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import IO, Any
 
 import click
@@ -51,7 +52,17 @@ def _workers(ctx: click.Context, param: click.Parameter, value: int) -> int:
     return value
 
 
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise click.BadParameter(f"{value!r} is not a day as YYYY-MM-DD", ctx=ctx, param=param) from None
+    return value
+
+
 MAX_FILE_MB = MAX_FILE_BYTES // (1024 * 1024)
+today_option = click.option("--today", metavar="YYYY-MM-DD", callback=_day, help="Read dates as of this day: a stated date after the next year is implausible, and no guessed date is later. Default: the current UTC date, taken once per run; give it for a report that never changes with the day.")
 follow_links_option = click.option("--follow-links", is_flag=True, help="Read symbolic links that lead outside the given paths (skipped by default: a document folder should not make the tool read other files).")
 html_option = click.option("--html", type=click.Path(dir_okay=False, writable=True), callback=_html_target, metavar="FILE", help="Write the report as one self-contained HTML page to FILE (no network needed to view it).")
 progress_option = click.option("--no-progress", is_flag=True, help="No progress bars on stderr (shown only on a terminal, for work that takes over 2 seconds).")
@@ -102,6 +113,7 @@ class _ScanPath(click.Path):
 @click.option("--workers", type=click.IntRange(0), default=0, callback=_workers, help=f"Processes for reading and fingerprinting (0: one per core; at most {MAX_WORKERS_PER_CORE} per core).")
 @click.option("--max-file-mb", type=click.IntRange(1, MAX_FILE_MB), default=Config.max_file_bytes // (1024 * 1024), show_default=True, help="Skip files larger than this (after decompression).")
 @follow_links_option
+@today_option
 @click.option("--sensitivity", type=click.Choice(SENSITIVITIES), default=Config.sensitivity, show_default=True, help="high: also find reworded, reordered and summarised reuse by sentence similarity (slower).")
 @click.option("--with-text", is_flag=True, help="With --format json: add each document's text (documents[].text), which `provenance report` needs.")
 @click.option("--spill-mb", type=click.IntRange(0), default=Config.spill_mb, show_default=True, help="Above this many MB of input, keep the window signatures in temporary files instead of memory (0: always).")
@@ -111,7 +123,7 @@ class _ScanPath(click.Path):
 @color_option
 @progress_option
 def scan(
-    paths: tuple[str, ...], fmt: str, out_dir: str | None, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int, follow_links: bool, sensitivity: str,
+    paths: tuple[str, ...], fmt: str, out_dir: str | None, quiet: bool, threshold: float, min_words: int, workers: int, max_file_mb: int, follow_links: bool, today: str | None, sensitivity: str,
     with_text: bool, spill_mb: int, engine: str, spark_master: str | None, html: str | None, color: str, no_progress: bool,
 ) -> None:
     """Find every passage of the documents under PATHS that another one reprints or reuses.
@@ -137,7 +149,7 @@ def scan(
     if engine == "spark" and "-" in paths:
         raise click.UsageError("'-' (standard input) needs --engine local")
     try:
-        config = Config(threshold=threshold, min_tokens=min_words, workers=workers, max_file_bytes=max_file_mb * 1024 * 1024, follow_links=follow_links, sensitivity=sensitivity, spill_mb=spill_mb)
+        config = Config(threshold=threshold, min_tokens=min_words, workers=workers, max_file_bytes=max_file_mb * 1024 * 1024, follow_links=follow_links, sensitivity=sensitivity, spill_mb=spill_mb, today=today)
     except ConfigError as e:
         raise click.UsageError(str(e)) from e
     err = Console(stderr=True)
@@ -179,9 +191,10 @@ def _run_scan(paths: Sequence[str | Piped], config: Config, engine: str, master:
 @click.option("--in", "corpus", type=click.Path(exists=True, file_okay=False), help="Folder to compare FILE with (default: FILE's folder).")
 @click.option("--record", help="For a JSON lines file: the record's id (or line number); for a web archive: its WARC-Record-ID (or URL).")
 @follow_links_option
+@today_option
 @color_option
 @progress_option
-def explain(file: str, corpus: str | None, record: str | None, follow_links: bool, color: str, no_progress: bool) -> None:
+def explain(file: str, corpus: str | None, record: str | None, follow_links: bool, today: str | None, color: str, no_progress: bool) -> None:
     """Trace one document, passage by passage: where each came from, and why.
 
     \b
@@ -191,7 +204,7 @@ def explain(file: str, corpus: str | None, record: str | None, follow_links: boo
     err = Console(stderr=True)
     with _progress(err, enabled=not no_progress) as progress:
         try:
-            result = explain_document(file, corpus, record=record, progress=progress, follow_links=follow_links)
+            result = explain_document(file, corpus, record=record, progress=progress, follow_links=follow_links, today=today)
         except InputError as e:
             raise click.UsageError(str(e)) from e
     _warn(result.report, err)
@@ -283,8 +296,8 @@ new_db_option = _db(" (made on first use)")
 _INDEX_ERRORS = (ProvenanceError,)  # anything else is a bug: it crashes with its traceback
 
 
-def _fingerprint_overrides(threshold: float | None, min_words: int | None, max_file_mb: int | None, follow_links: bool = False) -> dict[str, Any]:
-    given = {"threshold": threshold, "min_tokens": min_words, "max_file_bytes": max_file_mb * 1024 * 1024 if max_file_mb else None, "follow_links": follow_links or None}
+def _fingerprint_overrides(threshold: float | None, min_words: int | None, max_file_mb: int | None, follow_links: bool = False, today: str | None = None) -> dict[str, Any]:
+    given = {"threshold": threshold, "min_tokens": min_words, "max_file_bytes": max_file_mb * 1024 * 1024 if max_file_mb else None, "follow_links": follow_links or None, "today": today}
     return {k: v for k, v in given.items() if v is not None}
 
 
@@ -306,10 +319,11 @@ def index() -> None:
 @click.option("--min-words", type=click.IntRange(1), help="Shortest passage, in words; a new index records it (default 15).")
 @click.option("--max-file-mb", type=click.IntRange(1, MAX_FILE_MB), help="Skip files larger than this after decompression (default 64).")
 @follow_links_option
+@today_option
 @click.option("--batch", type=click.IntRange(1), default=corpus_index.BATCH_WINDOWS, show_default=True, help="Windows written per transaction; an interrupted add keeps every batch written before.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
 @progress_option
-def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_words: int | None, max_file_mb: int | None, follow_links: bool, batch: int, fmt: str, no_progress: bool) -> None:
+def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_words: int | None, max_file_mb: int | None, follow_links: bool, today: str | None, batch: int, fmt: str, no_progress: bool) -> None:
     """Add the documents under PATHS to the index; ids are paths relative to
     the current folder. An unchanged document is left alone, a changed one
     replaced.
@@ -321,7 +335,7 @@ def index_add(paths: tuple[str, ...], db: str, threshold: float | None, min_word
     err = Console(stderr=True)
     with _progress(err, enabled=not no_progress) as progress:
         try:
-            result = corpus_index.add(db, paths, progress=progress, batch_windows=batch, **_fingerprint_overrides(threshold, min_words, max_file_mb, follow_links))
+            result = corpus_index.add(db, paths, progress=progress, batch_windows=batch, **_fingerprint_overrides(threshold, min_words, max_file_mb, follow_links, today))
         except _INDEX_ERRORS as e:
             raise _IndexFailure(str(e)) from e
     _skips(result.skipped, err)
@@ -457,11 +471,12 @@ def index_verify(db: str, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit"]), default="text", show_default=True, help="Output: terminal text, JSON report with verdicts, SARIF 2.1.0 or JUnit XML.")
 @click.option("--max-file-mb", type=click.IntRange(1, MAX_FILE_MB), help="Skip files larger than this after decompression (default 64).")
 @follow_links_option
+@today_option
 @click.option("--allow-empty", is_flag=True, help="Pass when no document can be read under PATHS (else exit 2: a mistyped path must not pass the gate).")
 @click.option("--quiet", "-q", is_flag=True, help="With --format text: print the summary line only.")
 @color_option
 @progress_option
-def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, max_reused_share: float | None, require_credit: bool, allow_file: str | None, write_allowlist: str | None, add_on_pass: bool, fmt: str, max_file_mb: int | None, follow_links: bool, allow_empty: bool, quiet: bool, color: str, no_progress: bool) -> None:
+def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, max_reused_share: float | None, require_credit: bool, allow_file: str | None, write_allowlist: str | None, add_on_pass: bool, fmt: str, max_file_mb: int | None, follow_links: bool, today: str | None, allow_empty: bool, quiet: bool, color: str, no_progress: bool) -> None:
     """Check incoming documents against the index and each other; fail those
     that reuse indexed text against the policy.
 
@@ -484,7 +499,7 @@ def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, ma
         allowlist = gate.load_allowlist(allow_file) if allow_file else gate.Allowlist()
         policy = gate.Policy(fail_on, max_reused_share, require_credit, allowlist, edited_share)  # type: ignore[arg-type]
         with _progress(Console(stderr=True), enabled=not (quiet or no_progress)) as progress:
-            result = gate.check(_inputs(paths), db, policy, add_on_pass=add_on_pass, allow_empty=allow_empty, progress=progress, **_fingerprint_overrides(None, None, max_file_mb, follow_links))
+            result = gate.check(_inputs(paths), db, policy, add_on_pass=add_on_pass, allow_empty=allow_empty, progress=progress, **_fingerprint_overrides(None, None, max_file_mb, follow_links, today))
         if write_allowlist:
             gate.write_allowlist(allowlist.merged(result.baseline()), write_allowlist)
     except _INDEX_ERRORS as e:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime
+from datetime import date as _date
 from typing import Any
 
 from provenance.errors import ConfigError
@@ -64,6 +66,12 @@ class Config:
             document pair as bags of stems (:mod:`provenance.rewrite`), which
             finds reordered, reworded and summarised reuse at several times
             the alignment cost.
+        today: the day (``YYYY-MM-DD``) dates are read as of: a stated date
+            after the next year is implausible, and htmldate guesses no day
+            after it. None (the default) is the current UTC date, taken once
+            when a scan, index add or check starts (``dated``), so that one
+            run reads every file as of the same day; set it to make a report
+            that never depends on the day it is made.
     """
 
     shingle_size: int = 3
@@ -83,6 +91,7 @@ class Config:
     follow_links: bool = False
     sensitivity: str = "normal"
     spill_mb: int = 256
+    today: str | None = None
 
     def __post_init__(self) -> None:
         positive = ("shingle_size", "window", "num_perm", "max_bucket_docs", "min_tokens", "boilerplate_docs", "max_file_bytes")
@@ -99,6 +108,21 @@ class Config:
             raise ConfigError(f"sensitivity must be one of {', '.join(SENSITIVITIES)}, got {self.sensitivity!r}")
         if min(self.max_gap, self.join_gap, self.workers, self.spill_mb) < 0:
             raise ConfigError("max_gap, join_gap, workers and spill_mb must not be negative")
+        if self.today is not None:
+            try:
+                _date.fromisoformat(self.today)
+            except (TypeError, ValueError):
+                raise ConfigError(f"today must be a day as YYYY-MM-DD, got {self.today!r}") from None
+
+    def dated(self) -> Config:
+        """This config with ``today`` set: the current UTC date when it is None.
+
+        >>> Config(today="2020-02-29").dated().today
+        '2020-02-29'
+        """
+        if self.today is not None:
+            return self
+        return replace(self, today=datetime.now(UTC).date().isoformat())
 
     @property
     def processes(self) -> int:

@@ -399,12 +399,13 @@ def read_documents(paths: Iterable[str | os.PathLike[str] | Piped], config: Conf
     Raises:
         InputError: a path does not exist.
     """
+    config = config.dated()  # one day for every file of the run
     sources, skipped = find_sources(paths, follow_links=config.follow_links)
     docs: list[Document] = []
     warnings: list[Skipped] = []
     total, done = sum(s.size for s in sources), 0
     for source in sources:
-        found, bad, warned = read_source(_cwd_relative(source), max_bytes=config.max_file_bytes)
+        found, bad, warned = read_source(_cwd_relative(source), max_bytes=config.max_file_bytes, today=config.today)
         docs.extend(found)
         skipped.extend(bad)
         warnings.extend(warned)

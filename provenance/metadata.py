@@ -26,7 +26,10 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from datetime import date as _date
 from pathlib import Path
 from typing import Any
@@ -101,9 +104,30 @@ _URL_DIGITS_RE = re.compile(r"(?<!\d)(?:19|20)\d{6,}(?!\d)")
 # --------------------------------------------------------------------------- dates
 
 
+_TODAY: ContextVar[_date | None] = ContextVar("provenance_today", default=None)
+
+
+@contextmanager
+def as_of(today: str | None) -> Iterator[None]:
+    """Read dates as of ``today`` (``YYYY-MM-DD``; None: the current UTC date)
+    within the block, in this thread: ``Config.today`` reaches every date
+    parser through it (``read.read_source`` sets it).
+    """
+    token = _TODAY.set(_date.fromisoformat(today) if today else None)
+    try:
+        yield
+    finally:
+        _TODAY.reset(token)
+
+
+def _today() -> _date:
+    return _TODAY.get() or datetime.now(UTC).date()
+
+
 def _day(year: int, month: int, day: int) -> str | None:
-    """The ISO day, or None when it does not exist or is implausible for a web page."""
-    if not _MIN_YEAR <= year <= _date.today().year + 1:
+    """The ISO day, or None when it does not exist or is implausible for a web
+    page (before 1990, or after the year following ``as_of``'s day)."""
+    if not _MIN_YEAR <= year <= _today().year + 1:
         return None
     try:
         return _date(year, month, day).isoformat()
@@ -549,7 +573,7 @@ def _htmldate(html: str, url: str | None) -> str | None:
     try:
         import htmldate
 
-        found = htmldate.find_date(html, url=url, original_date=True, extensive_search=True)
+        found = htmldate.find_date(html, url=url, original_date=True, extensive_search=True, max_date=_today().isoformat())
     except Exception:  # noqa: BLE001 - a date guess must never stop a scan
         return None
     if not isinstance(found, str) or parse_date(found) != found:

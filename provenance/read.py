@@ -22,6 +22,7 @@ from provenance.extract import ExtractError, HtmlContent, decode, extract_html, 
 from provenance.metadata import (
     CRAWL_DATE_SOURCE,
     MANIFEST_NAMES,
+    as_of,
     dateline_date,
     iso_day,
     load_manifests,
@@ -263,12 +264,21 @@ def _dangling(path: Path) -> str:
     return "broken symbolic link"
 
 
-def read_source(source: Source, *, max_bytes: int) -> tuple[list[Document], list[Skipped], list[Skipped]]:
+def read_source(source: Source, *, max_bytes: int, today: str | None = None) -> tuple[list[Document], list[Skipped], list[Skipped]]:
     """Read one file into documents; problems become ``Skipped`` entries.
+
+    Args:
+        today: the day dates are read as of (``Config.today``; None: the
+            current UTC date).
 
     Returns:
         (documents, skipped, warnings)
     """
+    with as_of(today):
+        return _read_source(source, max_bytes)
+
+
+def _read_source(source: Source, max_bytes: int) -> tuple[list[Document], list[Skipped], list[Skipped]]:
     if source.data is not None:
         kind, data = sniff(source.data), source.data
         if len(data) > max_bytes:

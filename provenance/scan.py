@@ -44,7 +44,7 @@ def _read_batch(sources: Sequence[Source], config: Config, on_file: Callable[[in
     out = _Read()
     docs: list[Document] = []
     for source in sources:
-        found, skipped, warnings = read_source(source, max_bytes=config.max_file_bytes)
+        found, skipped, warnings = read_source(source, max_bytes=config.max_file_bytes, today=config.today)
         docs.extend(found)
         out.skipped.extend(skipped)
         out.warnings.extend(warnings)
@@ -98,7 +98,7 @@ def scan(
         >>> report.passages[0].kind  # doctest: +SKIP
         'verbatim'
     """
-    config = make_config(config, **overrides)
+    config = make_config(config, **overrides).dated()  # one day for the whole scan
     t0 = time.perf_counter()
     sources, skipped = find_sources(paths, follow_links=config.follow_links)
     total = sum(s.size for s in sources)

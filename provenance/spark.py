@@ -136,7 +136,7 @@ def scan(
         InputError: a path does not exist, or a table has no ``text`` column.
         ConfigError: a setting is invalid.
     """
-    config = make_config(config, **overrides)
+    config = make_config(config, **overrides).dated()  # one day for the whole scan, on every executor
     names = [p if isinstance(p, Piped) else os.fspath(p) for p in paths]
     if not names:
         raise InputError("no path given: name a folder or file to scan")
@@ -256,7 +256,7 @@ def _read_files(batches_in: Iterator[tuple[int, list[Source]]], config: Config, 
         os.chdir(cwd)  # relative paths as the driver named them (a shared filesystem on a cluster)
     for first, batch in batches_in:
         for number, source in enumerate(batch, start=first):
-            docs, skipped, warnings = read_source(source, max_bytes=config.max_file_bytes)
+            docs, skipped, warnings = read_source(source, max_bytes=config.max_file_bytes, today=config.today)
             yield from _fingerprinted(number, docs, config)
             yield from ((_SKIP, s) for s in skipped)
             yield from ((_WARN, w) for w in warnings)

@@ -275,3 +275,50 @@ def test_date_accuracy_floor_on_real_pages():
     assert figures["accuracy"] >= 0.91, result["details"]["misses"]  # today 0.92 (htmldate alone 0.895)
     assert figures["accuracy"] >= anchors["accuracy"]
     assert figures["coverage"] >= 0.95
+
+
+def _clock(monkeypatch, day: str) -> None:
+    """Set the system clock that the default ``today`` reads."""
+    import datetime as real
+
+    import provenance.config
+    import provenance.metadata
+
+    class Frozen(real.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls.fromisoformat(day + "T12:00:00").replace(tzinfo=tz)
+
+    monkeypatch.setattr(provenance.config, "datetime", Frozen)
+    monkeypatch.setattr(provenance.metadata, "datetime", Frozen)
+
+
+def test_a_report_does_not_depend_on_the_clock_when_today_is_given(tmp_path, monkeypatch):
+    import provenance
+
+    body = "<p>" + "Words of a story that another site reprints in full. " * 12 + "</p>"
+    for name, stamp in (("a.html", "2027-03-01T10:00:00Z"), ("b.html", "2026-05-01T10:00:00Z")):
+        (tmp_path / name).write_text(f'<html><head><meta property="article:published_time" content="{stamp}"></head><body><article>{body}</article></body></html>', encoding="utf-8")
+    reports = {}
+    for clock in ("2025-06-01", "2031-06-01"):
+        _clock(monkeypatch, clock)
+        reports[clock] = (provenance.scan([tmp_path], today="2026-12-02").to_dict(), provenance.scan([tmp_path]).to_dict())
+    fixed, default = zip(*reports.values(), strict=True)
+    assert fixed[0] == fixed[1]
+    assert [d["date"] for d in fixed[0]["documents"]] == ["2027-03-01", "2026-05-01"]
+    # By default "today" is the clock's day: 2027 is implausible in 2025, not in 2031.
+    assert [d["date"] for d in default[0]["documents"]] == [None, "2026-05-01"]
+    assert [d["date"] for d in default[1]["documents"]] == ["2027-03-01", "2026-05-01"]
+
+
+def test_today_must_be_a_day():
+    from click.testing import CliRunner
+
+    from provenance.cli import cli
+    from provenance.config import Config
+    from provenance.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="YYYY-MM-DD"):
+        Config(today="tomorrow")
+    result = CliRunner().invoke(cli, ["scan", str(SAMPLES), "--today", "12/02/2026"])
+    assert result.exit_code == 2 and "'12/02/2026' is not a day as YYYY-MM-DD" in result.stderr
