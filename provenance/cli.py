@@ -512,7 +512,7 @@ def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, ma
     elif fmt == "junit":
         click.echo(formats.junit(result), nl=False)
     elif _console(color).is_terminal or color == "always":
-        _show(color, lambda console: [console.print(line, style=_CHECK_STYLES[kind], markup=False, highlight=False, soft_wrap=True) for line, kind in formats.text_lines(result, quiet=quiet)])
+        _show(color, lambda console: _print_check(result, console, quiet=quiet))
     else:
         click.echo(formats.text(result, quiet=quiet), nl=False)
     if os.environ.get("GITHUB_ACTIONS"):
@@ -531,6 +531,11 @@ def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, ma
 
 _CHECK_STYLES = {"summary": "bold", "pass": "green", "fail": "bold red", "finding": "", "excerpt": "dim"}
 """How the terminal colours each kind of line of `check`'s text report."""
+
+
+def _print_check(result: gate.CheckResult, console: Console, *, quiet: bool) -> None:
+    for line, kind in formats.text_lines(result, quiet=quiet):
+        console.print(line, style=_CHECK_STYLES[kind], markup=False, highlight=False, soft_wrap=True)
 
 
 def _inputs(paths: Sequence[str]) -> list[str | Piped]:
