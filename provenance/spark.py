@@ -183,12 +183,14 @@ def _scan(spark: SparkSession, names: list[str | Piped], config: Config, progres
     raw = sc.union(parts) if len(parts) > 1 else (parts[0] if parts else sc.emptyRDD())
     raw = raw.persist(StorageLevel.MEMORY_AND_DISK)
 
-    # Document numbers as a local scan gives them: sources in order, then
-    # documents in file order. Only counts per source come to the driver.
+    # Document numbers in the order a local scan gives them: sources in
+    # order, then documents in file order (Parquet rows: in id order, with
+    # gaps where a row is no document). Only each source's last position and
+    # longest document come to the driver.
     per_source = dict(
         raw.filter(lambda r: r[0] == _DOC)
-        .map(lambda r: (r[1][0], (1, len(r[2][2]))))
-        .reduceByKey(lambda x, y: (x[0] + y[0], max(x[1], y[1])))
+        .map(lambda r: (r[1][0], (r[1][1] + 1, len(r[2][2]))))
+        .reduceByKey(lambda x, y: (max(x[0], y[0]), max(x[1], y[1])))
         .collect()
     )
     problems = raw.filter(lambda r: r[0] != _DOC).map(lambda r: (r[0], r[1])).collect()
