@@ -89,6 +89,17 @@ def test_a_table_without_text_is_one_clear_error(spark, tmp_path):
         spark_engine.scan([table], spark=spark)
 
 
+def test_the_report_as_parquet_tables(spark, tmp_path, samples_report):
+    spark_engine.scan([SAMPLES], spark=spark, parquet=str(tmp_path / "out"))
+    passages = spark.read.parquet(str(tmp_path / "out" / "passages.parquet")).collect()
+    documents = spark.read.parquet(str(tmp_path / "out" / "documents.parquet")).collect()
+    expected = samples_report.to_dict()
+    assert sorted((r["document"], r["start"], r["end"], r["origin"]["confidence"]) for r in passages) == sorted(
+        (p["document"], p["start"], p["end"], p["origin"]["confidence"]) for p in expected["passages"]
+    )
+    assert sorted(r["id"] for r in documents) == [d["id"] for d in expected["documents"]]
+
+
 def test_cli_engine_spark_prints_the_same_json(spark):
     local = CliRunner().invoke(cli, ["scan", str(SAMPLES), "--format", "json"], catch_exceptions=False)
     on_spark = CliRunner().invoke(cli, ["scan", "--engine", "spark", str(SAMPLES), "--format", "json"], catch_exceptions=False)
