@@ -106,7 +106,7 @@ class _ScanPath(click.Path):
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=_ScanPath(exists=True, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text", show_default=True, help="Report format; json is the provenance-report/1 contract on stdout, jsonl the same one object per line.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, writable=True), metavar="DIR", help="Write the report into DIR as JSON lines files (documents, passages, skipped, warnings); the terminal then shows the summary line.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, writable=True), metavar="DIR", help="Write the report into DIR as JSON lines files (documents, passages, skipped, warnings), with --engine spark also as Parquet tables; the terminal then shows the summary line.")
 @click.option("--quiet", "-q", is_flag=True, help="Print the summary line only.")
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=Config.threshold, show_default=True, help="Window similarity (Jaccard) at which candidates are aligned.")
 @click.option("--min-words", type=click.IntRange(1), default=Config.min_tokens, show_default=True, help="Shortest passage reported, in words.")
@@ -155,7 +155,7 @@ def scan(
     err = Console(stderr=True)
     with _progress(err, enabled=not (quiet or no_progress)) as progress:
         try:
-            result = _run_scan(_inputs(paths), config, engine, spark_master, progress)
+            result = _run_scan(_inputs(paths), config, engine, spark_master, progress, out_dir)
         except InputError as e:
             raise click.UsageError(str(e)) from e
     _warn(result, err)
@@ -176,14 +176,14 @@ def scan(
         _show(color, lambda console: render_report.render(result, console, quiet=quiet or bool(out_dir)))
 
 
-def _run_scan(paths: Sequence[str | Piped], config: Config, engine: str, master: str | None, progress: Any) -> Report:
+def _run_scan(paths: Sequence[str | Piped], config: Config, engine: str, master: str | None, progress: Any, out_dir: str | None = None) -> Report:
     if engine == "local":
         return scan_paths(paths, config, progress=progress)
     try:
         from provenance import spark
     except ImportError as e:  # pyspark is the optional [spark] extra
         raise click.UsageError(f"--engine spark needs pyspark: install the spark extra, text-provenance[spark] ({e})") from e
-    return spark.scan(paths, config, master=master, progress=progress)
+    return spark.scan(paths, config, master=master, progress=progress, parquet=out_dir)
 
 
 @cli.command()
@@ -512,7 +512,7 @@ def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, ma
     elif fmt == "junit":
         click.echo(formats.junit(result), nl=False)
     elif _console(color).is_terminal or color == "always":
-        _show(color, lambda console: [console.print(line, style=_CHECK_STYLES[kind], markup=False, highlight=False, soft_wrap=True) for line, kind in formats.text_lines(result, quiet=quiet)])
+        _show(color, lambda console: _print_check(result, console, quiet=quiet))
     else:
         click.echo(formats.text(result, quiet=quiet), nl=False)
     if os.environ.get("GITHUB_ACTIONS"):
@@ -531,6 +531,11 @@ def check(paths: tuple[str, ...], db: str, fail_on: str, edited_share: float, ma
 
 _CHECK_STYLES = {"summary": "bold", "pass": "green", "fail": "bold red", "finding": "", "excerpt": "dim"}
 """How the terminal colours each kind of line of `check`'s text report."""
+
+
+def _print_check(result: gate.CheckResult, console: Console, *, quiet: bool) -> None:
+    for line, kind in formats.text_lines(result, quiet=quiet):
+        console.print(line, style=_CHECK_STYLES[kind], markup=False, highlight=False, soft_wrap=True)
 
 
 def _inputs(paths: Sequence[str]) -> list[str | Piped]:

@@ -545,8 +545,12 @@ def _counts(report: Report, graph: Graph) -> str:
         (f"{reused / chars:.1%}" if chars else "0%", "of all text reused"),
         (f"{external:,}", "origins outside the corpus"),
     ]
-    if report.skipped:
-        items.append((f"{len(report.skipped):,}", "files skipped"))
+    unusable = sum(1 for s in report.skipped if not s.unsupported)
+    other_types = len(report.skipped) - unusable  # types no reader takes: counted apart, as on the terminal
+    if unusable:
+        items.append((f"{unusable:,}", "file skipped" if unusable == 1 else "files skipped"))
+    if other_types:
+        items.append((f"{other_types:,}", "file of an unsupported type" if other_types == 1 else "files of unsupported types"))
     cards = "".join(f'<div class="count"><b>{v}</b><span>{escape(k)}</span></div>' for v, k in items)
     return f'<div class="counts" id="counts">{cards}</div>'
 

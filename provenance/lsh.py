@@ -75,14 +75,10 @@ def band_key(sigs: np.ndarray | SpilledPart, band: int, config: Config) -> np.nd
     ('uint64', 2, True)
     """
     _, rows = lsh_params(config.threshold, config.num_perm)
-    return _keys_of_band(columns(sigs, band * rows, (band + 1) * rows), config)
-
-
-def _keys_of_band(cols: np.ndarray, config: Config) -> np.ndarray:
-    """Bucket keys of one band, given its ``(n_windows, rows)`` columns."""
-    mults = _band_mults(cols.shape[1], config.seed)
+    mults = _band_mults(rows, config.seed)
     with np.errstate(over="ignore"):
-        keys = (cols.astype(np.uint64) * mults[None, :]).sum(axis=1, dtype=np.uint64)
+        cols = columns(sigs, band * rows, (band + 1) * rows).astype(np.uint64)
+        keys = (cols * mults[None, :]).sum(axis=1, dtype=np.uint64)
         keys ^= keys >> np.uint64(29)
     return keys
 

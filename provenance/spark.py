@@ -29,6 +29,7 @@ number: the document number in the high bits, the window in the low ones.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -119,6 +120,7 @@ def scan(
     master: str | None = None,
     spark: SparkSession | None = None,
     progress: Progress | None = None,
+    parquet: str | None = None,
     **overrides: Any,
 ) -> Report:
     """``provenance.scan`` on Spark: the same report, computed by executors.
@@ -131,6 +133,8 @@ def scan(
         spark: a running session to use (then ``master`` is ignored and the
             session is left running).
         progress: optional callback ``(stage, done, total)``.
+        parquet: a folder (any Spark URL) to write the report into as
+            Parquet tables as well (``write_parquet``).
 
     Raises:
         InputError: a path does not exist, or a table has no ``text`` column.
@@ -147,7 +151,10 @@ def scan(
     own = spark is None and SparkSession.getActiveSession() is None
     active = spark if spark is not None else session(master, workers=config.workers)
     try:
-        return _scan(active, names, config, progress)
+        report = _scan(active, names, config, progress)
+        if parquet is not None:
+            write_parquet(active, report, parquet)
+        return report
     finally:
         if own:
             active.stop()
@@ -176,12 +183,14 @@ def _scan(spark: SparkSession, names: list[str | Piped], config: Config, progres
     raw = sc.union(parts) if len(parts) > 1 else (parts[0] if parts else sc.emptyRDD())
     raw = raw.persist(StorageLevel.MEMORY_AND_DISK)
 
-    # Document numbers as a local scan gives them: sources in order, then
-    # documents in file order. Only counts per source come to the driver.
+    # Document numbers in the order a local scan gives them: sources in
+    # order, then documents in file order (Parquet rows: in id order, with
+    # gaps where a row is no document). Only each source's last position and
+    # longest document come to the driver.
     per_source = dict(
         raw.filter(lambda r: r[0] == _DOC)
-        .map(lambda r: (r[1][0], (1, len(r[2][2]))))
-        .reduceByKey(lambda x, y: (x[0] + y[0], max(x[1], y[1])))
+        .map(lambda r: (r[1][0], (r[1][1] + 1, len(r[2][2]))))
+        .reduceByKey(lambda x, y: (max(x[0], y[0]), max(x[1], y[1])))
         .collect()
     )
     problems = raw.filter(lambda r: r[0] != _DOC).map(lambda r: (r[0], r[1])).collect()
@@ -247,6 +256,23 @@ def _scan(spark: SparkSession, names: list[str | Piped], config: Config, progres
         tuple(sorted(warnings, key=lambda s: (s.path, s.reason))),
         stats,
     )
+
+
+PARQUET_TABLES = {"documents": "documents.parquet", "passages": "passages.parquet", "skipped": "skipped.parquet", "warnings": "warnings.parquet"}
+"""The tables ``write_parquet`` writes, by list of the JSON report."""
+
+
+def write_parquet(spark: SparkSession, report: Report, folder: str) -> None:
+    """Write the JSON report's four lists as Parquet tables into ``folder``,
+    for the next Spark job: one row per object, nested fields as structs and
+    arrays (the schema Spark infers from the objects). An empty list writes
+    no table."""
+    data = report.to_dict()
+    sc = spark.sparkContext
+    for key, name in PARQUET_TABLES.items():
+        rows = [json.dumps(entry, ensure_ascii=False) for entry in data[key]]
+        if rows:
+            spark.read.json(sc.parallelize(rows, max(1, len(rows) // 50_000))).write.mode("overwrite").parquet(f"{folder.rstrip('/')}/{name}")
 
 
 def _read_files(batches_in: Iterator[tuple[int, list[Source]]], config: Config, cwd: str) -> Iterator[tuple[Any, ...]]:
@@ -391,4 +417,4 @@ def _align(rows: Iterator[Any], config: Config, mask: int) -> Iterator[tuple[tup
         yield (a, b), len(pairs), align_documents(doc_a, words_a, doc_b, words_b, pairs, config, offsets=offsets)
 
 
-__all__ = ["is_table", "scan", "session"]
+__all__ = ["is_table", "scan", "session", "write_parquet"]

@@ -335,6 +335,7 @@ class SQLiteStore(Store):
         self.path = path
         self.url = url or path
         self._conn: sqlite3.Connection | None = None
+        self._ready = False  # the index's tables exist
         self.readonly: str | None = None  # why the index cannot be written, when it cannot
         p = Path(path)
         if p.is_dir():
@@ -395,7 +396,7 @@ class SQLiteStore(Store):
     def _error(self, what: str, e: sqlite3.Error) -> StoreError:
         """A SQLite error as one line: damage (corrupt pages, undecodable text) is ``IndexDamaged``."""
         code = getattr(e, "sqlite_errorcode", None)
-        if not self._ready_attr() and code is not None and code & 0xFF == sqlite3.SQLITE_NOTADB:
+        if not self._ready and code is not None and code & 0xFF == sqlite3.SQLITE_NOTADB:
             return StoreError(f"{self.url}: not a provenance index ({e}); give another --db path")
         undecodable = "decode" in str(e)  # sqlite3 names the bytes it cannot decode: keep them off the terminal
         if (code is not None and code & 0xFF in _DAMAGE_CODES) or undecodable:
@@ -404,9 +405,6 @@ class SQLiteStore(Store):
         if self.readonly and code is not None and code & 0xFF == sqlite3.SQLITE_READONLY:
             return StoreError(f"{self.url}: {what}: the index is read-only ({self.readonly})")
         return StoreError(f"{self.url}: {what}: {e}")
-
-    def _ready_attr(self) -> bool:
-        return bool(getattr(self, "_ready", False))
 
     def _check_format(self) -> None:
         row = self._query("SELECT value FROM meta WHERE key = 'format'")
@@ -769,6 +767,7 @@ class RedisStore(Store):
 
     def close(self) -> None:
         self._r.close()
+        self._r.connection_pool.disconnect()  # older redis-py (5.0.0) leaves the pool's sockets open on close()
 
     def _entry(self, doc_id: str, raw: bytes) -> tuple[int, DocumentRecord]:
         """A ``docs`` entry: the document's number and record."""

@@ -180,3 +180,12 @@ def test_check_dash_reads_stdin_but_cannot_add_it(indexed):
     assert result.exit_code == 1 and result.stdout == "1 document checked against c.db: 0 passed, 1 failed\n"
     result = run("check", "-", "--db", "c.db", "--add-on-pass", input=copy)
     assert result.exit_code == 2 and "--add-on-pass cannot add '-'" in result.stderr
+
+
+def test_html_counts_unsupported_files_apart(corpus):
+    from provenance import scan
+    from provenance.html import render_html
+
+    folder = corpus({"a.txt": random_text(random.Random(1), 100), "b.rtf": "x", "empty.txt": ""})
+    page = render_html(scan([folder]))
+    assert "<b>1</b><span>file skipped</span>" in page and "<b>1</b><span>file of an unsupported type</span>" in page

@@ -81,12 +81,31 @@ def test_parquet_rows_are_documents_like_json_lines_records(spark, tmp_path):
     assert [p["origin"]["url"] for p in report["passages"]] == ["https://first.example/a"] * 2
     assert [s["reason"] for s in report["skipped"]] == ["row 2 repeats id 'a'"]
 
+    # Two tables: the first one's skipped row leaves a gap in its numbering,
+    # which must not make its documents collide with the second's.
+    other = str(tmp_path / "again.parquet")
+    spark.createDataFrame(rows, "id string, url string, date string, text string").write.parquet(other)
+    both = spark_engine.scan([table, other], spark=spark)
+    assert len(both.documents) == 6
+    assert {m.document for p in both.passages if p.document == "feed.parquet#a" for m in p.matches} == {"feed.parquet#b", "again.parquet#a", "again.parquet#b"}
+
 
 def test_a_table_without_text_is_one_clear_error(spark, tmp_path):
     table = str(tmp_path / "bad.parquet")
     spark.createDataFrame([{"id": "x", "body": "words"}], "id string, body string").write.parquet(table)
     with pytest.raises(InputError, match="bad.parquet: a Parquet table needs a 'text' column"):
         spark_engine.scan([table], spark=spark)
+
+
+def test_the_report_as_parquet_tables(spark, tmp_path, samples_report):
+    spark_engine.scan([SAMPLES], spark=spark, parquet=str(tmp_path / "out"))
+    passages = spark.read.parquet(str(tmp_path / "out" / "passages.parquet")).collect()
+    documents = spark.read.parquet(str(tmp_path / "out" / "documents.parquet")).collect()
+    expected = samples_report.to_dict()
+    assert sorted((r["document"], r["start"], r["end"], r["origin"]["confidence"]) for r in passages) == sorted(
+        (p["document"], p["start"], p["end"], p["origin"]["confidence"]) for p in expected["passages"]
+    )
+    assert sorted(r["id"] for r in documents) == [d["id"] for d in expected["documents"]]
 
 
 def test_cli_engine_spark_prints_the_same_json(spark):
