@@ -390,13 +390,13 @@ def index_list(db: str, fmt: str) -> None:
     if fmt == "json":
         rows = [
             {"id": r.id, "chars": r.chars, "words": r.words, "windows": r.windows, "passages": r.windows,  # "passages": deprecated alias
-             "date": r.date, "url": r.url, "site": r.site, "title": r.title, "hash": r.hash}
+             "date": r.meta.date, "url": r.meta.url, "site": r.meta.site, "title": r.meta.title, "hash": r.hash}
             for r in records
         ]
         click.echo(escape.json_dumps(rows))
         return
     for r in records:
-        click.echo("\t".join([escape.line(r.id), f"{r.chars} chars", f"{r.windows} windows", escape.line(r.date or "-"), escape.line(r.url or "-")]))
+        click.echo("\t".join([escape.line(r.id), f"{r.chars} chars", f"{r.windows} windows", escape.line(r.meta.date or "-"), escape.line(r.meta.url or "-")]))
 
 
 @index.command("stats")

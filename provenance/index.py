@@ -250,10 +250,7 @@ class Index:
         for done, doc in enumerate(docs, start=1):
             words = word_hashes(doc.text)
             sigs = signatures([words], config)[0]
-            record = DocumentRecord(
-                doc.id, content_hash(doc), len(doc.text), int(len(words)), int(len(sigs)),
-                url=doc.url, title=doc.title, date=doc.date, date_source=doc.date_source, site=doc.site, credits=doc.credits,
-            )
+            record = DocumentRecord(doc.id, content_hash(doc), len(doc.text), int(len(words)), int(len(sigs)), doc.meta, doc.credits)
             batch.append((record, doc.text, sigs, self._keys(sigs)))
             size += len(sigs)
             if progress:

@@ -36,7 +36,7 @@ import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -46,7 +46,7 @@ import numpy as np
 
 from provenance.errors import IndexDamaged, StoreError
 from provenance.fingerprint import SCHEME
-from provenance.models import Credit, Document
+from provenance.models import Credit, Document, Meta
 
 FORMAT = "provenance-index/2"
 """The layout version written into every store; other values are refused
@@ -82,26 +82,25 @@ class DocumentRecord:
     chars: int
     words: int
     windows: int
-    url: str | None = None
-    title: str | None = None
-    date: str | None = None
-    date_source: str | None = None
-    site: str | None = None
+    meta: Meta = Meta()
     credits: tuple[Credit, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {**{f.name: getattr(self, f.name) for f in fields(self)}, "credits": [c.to_dict() for c in self.credits]}
+        """The stored JSON: the metadata's fields beside the others (one flat object)."""
+        return {
+            "id": self.id, "hash": self.hash, "chars": self.chars, "words": self.words, "windows": self.windows,
+            **asdict(self.meta), "credits": [c.to_dict() for c in self.credits],
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DocumentRecord:
-        return cls(**{**data, "credits": tuple(Credit.from_dict(c) for c in data.get("credits", ()))})
+        meta = Meta(**{f.name: data.get(f.name) for f in fields(Meta)})
+        credits = tuple(Credit.from_dict(c) for c in data.get("credits", ()))
+        return cls(data["id"], data["hash"], data["chars"], data["words"], data["windows"], meta, credits)
 
     def document(self, text: str) -> Document:
         """The ``Document`` this record describes, with its text."""
-        return Document(
-            self.id, text, self.id, url=self.url, title=self.title, date=self.date, site=self.site,
-            date_source=self.date_source, credits=self.credits,
-        )
+        return Document.of(self.id, text, self.id, self.meta, credits=self.credits)
 
 
 def _dumps(value: Any) -> str:

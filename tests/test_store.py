@@ -13,6 +13,7 @@ from provenance.config import Config
 from provenance.errors import StoreError
 from provenance.fingerprint import SCHEME, signatures
 from provenance.index import keys_of, settings_of
+from provenance.models import Meta
 from provenance.normalize import word_hashes
 from provenance.store import (
     DocumentRecord,
@@ -47,7 +48,7 @@ def test_signatures_are_leanminhash_bytes():
 
 def _put(store, doc_id: str, seed: int) -> tuple[str, np.ndarray]:
     text, sigs = _sigs(seed)
-    record = DocumentRecord(doc_id, f"hash-{seed}", len(text), 300, len(sigs), url=f"https://x.example/{doc_id}")
+    record = DocumentRecord(doc_id, f"hash-{seed}", len(text), 300, len(sigs), Meta(url=f"https://x.example/{doc_id}"))
     keys = keys_of(sigs, CONFIG)
     assert store.put(record, text, sigs, keys, CONFIG.seed) in {"added", "replaced"}
     return text, sigs
@@ -62,7 +63,7 @@ def test_backend_round_trip(db_url):
         text_a, sigs_a = _put(store, "a.txt", 1)
         _put(store, "b.txt", 2)
         assert [r.id for r in store.records()] == ["a.txt", "b.txt"]
-        assert store.record("a.txt").url == "https://x.example/a.txt"
+        assert store.record("a.txt").meta.url == "https://x.example/a.txt"
         keys = keys_of(sigs_a[:1], CONFIG)
         found = store.lookup(keys, 10)
         numbers = sorted({p for ps in found.values() for p in ps})
