@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pytest
 from datasketch import MinHash
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -107,6 +108,11 @@ def test_window_signatures_equal_datasketch_minhash(seed, n):
         reference.update_batch(shingles[start : end - config.shingle_size + 1].tolist())
         assert np.array_equal(reference.hashvalues, sigs[index])
 
+
+
+@pytest.mark.xfail(strict=True, reason="known miss: the 3-4 words before an edit in a copy's first words are trimmed from the passage (found by hypothesis)")
+def test_planted_copy_keeps_the_words_before_an_early_edit(tmp_path_factory):
+    test_planted_copy_is_found_with_its_offsets.hypothesis.inner_test(tmp_path_factory, 41408, 41, True)
 
 # Runs `provenance scan` with every stage's parallel threshold at zero, and
 # reports on stderr which stages started a process pool.
