@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import provenance
+from eval import pan
 from eval.common import mb_per_s, result, scan_details, settings, timed_scan
 from eval.scoring import Case, Pair, detections_of, plagdet_scores, ratio
 
@@ -45,12 +46,7 @@ LISTED = 20  # longest list of flagged 01 pairs kept in the results
 
 def load_pairs(subcorpus: Path) -> list[Pair]:
     """The (suspicious, source) file-name pairs listed in a sub-corpus, sorted."""
-    pairs = set()
-    for line in (subcorpus / "pairs").read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        if len(parts) == 2:
-            pairs.add((parts[0], parts[1]))
-    return sorted(pairs)
+    return sorted(pan.load_pairs(subcorpus))  # the same ``pairs`` file layout as PAN13-02
 
 
 def load_cases(subcorpus: Path, pair: Pair) -> list[Case]:
