@@ -31,7 +31,7 @@ from provenance.align import align_pair, seed_regions_many
 from provenance.coarse import coarse_pairs
 from provenance.config import Config
 from provenance.evidence import Shared, convincing
-from provenance.fingerprint import signatures
+from provenance.fingerprint import window_signatures
 from provenance.lsh import candidate_pairs
 from provenance.models import Document, Passage, Report, Skipped
 from provenance.normalize import word_hashes, word_offsets
@@ -93,13 +93,8 @@ class Fingerprinted:
 def fingerprint_documents(docs: Sequence[Document], config: Config) -> Fingerprinted:
     """Word hashes and window signatures of documents (one signature part)."""
     words = [word_hashes(d.text) for d in docs]
-    per_doc = signatures(words, config)
-    return Fingerprinted(
-        list(docs),
-        [w.astype(np.uint32) for w in words],
-        [np.concatenate(per_doc) if per_doc else np.zeros((0, config.num_perm), dtype=np.uint32)],
-        [len(s) for s in per_doc],
-    )
+    sigs, counts = window_signatures(words, config)
+    return Fingerprinted(list(docs), [w.astype(np.uint32) for w in words], [sigs], counts.tolist())
 
 
 @dataclass(frozen=True)

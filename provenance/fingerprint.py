@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 SCHEME = "affine32"
 _SHINGLE_MULT = np.uint64(0x9E3779B97F4A7C15)
-_CHUNK_SHINGLES = 1024  # shingles permuted at a time: (1024, num_perm) uint32 fits the CPU cache
+_CHUNK_SHINGLES = 2048  # shingles permuted at a time: (2048, num_perm) uint32 fits the CPU cache
 
 
 @lru_cache(maxsize=8)
@@ -87,36 +87,56 @@ def signatures(docs_words: Sequence[np.ndarray], config: Config) -> list[np.ndar
     Returns:
         Per document, a ``(windows, num_perm)`` uint32 array.
     """
+    sigs, counts = window_signatures(docs_words, config)
+    return np.split(sigs, np.cumsum(counts)[:-1]) if len(counts) else []
+
+
+def window_signatures(docs_words: Sequence[np.ndarray], config: Config) -> tuple[np.ndarray, np.ndarray]:
+    """The signatures of ``signatures``, as one ``(windows, num_perm)`` array
+    of all documents' windows in order, and each document's window count."""
     a, b = permutations(config.num_perm, config.seed)
     block = _block(config)
-    shingles = [shingle_hashes(w, config.shingle_size) for w in docs_words]
-    n_blocks = [-(-len(sh) // block) for sh in shingles]
-    # Each document's last block is filled up with copies of its last
-    # shingle, which leave the block's minima as they are: then every block
-    # is whole, and the minima of all blocks are one reshape and one min.
-    padded = [np.pad(sh, (0, n * block - len(sh)), mode="edge") for sh, n in zip(shingles, n_blocks, strict=True) if n]
-    values = _fmix32(np.concatenate(padded)) if padded else np.zeros(0, dtype=np.uint32)
-    total = len(values) // block
+    size = config.shingle_size
+    lengths = np.fromiter(map(len, docs_words), dtype=np.int64, count=len(docs_words))
+    n_shingles = np.maximum(lengths - size + 1, 0)
+    n_blocks = -(-n_shingles // block)
+    total = int(n_blocks.sum())
+    if not total:
+        return np.zeros((0, config.num_perm), dtype=np.uint32), np.zeros(len(lengths), dtype=np.int64)
+    # The shingles of all documents, hashed over their words joined (the
+    # shingles that would span two documents are never used). Each
+    # document's last block is filled up with copies of its last shingle,
+    # which leave the block's minima as they are: then every block is
+    # whole, and the minima of all blocks are one reshape and one min.
+    joined = shingle_hashes(np.concatenate(docs_words).astype(np.uint64, copy=False), size)
+    doc = np.repeat(np.arange(len(lengths)), n_blocks * block)
+    first = np.cumsum(lengths) - lengths  # each document's first word
+    slot = np.arange(total * block) - np.repeat(np.cumsum(n_blocks * block) - n_blocks * block, n_blocks * block)
+    values = _fmix32(joined[first[doc] + np.minimum(slot, n_shingles[doc] - 1)])
+    del doc, slot
     mins = np.empty((total, config.num_perm), dtype=np.uint32)
     # A few blocks at a time: the permuted values stay in the CPU cache
     # between the multiply, the add and the min (3x faster than one pass
-    # over a large array).
+    # over a large array). The values are laid out (position in block,
+    # block, permutation), so that a block's minimum is an element-wise
+    # minimum of ``block`` contiguous slabs (2x faster than a reduction
+    # over the middle axis of (block, position, permutation)).
     step = max(1, _CHUNK_SHINGLES // block)
-    buf = np.empty((step * block, config.num_perm), dtype=np.uint32)
+    buf = np.empty((block, step, config.num_perm), dtype=np.uint32)
     with np.errstate(over="ignore"):
         for lo in range(0, total, step):
             hi = min(total, lo + step)
-            permuted = buf[: (hi - lo) * block]
-            np.multiply(values[lo * block : hi * block, None], a[None, :], out=permuted)
-            np.add(permuted, b[None, :], out=permuted)
-            np.min(permuted.reshape(hi - lo, block, config.num_perm), axis=1, out=mins[lo:hi])
-
-    out = []
-    first = 0
-    for n in n_blocks:
-        doc_blocks = mins[first : first + n]
-        first += n
-        # Window i = blocks i and i + 1; a lone block is copied, not a view
-        # that would keep the whole batch's minima alive.
-        out.append(np.minimum(doc_blocks[:-1], doc_blocks[1:]) if n > 1 else doc_blocks.copy())
-    return out
+            permuted = buf[:, : hi - lo]
+            np.multiply(values[lo * block : hi * block].reshape(hi - lo, block).T[:, :, None], a, out=permuted)
+            np.add(permuted, b, out=permuted)
+            np.minimum.reduce(permuted, axis=0, out=mins[lo:hi])
+    # Window i of a document = its blocks i and i + 1; a document of one
+    # block has that block as its one window.
+    last_block = np.cumsum(n_blocks) - 1
+    after = np.arange(1, total + 1)
+    after[last_block[n_blocks > 0]] -= 1  # a document's last block pairs with itself
+    np.minimum(mins, mins[after], out=mins)
+    counts = np.where(n_blocks > 1, n_blocks - 1, n_blocks)
+    keep = np.ones(total, dtype=bool)
+    keep[last_block[n_blocks > 1]] = False
+    return mins[keep], counts

@@ -76,9 +76,15 @@ def band_key(sigs: np.ndarray | SpilledPart, band: int, config: Config) -> np.nd
     """
     _, rows = lsh_params(config.threshold, config.num_perm)
     mults = _band_mults(rows, config.seed)
+    cols = columns(sigs, band * rows, (band + 1) * rows)
+    keys = np.zeros(len(cols), dtype=np.uint64)
+    term = np.empty(len(cols), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        cols = columns(sigs, band * rows, (band + 1) * rows).astype(np.uint64)
-        keys = (cols * mults[None, :]).sum(axis=1, dtype=np.uint64)
+        # Column by column (the same sum as one (n, rows) product summed
+        # along rows, without the (n, rows) uint64 temporaries).
+        for j in range(rows):
+            np.multiply(cols[:, j], mults[j], out=term)
+            keys += term
         keys ^= keys >> np.uint64(29)
     return keys
 
@@ -273,9 +279,9 @@ def _oversized(members: np.ndarray, doc_of: np.ndarray, max_docs: int) -> np.nda
         left = np.concatenate([np.full(len(members) - h - 1, members[h]) for h in range(hubs)])
         right = np.concatenate([members[h + 1 :] for h in range(hubs)])
         return _across(left, right, doc_of)
-    pairs = []
-    for x in range(len(docs)):
-        for y in range(x + 1, len(docs)):
-            k = min(counts[x], counts[y])
-            pairs.append(np.stack([members[first[x] : first[x] + k], members[first[y] : first[y] + k]], axis=1))
-    return np.concatenate(pairs) if pairs else np.zeros((0, 2), dtype=np.int64)
+    # Every two documents x < y: their first k repeats, k the fewer of the two.
+    x, y = np.triu_indices(len(docs), 1)
+    k = np.minimum(counts[x], counts[y])
+    pair = np.repeat(np.arange(len(k)), k)
+    nth = np.arange(len(pair)) - np.repeat(np.cumsum(k) - k, k)
+    return np.stack([members[first[x][pair] + nth], members[first[y][pair] + nth]], axis=1).astype(np.int64, copy=False)
