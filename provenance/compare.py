@@ -120,7 +120,14 @@ class Candidates:
         if not len(pairs):
             return cls.empty()
         docs = doc_of[pairs]
-        order = np.lexsort((pairs[:, 1], pairs[:, 0], docs[:, 1], docs[:, 0]))
+        by_pair = docs[:, 0] * (int(docs.max()) + 1) + docs[:, 1]
+        codes = pairs[:, 0] * (int(pairs.max()) + 1) + pairs[:, 1]
+        if len(codes) < 2 or bool((codes[1:] > codes[:-1]).all()):
+            # Pairs sorted already (as candidate_pairs gives them): a stable
+            # sort by document pair keeps that order within each.
+            order = np.argsort(by_pair, kind="stable")
+        else:
+            order = np.lexsort((pairs[:, 1], pairs[:, 0], docs[:, 1], docs[:, 0]))
         docs = docs[order]
         return cls(docs, pairs[order] - first_window[docs])
 

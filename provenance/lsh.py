@@ -124,24 +124,32 @@ def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray | SpilledPart], doc_o
     bands, _ = lsh_params(config.threshold, config.num_perm)
     shared = _Bands(parts, doc_of, config)
     if workers > 1 and n >= _PARALLEL_MIN_WINDOWS:
-        # Each worker takes whole bands; the results are merged in band order.
-        # Forked workers share the signatures instead of receiving copies.
+        # Each worker takes whole bands and keeps the pairs that agree
+        # (``agree`` judges each pair on its own, so the union is the same);
+        # the results are merged in band order. Forked workers share the
+        # signatures instead of receiving copies.
         groups = [list(range(bands))[w::workers] for w in range(workers)]
         with pool(workers, _set_worker_input, (shared,)) as executor:
-            found = list(executor.map(_band_codes_in_worker, groups))
+            found = list(executor.map(_agreeing_codes_in_worker, groups))
     else:
-        found = [_band_codes(shared, list(range(bands)))]
+        found = [_agreeing_codes(shared, list(range(bands)))]
     codes = _distinct(np.concatenate(found))
-    if not len(codes):
-        return np.zeros((0, 2), dtype=np.int64)
+    return np.stack([codes // n, codes % n], axis=1) if len(codes) else np.zeros((0, 2), dtype=np.int64)
+
+
+def _agreeing_codes(shared: _Bands, bands: list[int]) -> np.ndarray:
+    """The candidate pairs of some bands (coded as ``first * n + second``, sorted) that ``agree``."""
+    codes = _band_codes(shared, bands)
+    parts, config = shared.parts, shared.config
+    n = sum(len(p) for p in parts)
     pairs = np.stack([codes // n, codes % n], axis=1)
     if any(isinstance(p, SpilledPart) for p in parts):
-        return pairs[_agree_by_column(parts, pairs, config)]
+        return codes[_agree_by_column(parts, pairs, config)]
     keep = np.zeros(len(pairs), dtype=bool)
     for lo in range(0, len(pairs), _AGREE_CHUNK):  # chunks bound the gathered rows' memory
         chunk = pairs[lo : lo + _AGREE_CHUNK]
         keep[lo : lo + len(chunk)] = agree(_rows(parts, chunk[:, 0]), _rows(parts, chunk[:, 1]), config)
-    return pairs[keep]
+    return codes[keep]
 
 
 def _agree_by_column(parts: list[np.ndarray | SpilledPart], pairs: np.ndarray, config: Config) -> np.ndarray:
@@ -174,9 +182,9 @@ def _set_worker_input(shared: _Bands) -> None:
     _worker_input = shared
 
 
-def _band_codes_in_worker(bands: list[int]) -> np.ndarray:
+def _agreeing_codes_in_worker(bands: list[int]) -> np.ndarray:
     assert _worker_input is not None, "a candidate worker starts with _set_worker_input"
-    return _band_codes(_worker_input, bands)
+    return _agreeing_codes(_worker_input, bands)
 
 
 def _band_codes(shared: _Bands, bands: list[int]) -> np.ndarray:
