@@ -131,8 +131,15 @@ def _ascii_words_codes(text: str) -> np.ndarray | None:
 def _ascii_word_bounds(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start and end (exclusive) of every word, as ``WORD_RE`` finds them."""
     is_word = _ASCII_WORD[codes] if codes.dtype == np.uint8 else _ASCII_WORD[np.minimum(codes, 128)]
-    edges = np.diff(is_word.astype(np.int8), prepend=0, append=0)
-    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    if not len(is_word):
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    # Where word and non-word characters change: starts and ends alternate.
+    change = np.flatnonzero(is_word[1:] != is_word[:-1]) + 1
+    if is_word[0]:
+        change = np.concatenate(([0], change))
+    if is_word[-1]:
+        change = np.concatenate((change, [len(is_word)]))
+    return change[0::2], change[1::2]
 
 
 def _hash_words(text: str) -> np.ndarray:
