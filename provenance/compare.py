@@ -199,16 +199,24 @@ def align_documents(
         Halves in character offsets, a's before b's for each passage.
     """
     cache = offsets if offsets is not None else {}
+    texts: dict[str, str] = {}
+
+    def text_of(doc: Document) -> str:
+        # Read once per pair, and only for a pair that aligns: a big scan's
+        # texts are read back from disk (``Document.stored``).
+        if doc.id not in texts:
+            texts[doc.id] = doc.text
+        return texts[doc.id]
 
     def offsets_of(doc: Document) -> tuple[np.ndarray, np.ndarray]:
         if doc.id not in cache:
-            cache[doc.id] = word_offsets(doc.text)
+            cache[doc.id] = word_offsets(text_of(doc))
         return cache[doc.id]
 
     halves: list[Half] = []
     aligned = align_pair(words_a, words_b, window_pairs, config)
     if config.sensitivity == "high" and worth_rewriting(len(aligned), len(window_pairs), min(len(words_a), len(words_b))):
-        aligned = align_rewritten(aligned, sentences_of(a.text), sentences_of(b.text), words_a, words_b, config)
+        aligned = align_rewritten(aligned, sentences_of(text_of(a)), sentences_of(text_of(b)), words_a, words_b, config)
     if not aligned:
         return halves
     a_starts, a_ends = offsets_of(a)
@@ -222,7 +230,7 @@ def align_documents(
         )
         for p in aligned
     ]
-    for p, s, keep in zip(aligned, shared, convincing(shared, a.text, b.text, config), strict=True):
+    for p, s, keep in zip(aligned, shared, convincing(shared, text_of(a), text_of(b), config), strict=True):
         if keep:
             (ca0, ca1), (cb0, cb1) = s.span_a, s.span_b
             halves.append(Half(a.id, ca0, ca1, b.id, cb0, cb1, p.similarity, p.verbatim))
@@ -297,7 +305,7 @@ def _align_in_worker(bounds: tuple[np.ndarray, np.ndarray]) -> list[Half]:
 
 def _align_slice(job: _AlignInput, bounds: tuple[np.ndarray, np.ndarray], on_pair: Callable[[int], None] | None = None) -> list[Half]:
     docs, words, cands = job.docs, job.words, job.candidates
-    offsets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    offsets: dict[str, tuple[np.ndarray, np.ndarray]] = _Recent(_OFFSETS_KEPT)
     halves: list[Half] = []
     for s, e in zip(bounds[0].tolist(), bounds[1].tolist(), strict=True):
         a, b = int(cands.docs[s, 0]), int(cands.docs[s, 1])
@@ -305,6 +313,38 @@ def _align_slice(job: _AlignInput, bounds: tuple[np.ndarray, np.ndarray], on_pai
         if on_pair is not None:
             on_pair(1)
     return halves
+
+
+_OFFSETS_KEPT = 256
+"""Documents whose word offsets an alignment slice keeps (pairs come grouped
+by their first document, so it is mostly reused; a slice of a big scan
+spans far more documents than memory should hold the offsets of)."""
+
+
+class _Recent(dict):  # type: ignore[type-arg]
+    """A dict that keeps its ``size`` most recently used entries.
+
+    >>> d = _Recent(2)
+    >>> d["a"], d["b"] = 1, 2
+    >>> _ = d["a"]
+    >>> d["c"] = 3
+    >>> sorted(d)
+    ['a', 'c']
+    """
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def __getitem__(self, key: Any) -> Any:
+        value = super().pop(key)
+        super().__setitem__(key, value)
+        return value
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        if len(self) > self.size:
+            del self[next(iter(self))]
 
 
 def attributed_passages(halves: Sequence[Half], docs: dict[str, Document], config: Config) -> list[Passage]:
@@ -375,7 +415,7 @@ def compare(
     shown = ids | {h.doc for h in halves}
     stats: dict[str, Any] = {
         "timings": timings,
-        "bytes": sum(len(d.text.encode("utf-8")) for d in batch.docs),
+        "bytes": sum(_utf8_bytes(d) for d in batch.docs),
         "windows": n_windows,
         "candidate_window_pairs": n_pairs,
     }
@@ -388,3 +428,9 @@ def compare(
         tuple(sorted(warnings, key=lambda s: (s.path, s.reason))),
         stats,
     )
+
+
+def _utf8_bytes(doc: Document) -> int:
+    """Size of the document's text in UTF-8 (without reading a stored text back)."""
+    stored = doc.stored
+    return stored.size if stored is not None else len(doc.text.encode("utf-8"))

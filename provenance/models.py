@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from provenance.urls import site_of
 
@@ -124,15 +124,44 @@ class Meta:
         return Meta(given.get("url") or self.url, given.get("title") or self.title, date, source, given.get("site") or self.site)
 
 
+class StoredText(Protocol):
+    """A text kept outside memory (``provenance.texts.SpilledText``): read
+    back whole on each use, with its length known without reading it."""
+
+    size: int  # bytes in UTF-8
+    chars: int
+    stripped_chars: int
+
+    def read(self) -> str: ...
+
+
+class _Text:
+    """``Document.text``: the text itself, or a ``StoredText`` read back on
+    each access (a big scan keeps its documents' texts in a temporary file:
+    ``provenance.texts``)."""
+
+    def __get__(self, obj: Any, objtype: Any = None) -> str:
+        if obj is None:
+            raise AttributeError("text")  # a field without a default
+        held = obj.__dict__["_text"]
+        return held if isinstance(held, str) else held.read()
+
+    def __set__(self, obj: Any, value: str | StoredText) -> None:
+        obj.__dict__["_text"] = value
+
+
 @dataclass(frozen=True)
 class Document:
     """One text and what it says about itself.
 
     ``text`` is the extracted text that every offset in a report counts into.
+    In a scan that spills (``Config.spill_mb``) it is not held: each access
+    reads it back from the scan's temporary text file (``stored`` says so),
+    and ``chars`` gives its length without reading it.
     """
 
     id: str
-    text: str
+    text: str = _Text()  # type: ignore[assignment]
     path: str
     url: str | None = None
     title: str | None = None
@@ -151,6 +180,26 @@ class Document:
         )
 
     @property
+    def chars(self) -> int:
+        """Length of the text in characters (read from the text only when it is held)."""
+        held = self.__dict__["_text"]
+        return len(held) if isinstance(held, str) else held.chars
+
+    @property
+    def stored(self) -> StoredText | None:
+        """Where the text is kept when it is not held (read back on each access), else None."""
+        held = self.__dict__["_text"]
+        return None if isinstance(held, str) else held
+
+    def with_stored_text(self, stored: StoredText) -> Document:
+        """This document with its text kept in ``stored`` instead of memory."""
+        return replace(self, text=stored)  # type: ignore[arg-type]
+
+    def _stripped_chars(self) -> int:
+        held = self.__dict__["_text"]
+        return len(held.rstrip()) if isinstance(held, str) else held.stripped_chars
+
+    @property
     def meta(self) -> Meta:
         """What the document says about itself."""
         return Meta(self.url, self.title, self.date, self.date_source, self.site)
@@ -158,7 +207,10 @@ class Document:
     def whole_credit(self, share: float = 0.6) -> Credit | None:
         """The credit that covers most of this document's text, when one
         covers at least ``share`` of it: the document is a reprint."""
-        covering = [c for c in self.credits if c.covers(0, len(self.text.rstrip()), share=share)]
+        if not self.credits:
+            return None
+        size = self._stripped_chars()
+        covering = [c for c in self.credits if c.covers(0, size, share=share)]
         return covering[0] if covering else None
 
 
@@ -219,6 +271,12 @@ class Report:
     def _by_id(self) -> dict[str, Document]:
         return {d.id: d for d in self.documents}
 
+    def texts(self) -> Mapping[str, str]:
+        """The documents' texts by id, each read when asked: a big scan's
+        texts are not held (``Document.stored``), so renderers fetch only
+        those they show."""
+        return _Texts(self._by_id)
+
     def passages_of(self, doc_id: str) -> list[Passage]:
         """Passages of one document, in text order."""
         return list(self._by_document.get(doc_id, ()))
@@ -246,7 +304,7 @@ class Report:
                     "title": d.title,
                     "date": d.date,
                     "site": d.site,
-                    "chars": len(d.text),
+                    "chars": d.chars,
                     "reused_chars": reused[d.id],
                     "date_source": d.date_source,
                     "credits": [c.to_dict() for c in d.credits],
@@ -273,6 +331,25 @@ class Report:
             "skipped": [{"path": s.path, "reason": s.reason} | ({"offset": s.offset} if s.offset is not None else {}) | ({"unsupported": s.unsupported} if s.unsupported else {}) for s in self.skipped],
             "warnings": [{"path": s.path, "message": s.reason} for s in self.warnings],
         }
+
+
+class _Texts(Mapping[str, str]):
+    """Texts of documents by id, read on access (the last one is kept: renderers ask for one document's text several times in a row)."""
+
+    def __init__(self, by_id: Mapping[str, Document]) -> None:
+        self._by_id = by_id
+        self._last: tuple[str, str] | None = None
+
+    def __getitem__(self, doc_id: str) -> str:
+        if self._last is None or self._last[0] != doc_id:
+            self._last = (doc_id, self._by_id[doc_id].text)
+        return self._last[1]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
 
 
 def covered_chars(spans: Iterable[tuple[int, int]]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 import sys
@@ -39,6 +40,10 @@ def test_a_scan_with_spilled_signatures_and_words_reports_as_one_in_memory(corpu
     spilled = provenance.scan([root], max_bucket_docs=4, workers=1, spill_mb=0)
     assert spilled.stats["spilled"]
     assert spilled.to_dict() == in_memory.to_dict()
+    # The texts are not held: each document reads its own back from the scan's text file.
+    assert all(d.stored is not None and not in_memory.document(d.id).stored for d in spilled.documents)
+    assert [d.text for d in spilled.documents] == [d.text for d in in_memory.documents]
+    assert spilled == in_memory
     # Worker processes write the files (read) and read them back (candidates, align).
     monkeypatch.setattr(sys.modules["provenance.scan"], "_PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr("provenance.compare._PARALLEL_MIN_PAIRS", 0)
@@ -46,7 +51,11 @@ def test_a_scan_with_spilled_signatures_and_words_reports_as_one_in_memory(corpu
     in_workers = provenance.scan([root], max_bucket_docs=4, workers=2, spill_mb=0)
     assert in_workers.to_dict() == in_memory.to_dict()
     assert len(in_memory.passages) > 20
-    assert list(scratch.iterdir()) == []  # the temporary files are gone
+    # The signatures and words are gone with the scan; the texts with the last document reading them.
+    assert [p.name.startswith("provenance-texts-") for p in scratch.iterdir()] == [True, True]
+    del spilled, in_workers
+    gc.collect()
+    assert list(scratch.iterdir()) == []
 
 
 def test_forked_band_workers_read_spilled_parts(tmp_path, monkeypatch):
