@@ -180,16 +180,28 @@ def _band_codes(shared: _Bands, bands: list[int]) -> np.ndarray:
     index_bits = max(1, int(n - 1).bit_length())
     index_mask = np.uint64((1 << index_bits) - 1)
     windows = np.arange(n, dtype=np.uint64)
-    found = []
+    # The same pair turns up in many bands: the distinct ones found so far
+    # (``known``) absorb the new ones whenever those outgrow them, so memory
+    # holds about twice the distinct pairs, not every band's.
+    known, found, pending = np.zeros(0, dtype=np.int64), [], 0
     for band in bands:
-        keys = np.concatenate([band_key(p, band, config) for p in parts])
+        packed = np.concatenate([band_key(p, band, config) for p in parts])
         # Pack the window number into the low bits: one plain sort then
         # orders windows by bucket (ties broken by window number, so the
         # result does not depend on the sort algorithm).
-        packed = np.sort((keys & ~index_mask) | windows)
+        packed &= ~index_mask
+        packed |= windows
+        packed.sort()
         pairs = _bucket_pairs(packed >> np.uint64(index_bits), (packed & index_mask).astype(np.int64), doc_of, config.max_bucket_docs)
+        del packed
         found.append(pairs[:, 0] * n + pairs[:, 1])
-    return _distinct(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        pending += len(pairs)
+        if pending > max(len(known), _MERGE_MIN_PAIRS):
+            known, found, pending = _distinct(np.concatenate([known, *found])), [], 0
+    return _distinct(np.concatenate([known, *found]))
+
+
+_MERGE_MIN_PAIRS = 1 << 20
 
 
 def _rows(parts: list[np.ndarray], index: np.ndarray) -> np.ndarray:

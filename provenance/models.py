@@ -124,21 +124,38 @@ class Meta:
         return Meta(given.get("url") or self.url, given.get("title") or self.title, date, source, given.get("site") or self.site)
 
 
-class StoredText(Protocol):
-    """A text kept outside memory (``provenance.texts.SpilledText``): read
-    back whole on each use, with its length known without reading it."""
+class TextSource(Protocol):
+    """Where a text not held in memory is read from, on each use."""
+
+    def read(self) -> str: ...
+
+
+class StoredText(TextSource, Protocol):
+    """A document's text kept outside memory (``provenance.spill.SpilledText``),
+    with its size known without reading it."""
 
     size: int  # bytes in UTF-8
     chars: int
     stripped_chars: int
 
-    def read(self) -> str: ...
+
+@dataclass(frozen=True)
+class TextSlice:
+    """Characters ``start:end`` of a stored text: a passage's text in a big scan."""
+
+    of: TextSource
+    start: int
+    end: int
+
+    def read(self) -> str:
+        """The characters."""
+        return self.of.read()[self.start : self.end]
 
 
 class _Text:
-    """``Document.text``: the text itself, or a ``StoredText`` read back on
-    each access (a big scan keeps its documents' texts in a temporary file:
-    ``provenance.texts``)."""
+    """``Document.text`` and ``Passage.text``: the text itself, or a
+    ``TextSource`` read back on each access (a big scan keeps its documents'
+    texts in a temporary file: ``provenance.spill``)."""
 
     def __get__(self, obj: Any, objtype: Any = None) -> str:
         if obj is None:
@@ -146,7 +163,7 @@ class _Text:
         held = obj.__dict__["_text"]
         return held if isinstance(held, str) else held.read()
 
-    def __set__(self, obj: Any, value: str | StoredText) -> None:
+    def __set__(self, obj: Any, value: str | TextSource) -> None:
         obj.__dict__["_text"] = value
 
 
@@ -241,16 +258,24 @@ class Match:
 
 @dataclass(frozen=True)
 class Passage:
-    """A region of one document that also appears in others."""
+    """A region of one document that also appears in others.
+
+    ``text`` is that region of the document's text; in a big scan, whose
+    texts are not held (``Document.stored``), it is read back when asked.
+    """
 
     document: str
     start: int
     end: int
-    text: str
+    text: str = _Text()  # type: ignore[assignment]
     kind: Kind
     similarity: float
     matches: tuple[Match, ...]
     origin: Origin | None = None
+
+    def with_origin(self, origin: Origin | None) -> Passage:
+        """This passage with ``origin`` (its text read from where it is kept only when asked)."""
+        return Passage(self.document, self.start, self.end, self.__dict__["_text"], self.kind, self.similarity, self.matches, origin)
 
 
 @dataclass(frozen=True)
@@ -294,26 +319,28 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report (schema ``provenance-report/1``): a public contract."""
-        reused = {d.id: self.reused_chars(d.id) for d in self.documents}
-        return {
-            "schema": SCHEMA,
-            "documents": [
-                {
+        return {"schema": SCHEMA, **{key: list(self.entries(key)) for key in REPORT_LISTS}}
+
+    def entries(self, key: str) -> Iterator[dict[str, Any]]:
+        """The objects of one of the JSON report's lists (``REPORT_LISTS``),
+        made one at a time: a big report is written entry by entry."""
+        if key == "documents":
+            for d in self.documents:
+                yield {
                     "id": d.id,
                     "url": d.url,
                     "title": d.title,
                     "date": d.date,
                     "site": d.site,
                     "chars": d.chars,
-                    "reused_chars": reused[d.id],
+                    "reused_chars": self.reused_chars(d.id),
                     "date_source": d.date_source,
                     "credits": [c.to_dict() for c in d.credits],
                     "reprint_of": credit.to_dict() if (credit := d.whole_credit()) else None,
                 }
-                for d in self.documents
-            ],
-            "passages": [
-                {
+        elif key == "passages":
+            for p in self.passages:
+                yield {
                     "document": p.document,
                     "start": p.start,
                     "end": p.end,
@@ -326,11 +353,18 @@ class Report:
                     ],
                     "origin": p.origin.to_dict() if p.origin else None,
                 }
-                for p in self.passages
-            ],
-            "skipped": [{"path": s.path, "reason": s.reason} | ({"offset": s.offset} if s.offset is not None else {}) | ({"unsupported": s.unsupported} if s.unsupported else {}) for s in self.skipped],
-            "warnings": [{"path": s.path, "message": s.reason} for s in self.warnings],
-        }
+        elif key == "skipped":
+            for s in self.skipped:
+                yield {"path": s.path, "reason": s.reason} | ({"offset": s.offset} if s.offset is not None else {}) | ({"unsupported": s.unsupported} if s.unsupported else {})
+        elif key == "warnings":
+            for s in self.warnings:
+                yield {"path": s.path, "message": s.reason}
+        else:
+            raise KeyError(key)
+
+
+REPORT_LISTS = ("documents", "passages", "skipped", "warnings")
+"""The JSON report's lists, in order."""
 
 
 class _Texts(Mapping[str, str]):

@@ -62,9 +62,8 @@ def jsonl_records(report: Report, *, with_text: bool = False) -> Iterator[tuple[
     """The report's entries as ``(kind, object)``: the objects of the JSON
     report's lists (``documents``, ``passages``, ``skipped``, ``warnings``),
     one at a time, for reports too large for one JSON document."""
-    data = report.to_dict()
     for key, kind in (("documents", "document"), ("passages", "passage"), ("skipped", "skipped"), ("warnings", "warning")):
-        for n, entry in enumerate(data[key]):
+        for n, entry in enumerate(report.entries(key)):
             if with_text and kind == "document":
                 entry["text"] = report.documents[n].text
             yield kind, entry

@@ -42,6 +42,7 @@ def test_a_scan_with_spilled_signatures_and_words_reports_as_one_in_memory(corpu
     assert spilled.to_dict() == in_memory.to_dict()
     # The texts are not held: each document reads its own back from the scan's text file.
     assert all(d.stored is not None and not in_memory.document(d.id).stored for d in spilled.documents)
+    assert not any(isinstance(vars(p)["_text"], str) for p in spilled.passages)  # passages read their part of it
     assert [d.text for d in spilled.documents] == [d.text for d in in_memory.documents]
     assert spilled == in_memory
     # Worker processes write the files (read) and read them back (candidates, align).
@@ -70,3 +71,14 @@ def test_forked_band_workers_read_spilled_parts(tmp_path, monkeypatch):
     found = lsh.candidate_pairs(on_disk, doc_of, config, workers=2)
     assert len(expected) > 100
     assert found.tolist() == expected.tolist()
+
+
+def test_band_pairs_merged_as_they_come_are_the_pairs_merged_at_the_end(monkeypatch):
+    rng = np.random.default_rng(4)
+    sigs = rng.integers(0, 30, size=(300, 48), dtype=np.uint32)
+    doc_of = np.repeat(np.arange(30), 10)
+    config = Config(threshold=0.15)
+    at_the_end = lsh.candidate_pairs(sigs, doc_of, config)
+    monkeypatch.setattr(lsh, "_MERGE_MIN_PAIRS", 0)  # merge after every band
+    assert len(at_the_end) > 100
+    assert lsh.candidate_pairs(sigs, doc_of, config).tolist() == at_the_end.tolist()
