@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import io
 import json
 import random
 import sys
@@ -11,6 +12,7 @@ import numpy as np
 
 import provenance
 from provenance import lsh
+from provenance import report as render_report
 from provenance.config import Config
 from provenance.spill import spill
 from tests.conftest import random_text
@@ -82,3 +84,25 @@ def test_band_pairs_merged_as_they_come_are_the_pairs_merged_at_the_end(monkeypa
     monkeypatch.setattr(lsh, "_MERGE_MIN_PAIRS", 0)  # merge after every band
     assert len(at_the_end) > 100
     assert lsh.candidate_pairs(sigs, doc_of, config).tolist() == at_the_end.tolist()
+
+
+def test_a_spilled_scan_of_a_generated_corpus_writes_the_report_of_an_in_memory_one(tmp_path, monkeypatch):
+    from bench.corpus import generate
+
+    generate(tmp_path / "corpus", 0.3, seed=2)
+    docs = tmp_path / "corpus" / "docs"
+    in_memory = provenance.scan([docs], workers=1)
+    monkeypatch.setattr(sys.modules["provenance.scan"], "_PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr("provenance.compare._PARALLEL_MIN_PAIRS", 0)
+    monkeypatch.setattr(lsh, "_PARALLEL_MIN_WINDOWS", 0)
+    spilled = provenance.scan([docs], workers=2, spill_mb=0)
+    assert spilled.stats["spilled"] and all(d.stored is not None for d in spilled.documents)
+    assert len(in_memory.passages) > 10
+    for with_text in (False, True):
+        written = {}
+        for name, report in (("in memory", in_memory), ("spilled", spilled)):
+            out = io.StringIO()
+            render_report.to_jsonl(report, out, with_text=with_text)
+            written[name] = out.getvalue()
+        assert written["spilled"] == written["in memory"]
+    assert json.dumps(spilled.to_dict()) == json.dumps(in_memory.to_dict())
