@@ -80,8 +80,10 @@ class Fingerprinted:
         return np.concatenate(([0], np.cumsum(np.array(self.counts, dtype=np.int64)))).astype(np.int64)
 
     def doc_of(self) -> np.ndarray:
-        """Document number of each window."""
-        return np.repeat(np.arange(len(self.docs)), np.array(self.counts, dtype=np.int64))
+        """Document number of each window (int32 while documents fit it: a
+        big scan's largest array after the signatures)."""
+        dtype = np.int32 if len(self.docs) < 2**31 else np.int64
+        return np.repeat(np.arange(len(self.docs), dtype=dtype), np.array(self.counts, dtype=np.int64))
 
     def signatures(self) -> np.ndarray:
         """All signatures as one array (a copy when held in several parts or spilled)."""
@@ -124,10 +126,12 @@ class Candidates:
         """From ``(k, 2)`` pairs of global window numbers (``lsh.candidate_pairs``)."""
         if not len(pairs):
             return cls.empty()
-        docs = doc_of[pairs]
-        order = np.lexsort((pairs[:, 1], pairs[:, 0], docs[:, 1], docs[:, 0]))
-        docs = docs[order]
-        return cls(docs, pairs[order] - first_window[docs])
+        order = np.lexsort((pairs[:, 1], pairs[:, 0], doc_of[pairs[:, 1]], doc_of[pairs[:, 0]]))
+        pairs = pairs[order]
+        del order
+        docs = doc_of[pairs].astype(np.int64)
+        pairs -= first_window[docs]
+        return cls(docs, pairs)
 
     @classmethod
     def of_groups(cls, groups: dict[tuple[int, int], np.ndarray]) -> Candidates:
@@ -156,8 +160,9 @@ class Candidates:
 
 def batch_candidates(batch: Fingerprinted, config: Config) -> Candidates:
     """Candidate window pairs between the documents of one batch (LSH)."""
-    pairs = candidate_pairs(batch.sigs, batch.doc_of(), config, workers=config.processes)
-    return Candidates.of_window_pairs(pairs, batch.doc_of(), batch.first_window())
+    doc_of = batch.doc_of()
+    pairs = candidate_pairs(batch.sigs, doc_of, config, workers=config.processes)
+    return Candidates.of_window_pairs(pairs, doc_of, batch.first_window())
 
 
 def _rewritten_only(candidates: Candidates, coarse: dict[tuple[int, int], np.ndarray]) -> Candidates:
@@ -383,8 +388,7 @@ def compare(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     docs, words = list(batch.docs), list(batch.words)
-    doc_of = batch.doc_of()
-    n_windows = int(len(doc_of))
+    n_windows = int(sum(batch.counts))
     candidates = batch_candidates(batch, config)
     if config.sensitivity == "high":
         candidates = candidates + _rewritten_only(candidates, coarse_pairs(docs, batch.counts, config))
@@ -394,7 +398,7 @@ def compare(
     ids = {d.id for d in batch.docs}
     if against is not None:
         t1 = time.perf_counter()
-        found = against.candidates(batch.signatures(), doc_of, ids)
+        found = against.candidates(batch.signatures(), batch.doc_of(), ids)
         others = against.load(sorted({other for (_, other) in found}))
         number = {d.id: len(docs) + k for k, d in enumerate(others)}
         docs.extend(others)
@@ -406,6 +410,7 @@ def compare(
     t2 = time.perf_counter()
     halves = align_candidates(candidates, docs, words, config, progress=progress)
     timings["align"] = time.perf_counter() - t2
+    del candidates, words  # the passages need neither
 
     t3 = time.perf_counter()
     by_id = {d.id: d for d in docs}
@@ -413,6 +418,7 @@ def compare(
     timings["passages"] = time.perf_counter() - t3
 
     shown = ids | {h.doc for h in halves}
+    del halves
     stats: dict[str, Any] = {
         "timings": timings,
         "bytes": sum(_utf8_bytes(d) for d in batch.docs),

@@ -127,11 +127,13 @@ def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray | SpilledPart], doc_o
         # Each worker takes whole bands; the results are merged in band order.
         # Forked workers share the signatures instead of receiving copies.
         groups = [list(range(bands))[w::workers] for w in range(workers)]
+        codes = np.zeros(0, dtype=np.int64)
         with pool(workers, _set_worker_input, (shared,)) as executor:
-            found = list(executor.map(_band_codes_in_worker, groups))
+            for found in executor.map(_band_codes_in_worker, groups):
+                codes = _distinct(np.concatenate([codes, found]))  # one worker's pairs at a time
+                del found
     else:
-        found = [_band_codes(shared, list(range(bands)))]
-    codes = _distinct(np.concatenate(found))
+        codes = _band_codes(shared, list(range(bands)))
     if not len(codes):
         return np.zeros((0, 2), dtype=np.int64)
     pairs = np.stack([codes // n, codes % n], axis=1)
