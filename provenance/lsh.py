@@ -149,7 +149,7 @@ def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray | SpilledPart], doc_o
 def _agree_by_column(parts: list[np.ndarray | SpilledPart], pairs: np.ndarray, config: Config) -> np.ndarray:
     """``agree`` for every pair, counting shared values one signature column
     at a time: spilled signatures are then read once, a column at a time."""
-    same = np.zeros(len(pairs), dtype=np.int64)
+    same = np.zeros(len(pairs), dtype=np.uint16 if config.num_perm < 2**16 else np.int64)  # a count per pair, kept small
     for j in range(config.num_perm):
         col = np.concatenate([columns(p, j, j + 1)[:, 0] for p in parts])
         same += col[pairs[:, 0]] == col[pairs[:, 1]]

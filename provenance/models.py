@@ -246,7 +246,7 @@ class Skipped:
     unsupported: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Match:
     """Where a passage appears in another document."""
 

@@ -19,7 +19,7 @@ from provenance.config import Config
 from provenance.models import Document, Kind, Match, Passage, TextSlice, TextSource
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Half:
     """One side of an aligned pair: a span of ``doc`` matching a span of ``other``."""
 

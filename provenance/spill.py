@@ -35,7 +35,7 @@ import numpy as np
 _ITEM = np.dtype(np.uint32).itemsize
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SpilledPart:
     """The ``(rows, width)`` uint32 signatures of one batch, column-major in ``path``."""
 
@@ -65,7 +65,7 @@ class SpilledPart:
         return np.ascontiguousarray(self.columns(0, self.width))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SpilledWords:
     """One document's uint32 word hashes: ``count`` values at byte ``offset`` of ``path``."""
 
@@ -210,7 +210,7 @@ def _remove(path: str, pid: int) -> None:
         path = os.path.dirname(path)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SpilledText:
     """One document's text: ``size`` UTF-8 bytes at ``offset`` of ``file``,
     and its length in characters (``chars``, and without trailing white
