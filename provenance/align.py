@@ -133,9 +133,10 @@ def align_region(a: np.ndarray, b: np.ndarray, config: Config, *, a_offset: int 
     >>> [(p.a_start, p.a_end, p.b_start, p.b_end, p.verbatim) for p in align_region(x, y, Config())]
     [(0, 16, 1, 17, True)]
     """
+    words_a, words_b = a.tolist(), b.tolist()
     blocks = [
         (op.src_start, op.dest_start, op.src_end - op.src_start)
-        for op in Indel.opcodes(a.tolist(), b.tolist())
+        for op in Indel.opcodes(words_a, words_b)
         if op.tag == "equal"
     ]
     pieces: list[Aligned] = []
@@ -144,18 +145,13 @@ def align_region(a: np.ndarray, b: np.ndarray, config: Config, *, a_offset: int 
         i, j = _extend(blocks, i, j, floor=previous_end + 1)
         previous_end = j
         kept = blocks[i : j + 1]
-        matched = sum(blk[2] for blk in kept)
-        a0, b0 = kept[0][0], kept[0][1]
-        a1, b1 = kept[-1][0] + kept[-1][2], kept[-1][1] + kept[-1][2]
+        piece = Aligned(kept[0][0], kept[-1][0] + kept[-1][2], kept[0][1], kept[-1][1] + kept[-1][2], sum(blk[2] for blk in kept))
         # LCS ties may align an edge word elsewhere; equal neighbours belong to the passage.
-        while a0 > 0 and b0 > 0 and a[a0 - 1] == b[b0 - 1]:
-            a0, b0, matched = a0 - 1, b0 - 1, matched + 1
-        while a1 < len(a) and b1 < len(b) and a[a1] == b[b1]:
-            a1, b1, matched = a1 + 1, b1 + 1, matched + 1
-        pieces.append(Aligned(a0, a1, b0, b1, matched))
+        pieces.append(_widen(words_a, words_b, piece, replaced=0))
     out = []
     for p in _join(pieces, config):
         if min(p.a_end - p.a_start, p.b_end - p.b_start) >= config.min_tokens and p.similarity >= config.min_similarity:
+            p = _widen(words_a, words_b, p, replaced=_EDGE_GAP, min_run=config.shingle_size)
             out.append(Aligned(p.a_start + a_offset, p.a_end + a_offset, p.b_start + b_offset, p.b_end + b_offset, p.matched))
     return out
 
@@ -213,6 +209,49 @@ def _extend(blocks: list[tuple[int, int, int]], i: int, j: int, *, floor: int) -
     while j + 1 < len(blocks) and blocks[j + 1][2] >= 2 and close(blocks[j], blocks[j + 1]):
         j += 1
     return i, j
+
+
+def _widen(a: list[int], b: list[int], piece: Aligned, *, replaced: int, min_run: int = 1) -> Aligned:
+    """Widen a passage by the equal words right next to its edges and, past
+    up to ``replaced`` replaced words at an edge, by runs of at least
+    ``min_run`` equal words.
+
+    Among equally long alignments, the LCS may pair the words before an
+    edit with copies of them in the text around (``x y [x y z] EDIT rest``
+    aligns ``x``, ``y`` and ``z`` one by one): no block of theirs is an
+    anchor, and ``_extend`` cannot see them. ``align_region`` looks for such
+    runs (``shingle_size`` words or more past a few replaced words, the same
+    number in both texts) in the texts themselves, once a passage is found:
+    they widen passages and never make one. Shorter runs, and runs past an
+    insertion, are left to the LCS blocks: a chance match of two common
+    words is likelier than of three, and trying every insertion finds more.
+    """
+    a0, a1, b0, b1, matched = piece.a_start, piece.a_end, piece.b_start, piece.b_end, piece.matched
+    while True:
+        left = _edge_run(a, b, a0, b0, -1, replaced, min_run)
+        right = _edge_run(a, b, a1, b1, 1, replaced, min_run)
+        if left is None and right is None:
+            return Aligned(a0, a1, b0, b1, matched)
+        if left is not None:
+            a0, b0, matched = left[0], left[1], matched + left[2]
+        if right is not None:
+            a1, b1, matched = right[0], right[1], matched + right[2]
+
+
+def _edge_run(a: list[int], b: list[int], at_a: int, at_b: int, step: int, replaced: int, min_run: int) -> tuple[int, int, int] | None:
+    """The run of equal words beyond a passage's edge at ``(at_a, at_b)``
+    (``step`` -1: before its start; 1: after its end), past the fewest
+    replaced words (at most ``replaced``, the same number in both texts):
+    the new edge and the run's length, or None. Right at the edge any run
+    counts; past replaced words, one of ``min_run`` words or more."""
+    for skip in range(replaced + 1):
+        i, k = (at_a - 1 - skip, at_b - 1 - skip) if step < 0 else (at_a + skip, at_b + skip)
+        run = 0
+        while 0 <= i < len(a) and 0 <= k < len(b) and a[i] == b[k]:
+            run, i, k = run + 1, i + step, k + step
+        if run >= (min_run if skip else 1):
+            return (i + 1, k + 1, run) if step < 0 else (i, k, run)
+    return None
 
 
 def align_pair(
