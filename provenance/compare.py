@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -114,6 +114,9 @@ class Candidates:
 
     docs: np.ndarray
     windows: np.ndarray
+    linked: frozenset[tuple[int, int]] = frozenset()
+    """Document pairs the coarse channel of rewritten reuse links too
+    (:mod:`provenance.coarse`, ``--sensitivity high``)."""
 
     @classmethod
     def empty(cls) -> Candidates:
@@ -144,7 +147,7 @@ class Candidates:
 
     def __add__(self, other: Candidates) -> Candidates:
         """Both sets of rows (their document pairs must differ)."""
-        return Candidates(np.concatenate([self.docs, other.docs]), np.concatenate([self.windows, other.windows]))
+        return Candidates(np.concatenate([self.docs, other.docs]), np.concatenate([self.windows, other.windows]), self.linked | other.linked)
 
     def groups(self) -> tuple[np.ndarray, np.ndarray]:
         """Start and end rows of each document pair, in order."""
@@ -160,10 +163,12 @@ def batch_candidates(batch: Fingerprinted, config: Config) -> Candidates:
     return Candidates.of_window_pairs(pairs, batch.doc_of(), batch.first_window())
 
 
-def _rewritten_only(candidates: Candidates, coarse: dict[tuple[int, int], np.ndarray]) -> Candidates:
-    """The coarse channel's document pairs that the exact channel did not pair."""
+def with_coarse(candidates: Candidates, coarse: dict[tuple[int, int], np.ndarray]) -> Candidates:
+    """The exact channel's candidates, and the coarse channel's document pairs
+    that it did not pair; every pair the coarse channel found is ``linked``."""
     known = {tuple(row) for row in np.unique(candidates.docs, axis=0).tolist()} if len(candidates) else set()
-    return Candidates.of_groups({k: v for k, v in coarse.items() if k not in known})
+    new = Candidates.of_groups({k: v for k, v in coarse.items() if k not in known})
+    return replace(candidates + new, linked=frozenset(coarse))
 
 
 class Against(Protocol):
@@ -187,6 +192,7 @@ def align_documents(
     config: Config,
     *,
     offsets: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    linked: bool = False,
 ) -> list[Half]:
     """Both halves (one per side) of every passage two documents share.
 
@@ -194,6 +200,8 @@ def align_documents(
         a, b: the documents; ``words_a``/``words_b`` their word hashes.
         window_pairs: ``(k, 2)`` candidate window numbers in a and in b.
         offsets: a cache of ``word_offsets`` by document id, filled as needed.
+        linked: the coarse channel of rewritten reuse links the two as well
+            (with high sensitivity, their sentences are then compared).
 
     Returns:
         Halves in character offsets, a's before b's for each passage.
@@ -207,7 +215,7 @@ def align_documents(
 
     halves: list[Half] = []
     aligned = align_pair(words_a, words_b, window_pairs, config)
-    if config.sensitivity == "high" and worth_rewriting(len(aligned), len(window_pairs), min(len(words_a), len(words_b))):
+    if config.sensitivity == "high" and worth_rewriting(len(aligned), len(window_pairs), min(len(words_a), len(words_b)), linked):
         aligned = align_rewritten(aligned, sentences_of(a.text), sentences_of(b.text), words_a, words_b, config)
     if not aligned:
         return halves
@@ -301,7 +309,9 @@ def _align_slice(job: _AlignInput, bounds: tuple[np.ndarray, np.ndarray], on_pai
     halves: list[Half] = []
     for s, e in zip(bounds[0].tolist(), bounds[1].tolist(), strict=True):
         a, b = int(cands.docs[s, 0]), int(cands.docs[s, 1])
-        halves.extend(align_documents(docs[a], load(words[a]), docs[b], load(words[b]), cands.windows[s:e], job.config, offsets=offsets))
+        halves.extend(
+            align_documents(docs[a], load(words[a]), docs[b], load(words[b]), cands.windows[s:e], job.config, offsets=offsets, linked=(a, b) in cands.linked)
+        )
         if on_pair is not None:
             on_pair(1)
     return halves
@@ -347,7 +357,7 @@ def compare(
     n_windows = int(len(doc_of))
     candidates = batch_candidates(batch, config)
     if config.sensitivity == "high":
-        candidates = candidates + _rewritten_only(candidates, coarse_pairs(docs, batch.counts, config))
+        candidates = with_coarse(candidates, coarse_pairs(docs, batch.counts, config))
     timings["candidates"] = time.perf_counter() - t0
     n_pairs = len(candidates)
 
