@@ -55,12 +55,14 @@ def _fingerprint_range(bounds: tuple[int, int]) -> tuple[int, float]:
 
 def load_texts(docs: Path) -> list[str]:
     """Every document text under ``docs``, as ``provenance.scan`` reads them."""
+    from provenance.config import current_day
     from provenance.read import find_sources, read_source
 
     sources, _ = find_sources([docs])
+    today = current_day()
     texts: list[str] = []
     for source in sources:
-        found, _, _ = read_source(source, max_bytes=1 << 40)
+        found, _, _ = read_source(source, max_bytes=1 << 40, today=today)
         texts.extend(d.text for d in found)
     return texts
 

@@ -75,6 +75,9 @@ def tree_pss_mb(pid: int) -> float:
     return total
 
 
+_COST_SHARE = 10
+
+
 class TreeSampler(threading.Thread):
     """Background thread sampling :func:`tree_pss_mb` of this process.
 
@@ -89,10 +92,19 @@ class TreeSampler(threading.Thread):
         self._pid = os.getpid()
 
     def run(self) -> None:
-        """Sample until stopped."""
+        """Sample until stopped.
+
+        Reading a process's PSS walks its page tables: a few milliseconds
+        of CPU for a few hundred MB, and more as memory grows. The wait
+        after each sample is at least ``_COST_SHARE`` times what the sample
+        cost this thread, so that sampling takes under a tenth of one core
+        at any size instead of a share that grows with the corpus (which
+        would slow the scan it measures, the more so the larger the corpus).
+        """
         while not self._stop_event.is_set():
+            cpu = time.thread_time()
             self.samples.append((time.perf_counter(), tree_pss_mb(self._pid)))
-            self._stop_event.wait(self.interval)
+            self._stop_event.wait(max(self.interval, _COST_SHARE * (time.thread_time() - cpu)))
 
     def __enter__(self) -> TreeSampler:
         self.start()

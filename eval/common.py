@@ -5,11 +5,18 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Iterable, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import provenance
 from eval.scoring import meets
+from provenance.config import current_day
+
+
+def today() -> date:
+    """The day an evaluation reads dates as of: a scan's default (``Config.dated``)."""
+    return date.fromisoformat(current_day())
 
 
 def timed_scan(paths: Iterable[Path], config: provenance.Config | None) -> tuple[provenance.Report, float]:

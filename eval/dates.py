@@ -29,7 +29,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from eval.common import result
+from eval.common import result, today
 from provenance.extract import decode
 from provenance.metadata import html_metadata
 
@@ -59,6 +59,7 @@ def evaluate(folder: Path, urls: Collection[str] | None = None) -> dict[str, Any
     import htmldate
 
     gold = load_gold(folder)
+    day = today()
     chosen = [u for u in gold if urls is None or u in urls]
     right = right_dated = dated = found = ref_right = ref_right_dated = ref_found = 0
     sources: Counter[str] = Counter()
@@ -74,7 +75,7 @@ def evaluate(folder: Path, urls: Collection[str] | None = None) -> dict[str, Any
             errors[url] = f"{type(e).__name__}: {e}"
             html = ""
         t0 = time.perf_counter()
-        meta = html_metadata(html, url=url)
+        meta = html_metadata(html, url=url, today=day)
         ours += time.perf_counter() - t0
         t0 = time.perf_counter()
         try:

@@ -16,7 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from eval.common import mb_per_s, result
+from eval.common import mb_per_s, result, today
 from eval.scoring import extraction_scores, shingle_match
 from provenance.extract import decode, extract_html
 
@@ -43,7 +43,7 @@ def extract_page(path: Path) -> tuple[str, int, float, str | None]:
     data = gzip.decompress(path.read_bytes())
     t0 = time.perf_counter()
     try:
-        text, error = extract_html(decode(data, html=True).text).text, None
+        text, error = extract_html(decode(data, html=True).text, today=today()).text, None
     except Exception as e:  # noqa: BLE001 - a failed page scores as an empty prediction
         text, error = "", f"{type(e).__name__}: {e}"
     return text, len(data), time.perf_counter() - t0, error

@@ -115,7 +115,7 @@ from pathlib import Path
 from typing import Any
 
 import provenance
-from eval.common import result, rounded, settings, timed_scan
+from eval.common import result, rounded, settings, timed_scan, today
 from eval.news import load_truth
 from eval.scoring import ratio
 from provenance.extract import decode
@@ -457,7 +457,7 @@ def build(folder: Path, scenarios: Sequence[Scenario], target: Path, seed: int =
 def page_facts(folder: Path, page: str) -> PageFacts:
     """A page's own (url, date, date_source, site), read as a scan reads an ``.html`` file."""
     text = decode(gzip.decompress((folder / "html" / f"{page}.html.gz").read_bytes()), html=True).text
-    meta = html_metadata(text)
+    meta = html_metadata(text, today=today())
     return meta.url, meta.date, meta.date_source, meta.site
 
 

@@ -15,7 +15,6 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from provenance.config import Config
-from provenance.fingerprint import window_span
 
 
 @dataclass(frozen=True)
@@ -49,27 +48,65 @@ def seed_regions(window_pairs: np.ndarray, n_a: int, n_b: int, config: Config) -
     Returns:
         Regions ``(a_start, a_end, b_start, b_end)`` with a margin added.
     """
+    return seed_regions_many(np.asarray(window_pairs).reshape(-1, 2), np.array([len(window_pairs)]), np.array([n_a]), np.array([n_b]), config)[0]
+
+
+def seed_regions_many(windows: np.ndarray, counts: np.ndarray, n_a: np.ndarray, n_b: np.ndarray, config: Config) -> list[list[tuple[int, int, int, int]]]:
+    """``seed_regions`` of many document pairs at once (the same regions).
+
+    Args:
+        windows: ``(m, 2)`` window pairs of all the document pairs, each
+            pair's rows contiguous and in order.
+        counts: rows of each document pair (they sum to ``m``).
+        n_a, n_b: word counts of each pair's two documents.
+
+    Returns:
+        Per document pair, its regions.
+
+    >>> from provenance.config import Config
+    >>> w = np.array([[0, 0], [1, 1], [9, 2], [3, 4]])
+    >>> many = seed_regions_many(w, np.array([3, 1]), np.array([400, 300]), np.array([500, 200]), Config())
+    >>> [len(regions) for regions in many], many[1]
+    ([2, 1], [(13, 117, 29, 133)])
+    """
+    k = len(counts)
+    if not k:
+        return []
+    block = max(1, config.window // 2)
+    reach = 2 * block + config.shingle_size - 1  # fingerprint.window_span's end, past its start
     margin = config.window + config.shingle_size
-    if len(window_pairs) == 1:  # most candidate pairs: skip the array work below
-        a0, a1 = window_span(int(window_pairs[0, 0]), n_a, config)
-        b0, b1 = window_span(int(window_pairs[0, 1]), n_b, config)
-        return [(max(0, a0 - margin), min(n_a, a1 + margin), max(0, b0 - margin), min(n_b, b1 + margin))]
+    group = np.repeat(np.arange(k), counts)
+    wa, wb = windows[:, 0], windows[:, 1]
     # Collapse runs of windows along one diagonal (a reprint matches window i
     # with j, i+1 with j+1, ...) into one seed before the merging loop.
-    wa, wb = window_pairs[:, 0], window_pairs[:, 1]
-    order = np.lexsort((wa, wb - wa))
-    wa, wb = wa[order], wb[order]
-    breaks = np.flatnonzero((np.diff(wa) != 1) | (np.diff(wb) != 1)) + 1
+    order = np.lexsort((wa, wb - wa, group))
+    wa, wb, group = wa[order], wb[order], group[order]
+    breaks = np.flatnonzero((wa[1:] - wa[:-1] != 1) | (wb[1:] - wb[:-1] != 1) | (group[1:] != group[:-1])) + 1
     first = np.concatenate(([0], breaks))
     last = np.concatenate((breaks - 1, [len(wa) - 1]))
-    seeds = []
-    for i, j in zip(first.tolist(), last.tolist(), strict=True):
-        a0, _ = window_span(int(wa[i]), n_a, config)
-        _, a1 = window_span(int(wa[j]), n_a, config)
-        b0, _ = window_span(int(wb[i]), n_b, config)
-        _, b1 = window_span(int(wb[j]), n_b, config)
-        seeds.append((a0, a1, b0, b1))
-    seeds.sort()
+    sg = group[first]
+    na, nb = n_a[sg], n_b[sg]
+    a0, a1 = wa[first] * block, np.minimum(na, wa[last] * block + reach)
+    b0, b1 = wb[first] * block, np.minimum(nb, wb[last] * block + reach)
+    order = np.lexsort((b1, b0, a1, a0, sg))
+    sg, na, nb, a0, a1, b0, b1 = (x[order] for x in (sg, na, nb, a0, a1, b0, b1))
+    # A pair with one seed has one region: the seed with its margin.
+    alone = np.column_stack((np.maximum(0, a0 - margin), np.minimum(na, a1 + margin), np.maximum(0, b0 - margin), np.minimum(nb, b1 + margin))).tolist()
+    seeds_of = np.bincount(sg, minlength=k).tolist()
+    seeds = np.column_stack((a0, a1, b0, b1)).tolist()
+    out: list[list[tuple[int, int, int, int]]] = []
+    at = 0
+    for g, size in enumerate(seeds_of):
+        if size == 1:
+            out.append([tuple(alone[at])])
+        else:
+            out.append(_merge_seeds(seeds[at : at + size], int(n_a[g]), int(n_b[g]), margin))
+        at += size
+    return out
+
+
+def _merge_seeds(seeds: list[list[int]], n_a: int, n_b: int, margin: int) -> list[tuple[int, int, int, int]]:
+    """Seeds (sorted) that lie close together in both texts → regions with a margin."""
     regions: list[list[int]] = []
     for a0, a1, b0, b1 in seeds:
         for region in reversed(regions[-4:]):
@@ -96,9 +133,10 @@ def align_region(a: np.ndarray, b: np.ndarray, config: Config, *, a_offset: int 
     >>> [(p.a_start, p.a_end, p.b_start, p.b_end, p.verbatim) for p in align_region(x, y, Config())]
     [(0, 16, 1, 17, True)]
     """
+    words_a, words_b = a.tolist(), b.tolist()
     blocks = [
         (op.src_start, op.dest_start, op.src_end - op.src_start)
-        for op in Indel.opcodes(a.tolist(), b.tolist())
+        for op in Indel.opcodes(words_a, words_b)
         if op.tag == "equal"
     ]
     pieces: list[Aligned] = []
@@ -107,18 +145,13 @@ def align_region(a: np.ndarray, b: np.ndarray, config: Config, *, a_offset: int 
         i, j = _extend(blocks, i, j, floor=previous_end + 1)
         previous_end = j
         kept = blocks[i : j + 1]
-        matched = sum(blk[2] for blk in kept)
-        a0, b0 = kept[0][0], kept[0][1]
-        a1, b1 = kept[-1][0] + kept[-1][2], kept[-1][1] + kept[-1][2]
+        piece = Aligned(kept[0][0], kept[-1][0] + kept[-1][2], kept[0][1], kept[-1][1] + kept[-1][2], sum(blk[2] for blk in kept))
         # LCS ties may align an edge word elsewhere; equal neighbours belong to the passage.
-        while a0 > 0 and b0 > 0 and a[a0 - 1] == b[b0 - 1]:
-            a0, b0, matched = a0 - 1, b0 - 1, matched + 1
-        while a1 < len(a) and b1 < len(b) and a[a1] == b[b1]:
-            a1, b1, matched = a1 + 1, b1 + 1, matched + 1
-        pieces.append(Aligned(a0, a1, b0, b1, matched))
+        pieces.append(_widen(words_a, words_b, piece, replaced=0))
     out = []
     for p in _join(pieces, config):
         if min(p.a_end - p.a_start, p.b_end - p.b_start) >= config.min_tokens and p.similarity >= config.min_similarity:
+            p = _widen(words_a, words_b, p, replaced=_EDGE_GAP, min_run=config.shingle_size)
             out.append(Aligned(p.a_start + a_offset, p.a_end + a_offset, p.b_start + b_offset, p.b_end + b_offset, p.matched))
     return out
 
@@ -178,13 +211,67 @@ def _extend(blocks: list[tuple[int, int, int]], i: int, j: int, *, floor: int) -
     return i, j
 
 
-def align_pair(words_a: np.ndarray, words_b: np.ndarray, window_pairs: np.ndarray, config: Config) -> list[Aligned]:
+def _widen(a: list[int], b: list[int], piece: Aligned, *, replaced: int, min_run: int = 1) -> Aligned:
+    """Widen a passage by the equal words right next to its edges and, past
+    up to ``replaced`` replaced words at an edge, by runs of at least
+    ``min_run`` equal words.
+
+    Among equally long alignments, the LCS may pair the words before an
+    edit with copies of them in the text around (``x y [x y z] EDIT rest``
+    aligns ``x``, ``y`` and ``z`` one by one): no block of theirs is an
+    anchor, and ``_extend`` cannot see them. ``align_region`` looks for such
+    runs (``shingle_size`` words or more past a few replaced words, the same
+    number in both texts) in the texts themselves, once a passage is found:
+    they widen passages and never make one. Shorter runs, and runs past an
+    insertion, are left to the LCS blocks: a chance match of two common
+    words is likelier than of three, and trying every insertion finds more.
+    """
+    a0, a1, b0, b1, matched = piece.a_start, piece.a_end, piece.b_start, piece.b_end, piece.matched
+    while True:
+        left = _edge_run(a, b, a0, b0, -1, replaced, min_run)
+        right = _edge_run(a, b, a1, b1, 1, replaced, min_run)
+        if left is None and right is None:
+            return Aligned(a0, a1, b0, b1, matched)
+        if left is not None:
+            a0, b0, matched = left[0], left[1], matched + left[2]
+        if right is not None:
+            a1, b1, matched = right[0], right[1], matched + right[2]
+
+
+def _edge_run(a: list[int], b: list[int], at_a: int, at_b: int, step: int, replaced: int, min_run: int) -> tuple[int, int, int] | None:
+    """The run of equal words beyond a passage's edge at ``(at_a, at_b)``
+    (``step`` -1: before its start; 1: after its end), past the fewest
+    replaced words (at most ``replaced``, the same number in both texts):
+    the new edge and the run's length, or None. Right at the edge any run
+    counts; past replaced words, one of ``min_run`` words or more."""
+    for skip in range(replaced + 1):
+        i, k = (at_a - 1 - skip, at_b - 1 - skip) if step < 0 else (at_a + skip, at_b + skip)
+        run = 0
+        while 0 <= i < len(a) and 0 <= k < len(b) and a[i] == b[k]:
+            run, i, k = run + 1, i + step, k + step
+        if run >= (min_run if skip else 1):
+            return (i + 1, k + 1, run) if step < 0 else (i, k, run)
+    return None
+
+
+def align_pair(
+    words_a: np.ndarray,
+    words_b: np.ndarray,
+    window_pairs: np.ndarray,
+    config: Config,
+    *,
+    regions: list[tuple[int, int, int, int]] | None = None,
+) -> list[Aligned]:
     """All passages shared by documents a and b, from their matching windows.
 
     Overlapping results from neighbouring regions are reduced to the longest.
+    ``regions``, when given, are ``seed_regions`` of the window pairs,
+    computed beforehand (``seed_regions_many``).
     """
+    if regions is None:
+        regions = seed_regions(window_pairs, len(words_a), len(words_b), config)
     found: list[Aligned] = []
-    for a0, a1, b0, b1 in seed_regions(window_pairs, len(words_a), len(words_b), config):
+    for a0, a1, b0, b1 in regions:
         found.extend(align_region(words_a[a0:a1], words_b[b0:b1], config, a_offset=a0, b_offset=b0))
     found.sort(key=lambda p: (-p.matched, p.a_start, p.b_start))
     kept: list[Aligned] = []

@@ -51,7 +51,7 @@ from datetime import date as _date
 
 from provenance.credits import credited_site, name_key, names_outlet
 from provenance.metadata import CRAWL_DATE_SOURCE, GUESSED_DATE_SOURCES
-from provenance.models import Credit, Origin
+from provenance.models import Credit, Meta, Origin
 from provenance.urls import is_home_page, normalize_url, site_of
 
 RULES: tuple[str, ...] = ("credit", "credit-name", "pointed-to", "earliest-date", "only-dated", "none")
@@ -80,16 +80,14 @@ OWN_URL_BONUS = 0.05
 class Witness:
     """A document that carries the passage, and what it says about itself and its sources.
 
-    ``credits_covering`` are the credits whose scope covers the passage in
-    this document (see ``Credit.covers``); any sequence is accepted and kept as
-    a tuple.
+    ``meta`` is the document's own metadata record (``Document.meta``: its
+    URL, site, date and the date's source). ``credits_covering`` are the
+    credits whose scope covers the passage in this document (see
+    ``Credit.covers``); any sequence is accepted and kept as a tuple.
     """
 
     doc_id: str
-    url: str | None = None
-    site: str | None = None
-    date: str | None = None
-    date_source: str | None = None
+    meta: Meta = Meta()
     credits_covering: tuple[Credit, ...] = field(default=())
 
     def __post_init__(self) -> None:
@@ -125,7 +123,7 @@ def _resolve(witness: Witness, credit: Credit, own: dict[str, str], witnesses: S
         # Another witness on the credited outlet first; then the crediting witness itself
         # ("Originally published on Live Science" on livescience.com claims the text as its own).
         for other in sorted(witnesses, key=lambda w: w.doc_id == witness.doc_id):
-            if names_outlet(credit, url=other.url, site=other.site):
+            if names_outlet(credit, url=other.meta.url, site=other.meta.site):
                 return _Claim(witness, credit, other.doc_id, pointed=True)
     return _Claim(witness, credit, None, pointed=False)
 
@@ -167,7 +165,7 @@ def attribute(witnesses: Sequence[Witness], own_urls: Mapping[str, str] | None =
 
     Example:
         >>> credit = Credit("https://a.org/x/", None, "Source:", 500, 520, (0, 500))
-        >>> o = attribute([Witness("blog.txt", credits_covering=[credit]), Witness("a.html", url="https://www.a.org/x")])
+        >>> o = attribute([Witness("blog.txt", credits_covering=[credit]), Witness("a.html", Meta(url="https://www.a.org/x"))])
         >>> (o.url, o.document, o.confidence, o.rule)
         ('https://a.org/x/', 'a.html', 0.95, 'credit')
         >>> o.evidence
@@ -178,8 +176,8 @@ def attribute(witnesses: Sequence[Witness], own_urls: Mapping[str, str] | None =
     for url, doc in (own_urls or {}).items():
         own.setdefault(normalize_url(url), doc)
     for w in witnesses:
-        if w.url:
-            own.setdefault(normalize_url(w.url), w.doc_id)
+        if w.meta.url:
+            own.setdefault(normalize_url(w.meta.url), w.doc_id)
 
     claims_of: dict[str, list[_Claim]] = {}
     for w in witnesses:
@@ -221,14 +219,14 @@ def _by_credit(witnesses: Sequence[Witness], claims_of: dict[str, list[_Claim]])
     target = next((w for w in witnesses if w.doc_id == doc), None)
     if final.pointed and doc is not None:
         rule = "pointed-to"
-        site = (target.site if target else None) or credited_site(credit) or credit.name
-        url = target.url if target else None
-        name = credit.name or (target.site if target else None) or site
+        site = (target.meta.site if target else None) or credited_site(credit) or credit.name
+        url = target.meta.url if target else None
+        name = credit.name or (target.meta.site if target else None) or site
         evidence[0] = f"{doc} is on {site}, which {final.witness.doc_id} credits for this passage {_cue(credit)}"
     elif credit.url:
         rule = "credit"
         url = credit.url
-        name = credit.name or (target.site if target else None) or site_of(url)
+        name = credit.name or (target.meta.site if target else None) or site_of(url)
         if doc is not None:
             evidence.insert(1, f"{url} is the own URL of {doc}")
     else:
@@ -239,12 +237,12 @@ def _by_credit(witnesses: Sequence[Witness], claims_of: dict[str, list[_Claim]])
 
 
 def _dated(w: Witness) -> str:
-    return f"{w.doc_id} is dated {w.date} ({w.date_source or 'unknown source'})"
+    return f"{w.doc_id} is dated {w.meta.date} ({w.meta.date_source or 'unknown source'})"
 
 
 def _by_date(witnesses: Sequence[Witness]) -> Origin:
-    dated = sorted((w for w in witnesses if w.date and _valid_day(w.date)), key=lambda w: (w.date, w.doc_id))
-    undated = [w.doc_id for w in witnesses if not (w.date and _valid_day(w.date))]
+    dated = sorted((w for w in witnesses if w.meta.date and _valid_day(w.meta.date)), key=lambda w: (w.meta.date, w.doc_id))
+    undated = [w.doc_id for w in witnesses if not (w.meta.date and _valid_day(w.meta.date))]
     facts = [_dated(w) for w in dated]
     if undated:
         facts.append(f"{', '.join(undated)} {'has' if len(undated) == 1 else 'have'} no date")
@@ -254,53 +252,53 @@ def _by_date(witnesses: Sequence[Witness]) -> Origin:
         reason = "no credit covers this passage and fewer than two witnesses are dated"
         return Origin(None, None, None, CONFIDENCE["none"], (f"No origin: {reason}", *facts), "none")
     first, second = dated[0], dated[1]
-    assert first.date is not None and second.date is not None
-    if first.date == second.date:
-        tied = [w.doc_id for w in dated if w.date == first.date]
-        reason = f"no credit covers this passage and {', '.join(tied)} share the earliest date {first.date}"
+    assert first.meta.date is not None and second.meta.date is not None
+    if first.meta.date == second.meta.date:
+        tied = [w.doc_id for w in dated if w.meta.date == first.meta.date]
+        reason = f"no credit covers this passage and {', '.join(tied)} share the earliest date {first.meta.date}"
         return Origin(None, None, None, CONFIDENCE["none"], (f"No origin: {reason}", *facts), "none")
-    if (first.date_source or "") in GUESSED_DATE_SOURCES:
-        reason = f"no credit covers this passage and the earliest date, {first.doc_id}'s {first.date}, is a guess ({first.date_source})"
+    if (first.meta.date_source or "") in GUESSED_DATE_SOURCES:
+        reason = f"no credit covers this passage and the earliest date, {first.doc_id}'s {first.meta.date}, is a guess ({first.meta.date_source})"
         return Origin(None, None, None, CONFIDENCE["none"], (f"No origin: {reason}", *facts), "none")
     confidence = CONFIDENCE["earliest-date"]
     others = [w for w in dated[1:]]
-    lead = f"{first.doc_id} is the earliest witness: dated {first.date} ({first.date_source or 'unknown source'}), a day or more before {', '.join(w.doc_id for w in others)}"
+    lead = f"{first.doc_id} is the earliest witness: dated {first.meta.date} ({first.meta.date_source or 'unknown source'}), a day or more before {', '.join(w.doc_id for w in others)}"
     evidence = [lead, *(_dated(w) for w in others)]
     if undated:
         confidence -= DATE_PENALTY
         evidence.append(f"{', '.join(undated)} {'has' if len(undated) == 1 else 'have'} no date and might be older")
-    guessed = [w.doc_id for w in others if (w.date_source or "") in GUESSED_DATE_SOURCES]
+    guessed = [w.doc_id for w in others if (w.meta.date_source or "") in GUESSED_DATE_SOURCES]
     if guessed:
         confidence -= DATE_PENALTY
         evidence.append(f"the dates of {', '.join(guessed)} are guesses (htmldate)")
-    if first.date_source == CRAWL_DATE_SOURCE:
+    if first.meta.date_source == CRAWL_DATE_SOURCE:
         confidence -= DATE_PENALTY
-        evidence.append(f"{first.doc_id} states no date: {first.date} is the day it was crawled (weaker than a stated date)")
-    crawled = [w.doc_id for w in others if w.date_source == CRAWL_DATE_SOURCE]
+        evidence.append(f"{first.doc_id} states no date: {first.meta.date} is the day it was crawled (weaker than a stated date)")
+    crawled = [w.doc_id for w in others if w.meta.date_source == CRAWL_DATE_SOURCE]
     if crawled:
         confidence -= DATE_PENALTY
         evidence.append(f"{', '.join(crawled)} state{'s' if len(crawled) == 1 else ''} no date: crawl days only, and might be older")
     evidence.insert(1, "no credit covers this passage")
-    return Origin(first.url, first.site or site_of(first.url), first.doc_id, round(confidence, 2), tuple(evidence), "earliest-date")
+    return Origin(first.meta.url, first.meta.site or site_of(first.meta.url), first.doc_id, round(confidence, 2), tuple(evidence), "earliest-date")
 
 
 def _only_dated(first: Witness, undated: Sequence[Witness], facts: list[str]) -> Origin:
     """One witness states a date, the others none: evidence, weaker than a credit or a date order."""
     names = ", ".join(w.doc_id for w in undated)
-    if (first.date_source or "") in GUESSED_DATE_SOURCES or first.date_source == CRAWL_DATE_SOURCE:
-        kind = "a guess" if first.date_source != CRAWL_DATE_SOURCE else "a crawl day, not a stated date"
-        reason = f"no credit covers this passage, {names} {'has' if len(undated) == 1 else 'have'} no date, and {first.doc_id}'s only date, {first.date}, is {kind} ({first.date_source})"
+    if (first.meta.date_source or "") in GUESSED_DATE_SOURCES or first.meta.date_source == CRAWL_DATE_SOURCE:
+        kind = "a guess" if first.meta.date_source != CRAWL_DATE_SOURCE else "a crawl day, not a stated date"
+        reason = f"no credit covers this passage, {names} {'has' if len(undated) == 1 else 'have'} no date, and {first.doc_id}'s only date, {first.meta.date}, is {kind} ({first.meta.date_source})"
         return Origin(None, None, None, CONFIDENCE["none"], (f"No origin: {reason}", *facts), "none")
     confidence = CONFIDENCE["only-dated"]
     evidence = [
-        f"{first.doc_id} is the only dated witness: dated {first.date} ({first.date_source or 'unknown source'}); {names} {'states' if len(undated) == 1 else 'state'} no date",
+        f"{first.doc_id} is the only dated witness: dated {first.meta.date} ({first.meta.date_source or 'unknown source'}); {names} {'states' if len(undated) == 1 else 'state'} no date",
         "no credit covers this passage",
         f"{names} might be older: an undated copy is weaker evidence than a later date",
     ]
-    if first.url and not any(w.url for w in undated):
+    if first.meta.url and not any(w.meta.url for w in undated):
         confidence += OWN_URL_BONUS
-        evidence.append(f"{first.doc_id} states its own URL, {first.url}; {names} {'states' if len(undated) == 1 else 'state'} none")
-    return Origin(first.url, first.site or site_of(first.url), first.doc_id, round(confidence, 2), tuple(evidence), "only-dated")
+        evidence.append(f"{first.doc_id} states its own URL, {first.meta.url}; {names} {'states' if len(undated) == 1 else 'state'} none")
+    return Origin(first.meta.url, first.meta.site or site_of(first.meta.url), first.doc_id, round(confidence, 2), tuple(evidence), "only-dated")
 
 
 def _valid_day(value: str) -> bool:

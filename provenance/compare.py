@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from provenance.align import align_pair
+from provenance.align import align_pair, seed_regions_many
 from provenance.coarse import coarse_pairs
 from provenance.config import Config
 from provenance.evidence import Shared, convincing
@@ -39,7 +39,7 @@ from provenance.origins import attribute_passages
 from provenance.passages import Half, build_passages
 from provenance.rewrite import align_rewritten, worth_rewriting
 from provenance.sentences import sentences_of
-from provenance.spill import SpilledPart, SpilledWords, load
+from provenance.spill import SpilledPart, SpilledWords, WordsReader, load
 from provenance.workers import pool
 
 Progress = Callable[[str, int, int], None]
@@ -192,6 +192,7 @@ def align_documents(
     config: Config,
     *,
     offsets: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    regions: list[tuple[int, int, int, int]] | None = None,
     linked: bool = False,
 ) -> list[Half]:
     """Both halves (one per side) of every passage two documents share.
@@ -200,6 +201,8 @@ def align_documents(
         a, b: the documents; ``words_a``/``words_b`` their word hashes.
         window_pairs: ``(k, 2)`` candidate window numbers in a and in b.
         offsets: a cache of ``word_offsets`` by document id, filled as needed.
+        regions: the window pairs' ``align.seed_regions``, when the caller
+            computed them for many pairs at once (``align.seed_regions_many``).
         linked: the coarse channel of rewritten reuse links the two as well
             (with high sensitivity, their sentences are then compared).
 
@@ -214,7 +217,7 @@ def align_documents(
         return cache[doc.id]
 
     halves: list[Half] = []
-    aligned = align_pair(words_a, words_b, window_pairs, config)
+    aligned = align_pair(words_a, words_b, window_pairs, config, regions=regions)
     if config.sensitivity == "high" and worth_rewriting(len(aligned), len(window_pairs), min(len(words_a), len(words_b)), linked):
         aligned = align_rewritten(aligned, sentences_of(a.text), sentences_of(b.text), words_a, words_b, config)
     if not aligned:
@@ -244,6 +247,7 @@ class _AlignInput:
     docs: Sequence[Document]
     words: Sequence[np.ndarray | SpilledWords]
     config: Config
+    lengths: np.ndarray  # words of each document
 
 
 def align_candidates(
@@ -265,7 +269,7 @@ def align_candidates(
     if not len(candidates):
         return []
     starts, ends = candidates.groups()
-    job = _AlignInput(candidates, docs, words, config)
+    job = _AlignInput(candidates, docs, words, config, np.fromiter(map(len, words), dtype=np.int64, count=len(words)))
     workers = config.processes
     # Contiguous slices of document pairs, several per worker for balance;
     # results come back in slice order, so the output never depends on workers.
@@ -307,13 +311,23 @@ def _align_slice(job: _AlignInput, bounds: tuple[np.ndarray, np.ndarray], on_pai
     docs, words, cands = job.docs, job.words, job.candidates
     offsets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     halves: list[Half] = []
-    for s, e in zip(bounds[0].tolist(), bounds[1].tolist(), strict=True):
-        a, b = int(cands.docs[s, 0]), int(cands.docs[s, 1])
-        halves.extend(
-            align_documents(docs[a], load(words[a]), docs[b], load(words[b]), cands.windows[s:e], job.config, offsets=offsets, linked=(a, b) in cands.linked)
-        )
-        if on_pair is not None:
-            on_pair(1)
+    starts, ends = bounds
+    if not len(starts):
+        return halves
+    # The pairs of a slice are contiguous rows: their seed regions in one go.
+    lo, hi = int(starts[0]), int(ends[-1])
+    pair_docs = cands.docs[starts]
+    regions = seed_regions_many(cands.windows[lo:hi], ends - starts, job.lengths[pair_docs[:, 0]], job.lengths[pair_docs[:, 1]], job.config)
+    last_a, words_a = -1, np.zeros(0, dtype=np.uint32)
+    with WordsReader() as read:
+        for (s, e), (a, b), pair_regions in zip(zip(starts.tolist(), ends.tolist(), strict=True), pair_docs.tolist(), regions, strict=True):
+            if a != last_a:  # pairs come sorted by their first document
+                last_a, words_a = a, read(words[a])
+            halves.extend(
+                align_documents(docs[a], words_a, docs[b], read(words[b]), cands.windows[s:e], job.config, offsets=offsets, regions=pair_regions, linked=(a, b) in cands.linked)
+            )
+            if on_pair is not None:
+                on_pair(1)
     return halves
 
 

@@ -122,7 +122,7 @@ class Config:
         """
         if self.today is not None:
             return self
-        return replace(self, today=datetime.now(UTC).date().isoformat())
+        return replace(self, today=current_day())
 
     @property
     def processes(self) -> int:
@@ -137,6 +137,12 @@ class Config:
         if unknown:
             raise ConfigError(f"unknown setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         return replace(self, **overrides)
+
+
+def current_day() -> str:
+    """The current UTC date as ``YYYY-MM-DD``: what ``Config.today`` defaults
+    to, and the one place that reads the clock for it."""
+    return datetime.now(UTC).date().isoformat()
 
 
 def make_config(config: Config | None = None, **overrides: Any) -> Config:

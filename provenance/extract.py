@@ -9,6 +9,7 @@ import codecs
 import re
 import warnings
 from dataclasses import dataclass, replace
+from datetime import date
 
 from provenance.credits import html_credits
 from provenance.metadata import html_metadata
@@ -130,9 +131,10 @@ class HtmlContent:
     links: tuple[tuple[str, str | None], ...] = ()  # attribution links to other sites: (url, name)
 
 
-def extract_html(html: str, *, url: str | None = None) -> HtmlContent:
+def extract_html(html: str, *, today: date, url: str | None = None) -> HtmlContent:
     """Return the main text of an HTML page, without navigation, menus and
-    footers, and what the page says about itself (``metadata.html_metadata``).
+    footers, and what the page says about itself (``metadata.html_metadata``,
+    its dates read as of ``today``).
 
     trafilatura finds the article body (the measured leader on news pages:
     F1 0.964 on ``../shared/eval/news-html`` with ``favor_precision``); when it
@@ -157,7 +159,7 @@ def extract_html(html: str, *, url: str | None = None) -> HtmlContent:
     text = normalize_newlines(text).strip("\n")
     if not text.strip():
         raise ExtractError("HTML page has no text")
-    meta = html_metadata(html, url=url)
+    meta = html_metadata(html, url=url, today=today)
     own = meta.url or url
     meta = replace(meta, url=own, title=meta.title or title, site=meta.site or site_of(own))
     return HtmlContent(text, meta, tuple(html_credits(html, own)))

@@ -16,6 +16,11 @@ Sources, strongest first:
 
 Dates are days (``YYYY-MM-DD``). A day-less date such as the ``/2016/12/`` of a
 URL is not a date: ``date`` stays None.
+
+Every date parser takes ``today``, the day dates are read as of
+(``Config.today``, passed down from ``read.read_source``): a year after the
+next one is implausible, and htmldate guesses no day after it. Nothing here
+reads the clock.
 """
 
 from __future__ import annotations
@@ -26,10 +31,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from datetime import date as _date
 from pathlib import Path
 from typing import Any
@@ -104,30 +106,10 @@ _URL_DIGITS_RE = re.compile(r"(?<!\d)(?:19|20)\d{6,}(?!\d)")
 # --------------------------------------------------------------------------- dates
 
 
-_TODAY: ContextVar[_date | None] = ContextVar("provenance_today", default=None)
-
-
-@contextmanager
-def as_of(today: str | None) -> Iterator[None]:
-    """Read dates as of ``today`` (``YYYY-MM-DD``; None: the current UTC date)
-    within the block, in this thread: ``Config.today`` reaches every date
-    parser through it (``read.read_source`` sets it).
-    """
-    token = _TODAY.set(_date.fromisoformat(today) if today else None)
-    try:
-        yield
-    finally:
-        _TODAY.reset(token)
-
-
-def _today() -> _date:
-    return _TODAY.get() or datetime.now(UTC).date()
-
-
-def _day(year: int, month: int, day: int) -> str | None:
+def _day(year: int, month: int, day: int, today: _date) -> str | None:
     """The ISO day, or None when it does not exist or is implausible for a web
-    page (before 1990, or after the year following ``as_of``'s day)."""
-    if not _MIN_YEAR <= year <= _today().year + 1:
+    page (before 1990, or after the year following ``today``)."""
+    if not _MIN_YEAR <= year <= today.year + 1:
         return None
     try:
         return _date(year, month, day).isoformat()
@@ -135,38 +117,41 @@ def _day(year: int, month: int, day: int) -> str | None:
         return None
 
 
-def parse_date(value: str) -> str | None:
+def parse_date(value: str, *, today: _date) -> str | None:
     """The day a date string names, as ``YYYY-MM-DD``; None when it names no full day.
 
     The local day as written is kept: ``2017-05-12T23:30:00-04:00`` is the 12th.
 
-    >>> parse_date("2017-05-12T16:20:00+03:00"), parse_date("Fri, 12 May 2017 13:20:00 GMT")
+    >>> day = _date(2026, 12, 2)
+    >>> parse_date("2017-05-12T16:20:00+03:00", today=day), parse_date("Fri, 12 May 2017 13:20:00 GMT", today=day)
     ('2017-05-12', '2017-05-12')
-    >>> parse_date("May 12th, 2017"), parse_date("12.05.2017"), parse_date("20170512")
+    >>> parse_date("May 12th, 2017", today=day), parse_date("12.05.2017", today=day), parse_date("20170512", today=day)
     ('2017-05-12', '2017-05-12', '2017-05-12')
-    >>> parse_date("May 2017") is None, parse_date("2017-13-01") is None
+    >>> parse_date("May 2017", today=day) is None, parse_date("2017-13-01", today=day) is None
     (True, True)
+    >>> parse_date("2027-05-12", today=day), parse_date("2027-05-12", today=_date(2025, 12, 31))
+    ('2027-05-12', None)
     """
     value = value.strip()
     if not value:
         return None
     compact = re.match(r"(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})(?:$|T|\s|\d{4,6}$)", value)
     if compact:
-        return _day(int(compact["year"]), int(compact["month"]), int(compact["day"]))
+        return _day(int(compact["year"]), int(compact["month"]), int(compact["day"]), today)
     for pattern in _TEXT_DATE_RES:
         match = pattern.search(value)
         if match:
-            return _match_day(match)
+            return _match_day(match, today)
     return None
 
 
-def _match_day(match: re.Match[str]) -> str | None:
+def _match_day(match: re.Match[str], today: _date) -> str | None:
     groups = match.groupdict()
     month = int(groups["mnum"]) if groups.get("mnum") else _MONTHS[groups["month"].lower().rstrip(".")]
-    return _day(int(groups["year"]), month, int(groups["day"]))
+    return _day(int(groups["year"]), month, int(groups["day"]), today)
 
 
-def date_from_url(url: str | None) -> str | None:
+def date_from_url(url: str | None, *, today: _date) -> str | None:
     """The publication day written in a URL's path, or None.
 
     Recognises ``/2017/05/12/``, ``2017-05-12`` and digit runs that start with
@@ -174,11 +159,12 @@ def date_from_url(url: str | None) -> str | None:
     where the 4 digits after the day must read as a time ``hhmm``). A URL with
     only a month (``/2016/12/``) has no day.
 
-    >>> date_from_url("https://sputniknews.com/world/201705121053539022-russia-china/")
+    >>> day = _date(2026, 12, 2)
+    >>> date_from_url("https://sputniknews.com/world/201705121053539022-russia-china/", today=day)
     '2017-05-12'
-    >>> date_from_url("https://example.com/news/2020/6/7/story.html")
+    >>> date_from_url("https://example.com/news/2020/6/7/story.html", today=day)
     '2020-06-07'
-    >>> date_from_url("http://thediplomat.com/2016/12/behind-china/") is None
+    >>> date_from_url("http://thediplomat.com/2016/12/behind-china/", today=day) is None
     True
     """
     if not url:
@@ -190,13 +176,13 @@ def date_from_url(url: str | None) -> str | None:
     path = parts.path + ("?" + parts.query if parts.query else "")
     for pattern in _URL_DAY_RES:
         for match in pattern.finditer(path):
-            day = _day(int(match["year"]), int(match["month"]), int(match["day"]))
+            day = _day(int(match["year"]), int(match["month"]), int(match["day"]), today)
             if day:
                 return day
     for match in _URL_DIGITS_RE.finditer(path):
         digits = match.group()
         if len(digits) == 8 or (len(digits) >= 12 and int(digits[8:10]) < 24 and int(digits[10:12]) < 60):
-            day = _day(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+            day = _day(int(digits[:4]), int(digits[4:6]), int(digits[6:8]), today)
             if day:
                 return day
     return None
@@ -205,7 +191,7 @@ def date_from_url(url: str | None) -> str | None:
 _YEAR_RE = re.compile(r"(?<!\d)\d{4}(?!\d)")
 
 
-def dateline_date(text: str, *, within: int = 600) -> str | None:
+def dateline_date(text: str, *, today: _date, within: int = 600) -> str | None:
     """The date of a dateline near the start of a text, as ``YYYY-MM-DD``.
 
     Looks only at the first ``within`` characters, where a byline or dateline
@@ -214,11 +200,12 @@ def dateline_date(text: str, *, within: int = 600) -> str | None:
     likely an event the text reports. Numeric dates with slashes
     (``05/12/2017``) are ambiguous and ignored.
 
-    >>> dateline_date("Title\\nMay 12\\n16:20 2017\\n\\nIn an interview ...")
+    >>> day = _date(2026, 12, 2)
+    >>> dateline_date("Title\\nMay 12\\n16:20 2017\\n\\nIn an interview ...", today=day)
     '2017-05-12'
-    >>> dateline_date("MOSCOW, 12 May 2017 - ..."), dateline_date("Posted 2017-05-12 by admin")
+    >>> dateline_date("MOSCOW, 12 May 2017 - ...", today=day), dateline_date("Posted 2017-05-12 by admin", today=day)
     ('2017-05-12', '2017-05-12')
-    >>> dateline_date("x" * 700 + "May 12, 2017") is None
+    >>> dateline_date("x" * 700 + "May 12, 2017", today=day) is None
     True
     """
     head = text[:within]
@@ -234,7 +221,7 @@ def dateline_date(text: str, *, within: int = 600) -> str | None:
             line_end = len(text) if line_end < 0 else line_end
             if line_end - line_start > _DATELINE_LINE and match.start() - line_start > _DATELINE_LEAD:
                 continue
-            day = _match_day(match)
+            day = _match_day(match, today)
             if day:
                 best = (match.start(), day)
                 break
@@ -297,7 +284,7 @@ _ARTICLE_TYPES = {
 }
 
 
-def html_metadata(html: str, *, url: str | None = None, htmldate_fallback: bool = True) -> Meta:
+def html_metadata(html: str, *, today: _date, url: str | None = None, htmldate_fallback: bool = True) -> Meta:
     """What an HTML page says about itself.
 
     Own URL: ``<link rel="canonical">``, else ``og:url``, else the JSON-LD
@@ -306,6 +293,7 @@ def html_metadata(html: str, *, url: str | None = None, htmldate_fallback: bool 
     ``<time datetime>``, the URL path, and last (when ``htmldate_fallback``)
     htmldate's page-wide search. Title: ``og:title``, JSON-LD ``headline``,
     ``<title>``. Site: ``og:site_name``, else the host without ``www.``.
+    Dates are read as of ``today`` (see the module's description).
 
     Never raises on bad HTML: an unparsable page gives a ``Meta`` with only
     what ``url`` tells.
@@ -314,13 +302,13 @@ def html_metadata(html: str, *, url: str | None = None, htmldate_fallback: bool 
         >>> page = '''<html><head><link rel="canonical" href="https://www.example.org/a/">
         ... <meta property="article:published_time" content="2017-05-12T16:20:00+03:00">
         ... <meta property="og:site_name" content="Example News"></head><body></body></html>'''
-        >>> m = html_metadata(page, url="https://example.org/a/?utm_source=feed")
+        >>> m = html_metadata(page, url="https://example.org/a/?utm_source=feed", today=_date(2026, 12, 2))
         >>> (m.url, m.date, m.date_source, m.site)
         ('https://www.example.org/a/', '2017-05-12', 'html-meta', 'Example News')
     """
     tree = _parse(html)
     if tree is None:
-        return _from_url_only(url)
+        return _from_url_only(url, today)
     metas = _meta_values(tree)
     articles = list(_jsonld_articles(tree))
 
@@ -336,12 +324,12 @@ def html_metadata(html: str, *, url: str | None = None, htmldate_fallback: bool 
 
     # A syndicated page's canonical address (another site) usually carries the
     # original's day, which the reprint shares; it is the last URL to ask.
-    url_day = date_from_url(url) or date_from_url(own) or date_from_url(_canonical(tree, url))
-    found = _stated_date(tree, metas, articles, url_day)
+    url_day = date_from_url(url, today=today) or date_from_url(own, today=today) or date_from_url(_canonical(tree, url), today=today)
+    found = _stated_date(tree, metas, articles, url_day, today)
     if found is None and url_day:
         found = (url_day, "url")
     if found is None and htmldate_fallback:
-        guessed = _htmldate(html, url or own)
+        guessed = _htmldate(html, url or own, today)
         if guessed:
             found = (guessed, "htmldate")
     day, source = found if found else (None, None)
@@ -369,8 +357,8 @@ def _own_url(tree: Any, metas: dict[str, str], articles: list[dict[str, Any]], u
     return url
 
 
-def _from_url_only(url: str | None) -> Meta:
-    day = date_from_url(url)
+def _from_url_only(url: str | None, today: _date) -> Meta:
+    day = date_from_url(url, today=today)
     return Meta(url=url, date=day, date_source="url" if day else None, site=site_of(url))
 
 
@@ -500,10 +488,10 @@ class _Stamp:
     hour: int | None = None
 
 
-def _stamp(value: str | None, source: str) -> _Stamp | None:
+def _stamp(value: str | None, source: str, today: _date) -> _Stamp | None:
     if not value:
         return None
-    day = parse_date(value)
+    day = parse_date(value, today=today)
     if day is None:
         return None
     zone = _ZONE_RE.search(value)
@@ -528,7 +516,7 @@ def _local_day_may_be(day: str, stamp: _Stamp) -> bool:
     return (delta == -1 and stamp.hour < 10) or (delta == 1 and stamp.hour >= 10)
 
 
-def _stated_date(tree: Any, metas: dict[str, str], articles: list[dict[str, Any]], url_day: str | None) -> tuple[str, str] | None:
+def _stated_date(tree: Any, metas: dict[str, str], articles: list[dict[str, Any]], url_day: str | None, today: _date) -> tuple[str, str] | None:
     """The publication day the page states, with its source.
 
     The most specific statement wins, with one correction: a time written in
@@ -537,7 +525,7 @@ def _stated_date(tree: Any, metas: dict[str, str], articles: list[dict[str, Any]
     Then a statement of the same moment with a local offset, or else the day
     in the URL (publishers write their local day there), is taken instead.
     """
-    stamps = [s for s in _stamps(tree, metas, articles) if s is not None]
+    stamps = [s for s in _stamps(tree, metas, articles, today) if s is not None]
     if not stamps:
         return None
     first = stamps[0]
@@ -550,33 +538,33 @@ def _stated_date(tree: Any, metas: dict[str, str], articles: list[dict[str, Any]
     return first.day, first.source
 
 
-def _stamps(tree: Any, metas: dict[str, str], articles: list[dict[str, Any]]) -> Iterator[_Stamp | None]:
+def _stamps(tree: Any, metas: dict[str, str], articles: list[dict[str, Any]], today: _date) -> Iterator[_Stamp | None]:
     for _, value in sorted((_META_RANK[key], value) for key, value in metas.items() if key in _META_RANK):
-        yield _stamp(value, "html-meta")
+        yield _stamp(value, "html-meta", today)
     for obj in articles:
         for key in ("datePublished", "dateCreated", "uploadDate"):
             raw = obj.get(key)
             if isinstance(raw, str):
-                yield _stamp(raw, "json-ld")
+                yield _stamp(raw, "json-ld", today)
     # itemprop="datePublished" on a visible element (microdata), then <time datetime>.
     for node in tree.xpath('//*[@itemprop="datePublished"]'):
-        yield _stamp(node.get("datetime") or node.get("content") or node.text_content(), "html-meta")
+        yield _stamp(node.get("datetime") or node.get("content") or node.text_content(), "html-meta", today)
     times = list(tree.iter("time"))
     for node in times:
         if node.get("pubdate") is not None or "publish" in (node.get("class") or "").lower():
-            yield _stamp(node.get("datetime"), "time-tag")
+            yield _stamp(node.get("datetime"), "time-tag", today)
     for node in times:
-        yield _stamp(node.get("datetime"), "time-tag")
+        yield _stamp(node.get("datetime"), "time-tag", today)
 
 
-def _htmldate(html: str, url: str | None) -> str | None:
+def _htmldate(html: str, url: str | None, today: _date) -> str | None:
     try:
         import htmldate
 
-        found = htmldate.find_date(html, url=url, original_date=True, extensive_search=True, max_date=_today().isoformat())
+        found = htmldate.find_date(html, url=url, original_date=True, extensive_search=True, max_date=today.isoformat())
     except Exception:  # noqa: BLE001 - a date guess must never stop a scan
         return None
-    if not isinstance(found, str) or parse_date(found) != found:
+    if not isinstance(found, str) or parse_date(found, today=today) != found:
         return None
     # htmldate falls back to January 1st of a copyright year: a year, not a day.
     return None if found.endswith("-01-01") else found

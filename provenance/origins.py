@@ -34,7 +34,7 @@ def attribute_passages(passages: Sequence[Passage], docs: dict[str, Document]) -
         for doc_id in sorted(spans):
             doc = docs[doc_id]
             covering = [c for c in doc.credits if any(c.covers(s, e) for s, e in spans[doc_id])]
-            witnesses.append(Witness(doc_id, doc.url, doc.site, doc.date, doc.date_source, covering))
+            witnesses.append(Witness(doc_id, doc.meta, covering))
         # Only the corpus URLs the witnesses credit matter; passing just those
         # keeps each decision independent of the corpus size.
         credited = {normalize_url(c.url) for w in witnesses for c in w.credits_covering if c.url}

@@ -13,16 +13,17 @@ import re
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from provenance import warc
+from provenance.config import current_day
 from provenance.credits import find_credits
 from provenance.errors import InputError
 from provenance.extract import ExtractError, HtmlContent, decode, extract_html, normalize_newlines
 from provenance.metadata import (
     CRAWL_DATE_SOURCE,
     MANIFEST_NAMES,
-    as_of,
     dateline_date,
     iso_day,
     load_manifests,
@@ -264,39 +265,35 @@ def _dangling(path: Path) -> str:
     return "broken symbolic link"
 
 
-def read_source(source: Source, *, max_bytes: int, today: str | None = None) -> tuple[list[Document], list[Skipped], list[Skipped]]:
+def read_source(source: Source, *, max_bytes: int, today: str) -> tuple[list[Document], list[Skipped], list[Skipped]]:
     """Read one file into documents; problems become ``Skipped`` entries.
 
     Args:
-        today: the day dates are read as of (``Config.today``; None: the
-            current UTC date).
+        today: the day (``YYYY-MM-DD``) dates are read as of: ``Config.today``
+            of a dated config (``Config.dated``), passed down to every date parser.
 
     Returns:
         (documents, skipped, warnings)
     """
-    with as_of(today):
-        return _read_source(source, max_bytes)
-
-
-def _read_source(source: Source, max_bytes: int) -> tuple[list[Document], list[Skipped], list[Skipped]]:
+    day = date.fromisoformat(today)
     if source.data is not None:
         kind, data = sniff(source.data), source.data
         if len(data) > max_bytes:
             return [], [Skipped(source.path, f"larger than the {max_bytes // (1024 * 1024)} MB limit; raise --max-file-mb to read it")], []
-        return _read_data(source, kind, data)
+        return _read_data(source, kind, data, day)
     kind = reader_of(source.path) or "text"
     if kind == "warc":
-        return _read_warc(source, max_bytes)
+        return _read_warc(source, max_bytes, day)
     try:
         data = _read_bytes(source.path, max_bytes)
     except OSError as e:
         return [], [Skipped(source.path, f"cannot read: {e.strerror or e}")], []
     except ValueError as e:
         return [], [Skipped(source.path, str(e))], []
-    return _read_data(source, kind, data)
+    return _read_data(source, kind, data, day)
 
 
-def _read_data(source: Source, kind: str, data: bytes) -> tuple[list[Document], list[Skipped], list[Skipped]]:
+def _read_data(source: Source, kind: str, data: bytes, today: date) -> tuple[list[Document], list[Skipped], list[Skipped]]:
     if not data.strip():
         return [], [Skipped(source.path, "empty file" if source.data is None else "empty input")], []
     if kind == "jsonl":
@@ -309,21 +306,21 @@ def _read_data(source: Source, kind: str, data: bytes) -> tuple[list[Document], 
     if decoded.detected:
         warnings.append(Skipped(source.path, f"not UTF-8; decoded as {decoded.encoding} (detected)"))
     if kind == "html":
-        content = _extract(decoded.text)
+        content = _extract(decoded.text, today=today)
         if isinstance(content, str):
             return [], [Skipped(source.path, content)], warnings
         return [_document(source, content.text, content.meta, warnings, links=content.links, html=True)], [], warnings
     text = normalize_newlines(decoded.text)
     if not text.strip():
         return [], [Skipped(source.path, "no text after decoding")], warnings
-    day = dateline_date(text)
+    day = dateline_date(text, today=today)
     return [_document(source, text, Meta(date=day, date_source="dateline" if day else None), warnings)], [], warnings
 
 
-def _extract(html: str, *, url: str | None = None) -> HtmlContent | str:
+def _extract(html: str, *, today: date, url: str | None = None) -> HtmlContent | str:
     """A page's main text and metadata, or why it has none."""
     try:
-        return extract_html(html, url=url)
+        return extract_html(html, url=url, today=today)
     except ExtractError as e:
         return str(e)
 
@@ -349,7 +346,7 @@ def _credits(text: str, links: tuple[tuple[str, str | None], ...], *, html: bool
     return tuple(credits)
 
 
-def _read_warc(source: Source, max_bytes: int) -> tuple[list[Document], list[Skipped], list[Skipped]]:
+def _read_warc(source: Source, max_bytes: int, today: date) -> tuple[list[Document], list[Skipped], list[Skipped]]:
     """A web archive's HTML pages, one document each (``ARCHIVE#<record id>``).
 
     The page's URL is the record's WARC-Target-URI; its date is the one the
@@ -375,7 +372,7 @@ def _read_warc(source: Source, max_bytes: int) -> tuple[list[Document], list[Ski
             except ExtractError as e:
                 skipped.append(Skipped(source.path, f"{where}: {e}", offset=item.offset))
                 continue
-            content = _extract(decoded.text, url=item.url)
+            content = _extract(decoded.text, url=item.url, today=today)
             if isinstance(content, str):
                 skipped.append(Skipped(source.path, f"{where}: {content}", offset=item.offset))
                 continue
@@ -532,13 +529,18 @@ def path_id(path: str) -> str:
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def read_path(path: str | os.PathLike[str] | Piped, *, max_bytes: int = 64 * 1024 * 1024) -> tuple[list[Document], list[Skipped], list[Skipped]]:
+def read_path(path: str | os.PathLike[str] | Piped, *, max_bytes: int = 64 * 1024 * 1024, today: str | None = None) -> tuple[list[Document], list[Skipped], list[Skipped]]:
     """Read one file (or piped content) as a scan would, with its name as the document id.
+
+    Args:
+        today: the day (``YYYY-MM-DD``) dates are read as of; None: as a scan
+            takes it (``Config.dated``: the current UTC date).
 
     Returns:
         (documents, skipped, warnings)
     """
+    day = today or current_day()
     if isinstance(path, Piped):
-        return read_source(Source(path.name, path.name, len(path.data), sidecar=False, data=path.data), max_bytes=max_bytes)
+        return read_source(Source(path.name, path.name, len(path.data), sidecar=False, data=path.data), max_bytes=max_bytes, today=day)
     p = Path(path)
-    return read_source(Source(str(p), p.name), max_bytes=max_bytes)
+    return read_source(Source(str(p), p.name), max_bytes=max_bytes, today=day)

@@ -75,6 +75,50 @@ class SpilledWords:
             return np.fromfile(fh, dtype=np.uint32, count=self.count)
 
 
+class WordsReader:
+    """Reads word hashes held in memory or spilled, as ``load`` does, but
+    keeps spilled files open: one ``pread`` a document instead of an open,
+    a seek and a read (alignment reads two documents per candidate pair).
+    Use it as a context manager, which closes the files.
+
+    >>> import tempfile
+    >>> parts = spill_words([np.array([1, 2], np.uint32), np.array([3], np.uint32)], tempfile.mkdtemp())
+    >>> with WordsReader() as read:
+    ...     [read(p).tolist() for p in parts], read(np.array([4], np.uint32)).tolist()
+    ([[1, 2], [3]], [4])
+    """
+
+    _MAX_OPEN = 64  # files kept open at once
+
+    def __init__(self) -> None:
+        self._files: dict[str, int] = {}
+
+    def __call__(self, part: np.ndarray | SpilledWords) -> np.ndarray:
+        if not isinstance(part, SpilledWords):
+            return part
+        fd = self._files.get(part.path)
+        if fd is None:
+            if len(self._files) >= self._MAX_OPEN:
+                self.close()
+            fd = self._files[part.path] = os.open(part.path, os.O_RDONLY)
+        data = os.pread(fd, part.count * _ITEM, part.offset)
+        if len(data) != part.count * _ITEM:
+            raise OSError(f"{part.path}: {len(data)} bytes at {part.offset}, expected {part.count * _ITEM}")
+        return np.frombuffer(data, dtype=np.uint32)
+
+    def close(self) -> None:
+        """Close the files opened so far."""
+        for fd in self._files.values():
+            os.close(fd)
+        self._files.clear()
+
+    def __enter__(self) -> WordsReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def spill_words(words: list[np.ndarray], folder: str) -> list[SpilledWords]:
     """Write documents' uint32 word hashes to one new file in ``folder``.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,10 +20,11 @@ from provenance.attribute import (
 )
 from provenance.credits import find_credits
 from provenance.metadata import dateline_date
-from provenance.models import Credit, Origin
+from provenance.models import Credit, Meta, Origin
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
+TODAY = date(2026, 12, 2)
 
 SPUTNIK = "https://sputniknews.com/world/201705121053539022-russia-china-relations-alliance/"
 DIPLOMAT = "http://thediplomat.com/2016/12/behind-china-and-russias-special-relationship/"
@@ -45,9 +47,9 @@ def check(origin: Origin) -> Origin:
 
 def test_three_witnesses_only_one_credits_the_source():
     witnesses = [
-        Witness("000", url="https://blog.wordpress.com/2017/05/15/partnership/", date="2017-05-15", date_source="html-meta", credits_covering=[credit(SPUTNIK)]),
-        Witness("003", date="2017-05-12", date_source="dateline"),
-        Witness("005", url="https://other.org/copy", date="2017-05-13", date_source="json-ld"),
+        Witness("000", Meta(url="https://blog.wordpress.com/2017/05/15/partnership/", date="2017-05-15", date_source="html-meta"), credits_covering=[credit(SPUTNIK)]),
+        Witness("003", Meta(date="2017-05-12", date_source="dateline")),
+        Witness("005", Meta(url="https://other.org/copy", date="2017-05-13", date_source="json-ld")),
     ]
     origin = check(attribute(witnesses))
     assert (origin.url, origin.name, origin.document, origin.rule) == (SPUTNIK, "sputniknews.com", None, "credit")
@@ -62,7 +64,7 @@ def test_three_witnesses_only_one_credits_the_source():
 def test_credited_witness_is_the_document():
     witnesses = [
         Witness("blog", credits_covering=[credit(DIPLOMAT)]),
-        Witness("diplomat", url="https://thediplomat.com/2016/12/behind-china-and-russias-special-relationship", site="The Diplomat", date="2016-12-01", date_source="html-meta"),
+        Witness("diplomat", Meta(url="https://thediplomat.com/2016/12/behind-china-and-russias-special-relationship", site="The Diplomat", date="2016-12-01", date_source="html-meta")),
     ]
     origin = check(attribute(witnesses))
     assert (origin.url, origin.document, origin.name) == (DIPLOMAT, "diplomat", "The Diplomat")
@@ -70,14 +72,14 @@ def test_credited_witness_is_the_document():
 
 def test_credit_beats_an_earlier_date():
     witnesses = [
-        Witness("a", date="2010-01-01", date_source="html-meta"),
-        Witness("b", date="2017-05-12", date_source="html-meta", credits_covering=[credit(SPUTNIK)]),
+        Witness("a", Meta(date="2010-01-01", date_source="html-meta")),
+        Witness("b", Meta(date="2017-05-12", date_source="html-meta"), credits_covering=[credit(SPUTNIK)]),
     ]
     assert check(attribute(witnesses)).rule == "credit"
 
 
 def test_credit_by_name_only():
-    origin = check(attribute([Witness("004", url="https://www.themoscowtimes.com/2014/06/01/a", credits_covering=[credit(name="Vedomosti", cue="This comment appeared in")]), Witness("x")]))
+    origin = check(attribute([Witness("004", Meta(url="https://www.themoscowtimes.com/2014/06/01/a"), credits_covering=[credit(name="Vedomosti", cue="This comment appeared in")]), Witness("x")]))
     assert (origin.url, origin.name, origin.document, origin.rule) == (None, "Vedomosti", None, "credit-name")
     assert origin.confidence == 0.85
     assert origin.evidence[0] == '004 credits Vedomosti by name for this passage ("This comment appeared in …")'
@@ -88,8 +90,8 @@ def test_credit_by_name_only():
 
 def test_witness_on_the_credited_outlet_is_the_origin():
     witnesses = [
-        Witness("004", url="https://www.themoscowtimes.com/2014/06/01/a", credits_covering=[credit(name="Vedomosti", cue="This comment appeared in")]),
-        Witness("ved", url="https://www.vedomosti.ru/opinion/articles/2014/05/30/x", site="vedomosti.ru", date="2014-05-30", date_source="html-meta"),
+        Witness("004", Meta(url="https://www.themoscowtimes.com/2014/06/01/a"), credits_covering=[credit(name="Vedomosti", cue="This comment appeared in")]),
+        Witness("ved", Meta(url="https://www.vedomosti.ru/opinion/articles/2014/05/30/x", site="vedomosti.ru", date="2014-05-30", date_source="html-meta")),
     ]
     origin = check(attribute(witnesses))
     assert (origin.rule, origin.document, origin.url, origin.name) == ("pointed-to", "ved", "https://www.vedomosti.ru/opinion/articles/2014/05/30/x", "Vedomosti")
@@ -100,7 +102,7 @@ def test_witness_on_the_credited_outlet_is_the_origin():
 def test_home_page_credit_points_to_the_witness_on_that_site():
     witnesses = [
         Witness("blog", credits_covering=[credit("https://sputniknews.com/", cue="via")]),
-        Witness("sp", url=SPUTNIK, site="Sputnik International"),
+        Witness("sp", Meta(url=SPUTNIK, site="Sputnik International")),
     ]
     origin = check(attribute(witnesses))
     assert (origin.rule, origin.document, origin.url) == ("pointed-to", "sp", SPUTNIK)
@@ -109,7 +111,7 @@ def test_home_page_credit_points_to_the_witness_on_that_site():
 def test_a_credit_to_its_own_site_claims_the_text():
     # "Originally published on Live Science" on livescience.com, and on a scraper that copied the page.
     own = credit(name="Live Science", cue="Originally published on")
-    witnesses = [Witness("ls", url="https://www.livescience.com/x", site="Live Science", credits_covering=[own]), Witness("copy", url="https://scraper.net/x", credits_covering=[own])]
+    witnesses = [Witness("ls", Meta(url="https://www.livescience.com/x", site="Live Science"), credits_covering=[own]), Witness("copy", Meta(url="https://scraper.net/x"), credits_covering=[own])]
     origin = check(attribute(witnesses))
     assert (origin.rule, origin.document, origin.url, origin.confidence) == ("pointed-to", "ls", "https://www.livescience.com/x", 0.8)
     assert "copy also credits the same source" in origin.evidence or "ls also credits the same source" in origin.evidence
@@ -121,8 +123,8 @@ def test_a_credit_to_its_own_site_claims_the_text():
 def test_credit_chain_is_followed_to_the_end():
     witnesses = [
         Witness("a", credits_covering=[credit("https://b.org/story")]),
-        Witness("b", url="https://b.org/story", credits_covering=[credit("https://c.org/original")]),
-        Witness("c", url="https://c.org/original/"),
+        Witness("b", Meta(url="https://b.org/story"), credits_covering=[credit("https://c.org/original")]),
+        Witness("c", Meta(url="https://c.org/original/")),
     ]
     origin = check(attribute(witnesses))
     assert (origin.url, origin.document) == ("https://c.org/original", "c")
@@ -147,9 +149,9 @@ def test_conflicting_credits_majority_wins_at_lower_confidence():
 
 def test_earliest_stated_date_wins():
     witnesses = [
-        Witness("000", date="2017-05-15", date_source="html-meta"),
-        Witness("003", url="https://si.ge/x", site="si.ge", date="2017-05-12", date_source="dateline"),
-        Witness("005", date="2017-05-13", date_source="url"),
+        Witness("000", Meta(date="2017-05-15", date_source="html-meta")),
+        Witness("003", Meta(url="https://si.ge/x", site="si.ge", date="2017-05-12", date_source="dateline")),
+        Witness("005", Meta(date="2017-05-13", date_source="url")),
     ]
     origin = check(attribute(witnesses))
     assert (origin.rule, origin.document, origin.url, origin.name, origin.confidence) == ("earliest-date", "003", "https://si.ge/x", "si.ge", 0.6)
@@ -158,37 +160,37 @@ def test_earliest_stated_date_wins():
 
 
 def test_conflicting_and_weak_dates():
-    same_day = [Witness("a", date="2017-05-12", date_source="html-meta"), Witness("b", date="2017-05-12", date_source="dateline")]
+    same_day = [Witness("a", Meta(date="2017-05-12", date_source="html-meta")), Witness("b", Meta(date="2017-05-12", date_source="dateline"))]
     origin = check(attribute(same_day))
     assert origin.rule == "none" and "share the earliest date 2017-05-12" in origin.evidence[0]
 
-    guessed_first = [Witness("a", date="2017-05-01", date_source="htmldate"), Witness("b", date="2017-05-12", date_source="html-meta")]
+    guessed_first = [Witness("a", Meta(date="2017-05-01", date_source="htmldate")), Witness("b", Meta(date="2017-05-12", date_source="html-meta"))]
     origin = check(attribute(guessed_first))
     assert origin.rule == "none" and "is a guess (htmldate)" in origin.evidence[0]
 
-    guessed_later = [Witness("a", date="2017-05-01", date_source="json-ld"), Witness("b", date="2017-05-12", date_source="htmldate")]
+    guessed_later = [Witness("a", Meta(date="2017-05-01", date_source="json-ld")), Witness("b", Meta(date="2017-05-12", date_source="htmldate"))]
     assert check(attribute(guessed_later)).confidence == pytest.approx(0.5)
 
-    undated = [Witness("a", date="2017-05-01", date_source="json-ld"), Witness("b", date="2017-05-12", date_source="url"), Witness("c")]
+    undated = [Witness("a", Meta(date="2017-05-01", date_source="json-ld")), Witness("b", Meta(date="2017-05-12", date_source="url")), Witness("c")]
     origin = check(attribute(undated))
     assert origin.document == "a" and origin.confidence == pytest.approx(0.5)
     assert "c has no date and might be older" in origin.evidence
 
 
 def test_a_crawl_date_is_weaker_than_a_stated_one():
-    stated = [Witness("a", date="2020-01-01", date_source="html-meta"), Witness("b", date="2020-01-09", date_source="json-ld")]
+    stated = [Witness("a", Meta(date="2020-01-01", date_source="html-meta")), Witness("b", Meta(date="2020-01-09", date_source="json-ld"))]
     assert check(attribute(stated)).confidence == pytest.approx(0.6)
     # The later page states no date: its crawl day only bounds it, it might be older.
-    later_crawled = [Witness("a", date="2020-01-01", date_source="html-meta"), Witness("b", date="2020-01-09", date_source="crawl")]
+    later_crawled = [Witness("a", Meta(date="2020-01-01", date_source="html-meta")), Witness("b", Meta(date="2020-01-09", date_source="crawl"))]
     origin = check(attribute(later_crawled))
     assert (origin.document, origin.confidence) == ("a", pytest.approx(0.5))
     assert "b states no date: crawl days only, and might be older" in origin.evidence
     # The winner itself is dated by its crawl only.
-    first_crawled = [Witness("a", date="2020-01-01", date_source="crawl"), Witness("b", date="2020-01-09", date_source="json-ld")]
+    first_crawled = [Witness("a", Meta(date="2020-01-01", date_source="crawl")), Witness("b", Meta(date="2020-01-09", date_source="json-ld"))]
     origin = check(attribute(first_crawled))
     assert (origin.document, origin.confidence) == ("a", pytest.approx(0.5))
     assert "a states no date: 2020-01-01 is the day it was crawled (weaker than a stated date)" in origin.evidence
-    both_crawled = [Witness("a", date="2020-01-01", date_source="crawl"), Witness("b", date="2020-01-09", date_source="crawl")]
+    both_crawled = [Witness("a", Meta(date="2020-01-01", date_source="crawl")), Witness("b", Meta(date="2020-01-09", date_source="crawl"))]
     assert check(attribute(both_crawled)).confidence == pytest.approx(0.4)
 
 
@@ -197,7 +199,7 @@ def test_nothing_decides():
     assert (origin.url, origin.name, origin.document, origin.confidence, origin.rule) == (None, None, None, 0.1, "none")
     assert origin.evidence == ("No origin: no credit covers this passage and fewer than two witnesses are dated", "001, 002 have no date")
     assert check(attribute([])).rule == "none"
-    assert check(attribute([Witness("002", date="2017-05-12", date_source="dateline")])).rule == "none"
+    assert check(attribute([Witness("002", Meta(date="2017-05-12", date_source="dateline"))])).rule == "none"
 
 
 # --------------------------------------------------------------------------- rule 4: one stated date
@@ -205,8 +207,8 @@ def test_nothing_decides():
 
 def test_a_dated_original_against_an_undated_copy_is_weaker_evidence():
     # issue 13: an uncredited copy without a date, of a news page that states its URL and date
-    page = Witness("news.html", url="https://news.example/2019/11/18/story", site="news.example", date="2019-11-18", date_source="meta")
-    origin = check(attribute([Witness("copy.html", site="reprinter.example"), page]))
+    page = Witness("news.html", Meta(url="https://news.example/2019/11/18/story", site="news.example", date="2019-11-18", date_source="meta"))
+    origin = check(attribute([Witness("copy.html", Meta(site="reprinter.example")), page]))
     assert (origin.rule, origin.document, origin.url, origin.name) == ("only-dated", "news.html", "https://news.example/2019/11/18/story", "news.example")
     assert origin.confidence == pytest.approx(0.45)
     assert origin.confidence < CONFIDENCE["earliest-date"] - DATE_PENALTY  # weaker than a later date, let alone a credit
@@ -217,13 +219,13 @@ def test_a_dated_original_against_an_undated_copy_is_weaker_evidence():
         "news.html states its own URL, https://news.example/2019/11/18/story; copy.html states none",
     )
     # Without its own URL (a dated text file), or when a copy states one too: the date alone.
-    assert check(attribute([Witness("copy.txt"), Witness("essay.txt", date="2017-05-12", date_source="dateline")])).confidence == pytest.approx(0.4)
-    assert check(attribute([Witness("copy.html", url="https://r.example/x"), page])).confidence == pytest.approx(0.4)
+    assert check(attribute([Witness("copy.txt"), Witness("essay.txt", Meta(date="2017-05-12", date_source="dateline"))])).confidence == pytest.approx(0.4)
+    assert check(attribute([Witness("copy.html", Meta(url="https://r.example/x")), page])).confidence == pytest.approx(0.4)
 
 
 @pytest.mark.parametrize("source", ["htmldate", "crawl"])
 def test_a_guessed_or_crawl_date_alone_decides_nothing(source):
-    origin = check(attribute([Witness("copy.html"), Witness("page.html", date="2019-11-18", date_source=source)]))
+    origin = check(attribute([Witness("copy.html"), Witness("page.html", Meta(date="2019-11-18", date_source=source))]))
     assert origin.rule == "none" and origin.evidence[0].startswith("No origin: no credit covers this passage, copy.html has no date, and page.html's only date, 2019-11-18, is ")
 
 
@@ -238,8 +240,8 @@ def test_seed_passage_traced_to_sputnik():
         text = texts[doc_id]
         start = text.index(phrase)
         covering = [c for c in find_credits(text) if c.covers(start, start + 200)]
-        day = dateline_date(text)
-        witnesses.append(Witness(doc_id, date=day, date_source="dateline" if day else None, credits_covering=covering))
+        day = dateline_date(text, today=TODAY)
+        witnesses.append(Witness(doc_id, Meta(date=day, date_source="dateline" if day else None), credits_covering=covering))
     origin = check(attribute(witnesses))
     assert (origin.url, origin.rule) == (SPUTNIK, "credit")
     assert origin.evidence[0] == f'000 credits {SPUTNIK} for this passage ("Source: …")'
@@ -274,7 +276,7 @@ def witness_groups(draw):
             url, name = draw(_URLS), draw(_NAMES)
             if url or name:
                 credits.append(credit(url, name, draw(st.sampled_from(["Source:", "via", "originally published in"]))))
-        group.append(Witness(f"d{i}", url=draw(_URLS), site=draw(_SITES), date=draw(_DAYS), date_source=draw(_SOURCES), credits_covering=credits))
+        group.append(Witness(f"d{i}", Meta(url=draw(_URLS), site=draw(_SITES), date=draw(_DAYS), date_source=draw(_SOURCES)), credits_covering=credits))
     return group
 
 

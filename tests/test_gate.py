@@ -200,7 +200,7 @@ def test_the_gate_reads_outlet_names_as_attribution_does(credited, passes):
     [credit] = find_credits(text)
     bbc = Document("bbc", story, "bbc", url="https://www.bbc.co.uk/news/world-1", site="bbc.co.uk")
     reprint = Document("reprint", text, "reprint", credits=(credit,))
-    origin = attribute([Witness("bbc", bbc.url, bbc.site), Witness("reprint", credits_covering=[credit])])
+    origin = attribute([Witness("bbc", bbc.meta), Witness("reprint", credits_covering=[credit])])
     assert (origin.document == "bbc") is passes
     passage = Passage("reprint", 0, len(story), story, "verbatim", 1.0, (Match("bbc", 0, len(story), 1.0),))  # no origin: the credit alone decides
     [verdict] = judge(Report((bbc, reprint), (passage,)), ["reprint"], Policy(require_credit=True))

@@ -6,6 +6,7 @@ import gzip
 import importlib
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from tests.conftest import EVAL, eval_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
+TODAY = date(2026, 12, 2)  # the day dates are read as of (Config.today)
 
 
 def page(head: str = "", body: str = "<p>Text.</p>") -> str:
@@ -37,36 +39,36 @@ def test_own_url_prefers_canonical_then_og_then_jsonld():
     ld = '<script type="application/ld+json">{"@type": "NewsArticle", "url": "https://c.org/ld"}</script>'
     og = '<meta property="og:url" content="https://c.org/og">'
     canon = '<link rel="canonical" href="https://c.org/canon">'
-    assert html_metadata(page(ld + og + canon)).url == "https://c.org/canon"
-    assert html_metadata(page(ld + og)).url == "https://c.org/og"
-    assert html_metadata(page(ld)).url == "https://c.org/ld"
-    assert html_metadata(page(), url="https://c.org/fetched").url == "https://c.org/fetched"
-    assert html_metadata(page()).url is None
+    assert html_metadata(page(ld + og + canon), today=TODAY).url == "https://c.org/canon"
+    assert html_metadata(page(ld + og), today=TODAY).url == "https://c.org/og"
+    assert html_metadata(page(ld), today=TODAY).url == "https://c.org/ld"
+    assert html_metadata(page(), url="https://c.org/fetched", today=TODAY).url == "https://c.org/fetched"
+    assert html_metadata(page(), today=TODAY).url is None
 
 
 def test_relative_canonical_is_resolved_against_the_fetch_url():
-    meta = html_metadata(page('<link rel="canonical" href="/news/a">'), url="https://www.c.org/news/a?utm_source=x")
+    meta = html_metadata(page('<link rel="canonical" href="/news/a">'), url="https://www.c.org/news/a?utm_source=x", today=TODAY)
     assert meta.url == "https://www.c.org/news/a"
 
 
 def test_canonical_on_another_site_is_not_the_pages_own_url():
     # A syndicated page (MSN) names the original (CNN) as canonical; where it was fetched stays its address.
     head = '<link rel="canonical" href="https://www.cnn.com/2019/11/18/health/duvet/index.html">'
-    assert html_metadata(page(head), url="https://www.msn.com/en-us/health/duvet/ar-1").url == "https://www.msn.com/en-us/health/duvet/ar-1"
-    assert html_metadata(page(head)).url == "https://www.cnn.com/2019/11/18/health/duvet/index.html"
+    assert html_metadata(page(head), url="https://www.msn.com/en-us/health/duvet/ar-1", today=TODAY).url == "https://www.msn.com/en-us/health/duvet/ar-1"
+    assert html_metadata(page(head), today=TODAY).url == "https://www.cnn.com/2019/11/18/health/duvet/index.html"
 
 
 def test_site_and_title():
     head = '<meta property="og:site_name" content="Sputnik International"><meta property="og:title" content="Alliance"><title>Alliance | Sputnik</title>'
-    meta = html_metadata(page(head), url="https://sputniknews.com/world/x/")
+    meta = html_metadata(page(head), url="https://sputniknews.com/world/x/", today=TODAY)
     assert (meta.site, meta.title) == ("Sputnik International", "Alliance")
-    meta = html_metadata(page("<title> Plain   title </title>"), url="https://www.example.org/a")
+    meta = html_metadata(page("<title> Plain   title </title>"), url="https://www.example.org/a", today=TODAY)
     assert (meta.site, meta.title) == ("example.org", "Plain title")
 
 
 def test_broken_or_empty_html_never_raises():
     for html in ("", "   ", "<?xml version='1.0' encoding='utf-8'?><html><head></head></html>", "\x00\x01<<<>>>", "<html><script type='application/ld+json'>{not json</script></html>"):
-        meta = html_metadata(html, url="https://a.org/2017/05/12/x")
+        meta = html_metadata(html, url="https://a.org/2017/05/12/x", today=TODAY)
         assert meta.date == "2017-05-12" and meta.date_source == "url"
 
 
@@ -74,49 +76,49 @@ def test_broken_or_empty_html_never_raises():
 
 
 def test_date_sources():
-    meta = html_metadata(page('<meta property="article:published_time" content="2017-05-12T16:20:00+03:00"><meta property="article:modified_time" content="2018-01-01T00:00:00Z">'))
+    meta = html_metadata(page('<meta property="article:published_time" content="2017-05-12T16:20:00+03:00"><meta property="article:modified_time" content="2018-01-01T00:00:00Z">'), today=TODAY)
     assert (meta.date, meta.date_source) == ("2017-05-12", "html-meta")
     graph = {"@context": "https://schema.org", "@graph": [{"@type": "WebSite", "name": "x"}, {"@type": ["NewsArticle"], "datePublished": "2016-12-01T08:00:00+08:00", "headline": "H"}]}
-    meta = html_metadata(page(f'<script type="application/ld+json">{json.dumps(graph)}</script>'))
+    meta = html_metadata(page(f'<script type="application/ld+json">{json.dumps(graph)}</script>'), today=TODAY)
     assert (meta.date, meta.date_source, meta.title) == ("2016-12-01", "json-ld", "H")
-    meta = html_metadata(page(body='<article><time datetime="2020-06-07T10:00:00+02:00">7 June</time><p>x</p></article>'))
+    meta = html_metadata(page(body='<article><time datetime="2020-06-07T10:00:00+02:00">7 June</time><p>x</p></article>'), today=TODAY)
     assert (meta.date, meta.date_source) == ("2020-06-07", "time-tag")
-    meta = html_metadata(page(body='<span itemprop="datePublished" content="2019-11-18">Nov 18</span>'))
+    meta = html_metadata(page(body='<span itemprop="datePublished" content="2019-11-18">Nov 18</span>'), today=TODAY)
     assert (meta.date, meta.date_source) == ("2019-11-18", "html-meta")
 
 
 def test_a_stated_date_beats_the_url():
-    meta = html_metadata(page('<meta property="article:published_time" content="2017-05-13T12:00:00+03:00">'), url="https://a.org/2017/05/12/x")
+    meta = html_metadata(page('<meta property="article:published_time" content="2017-05-13T12:00:00+03:00">'), url="https://a.org/2017/05/12/x", today=TODAY)
     assert (meta.date, meta.date_source) == ("2017-05-13", "html-meta")
 
 
 def test_utc_time_near_midnight_takes_the_local_day():
     # 02:54 UTC on May 2 is May 1 in New York; the URL (or a stamp with an offset) says so.
     head = '<meta property="article:published_time" content="2020-05-02T02:54:29.000Z">'
-    assert html_metadata(page(head), url="https://abc.com/2020/05/01/story").date == "2020-05-01"
-    assert html_metadata(page(head), url="https://abc.com/story").date == "2020-05-02"
+    assert html_metadata(page(head), url="https://abc.com/2020/05/01/story", today=TODAY).date == "2020-05-01"
+    assert html_metadata(page(head), url="https://abc.com/story", today=TODAY).date == "2020-05-02"
     # 10:04 UTC is the same day nearly everywhere: the URL's day (when the story was started) does not win.
     head = '<meta property="article:published_time" content="2020-07-09T10:04:04Z">'
-    assert html_metadata(page(head), url="https://wp.com/politics/x/2020/07/08/abc_story.html").date == "2020-07-09"
+    assert html_metadata(page(head), url="https://wp.com/politics/x/2020/07/08/abc_story.html", today=TODAY).date == "2020-07-09"
     both = '<meta property="article:published_time" content="2020-12-24T23:59:50+00:00"><script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2020-12-25T01:59:50+02:00"}</script>'
-    assert html_metadata(page(both)).date == "2020-12-25"
+    assert html_metadata(page(both), today=TODAY).date == "2020-12-25"
 
 
 def test_month_only_url_is_not_a_date():
-    meta = html_metadata(page(), url="http://thediplomat.com/2016/12/behind-china-and-russias-special-relationship/", htmldate_fallback=False)
+    meta = html_metadata(page(), url="http://thediplomat.com/2016/12/behind-china-and-russias-special-relationship/", htmldate_fallback=False, today=TODAY)
     assert (meta.date, meta.date_source) == (None, None)
 
 
 def test_htmldate_fallback_is_marked_as_a_guess():
     body = "<div class='byline'>Published on 12 May 2017 by Staff</div>" + "<p>Long article text about relations between two countries.</p>" * 5
-    meta = html_metadata(page(body=body), url="https://a.org/story")
+    meta = html_metadata(page(body=body), url="https://a.org/story", today=TODAY)
     assert (meta.date, meta.date_source) == ("2017-05-12", "htmldate")
-    assert html_metadata(page(body=body), url="https://a.org/story", htmldate_fallback=False).date is None
+    assert html_metadata(page(body=body), url="https://a.org/story", htmldate_fallback=False, today=TODAY).date is None
 
 
 def test_a_copyright_year_is_not_a_date():
     body = "<p>Some text without any date.</p><footer>© 2016 Example Media</footer>"
-    assert html_metadata(page(body=body), url="https://a.org/story").date is None
+    assert html_metadata(page(body=body), url="https://a.org/story", today=TODAY).date is None
 
 
 # --------------------------------------------------------------------------- URL and dateline dates
@@ -138,7 +140,7 @@ def test_a_copyright_year_is_not_a_date():
     ],
 )
 def test_date_from_url(url, day):
-    assert date_from_url(url) == day
+    assert date_from_url(url, today=TODAY) == day
 
 
 @pytest.mark.parametrize(
@@ -157,21 +159,21 @@ def test_date_from_url(url, day):
     ],
 )
 def test_dateline_date(text, day):
-    assert dateline_date(text) == day
+    assert dateline_date(text, today=TODAY) == day
 
 
 def test_dateline_of_the_seed_reprint():
     text = next(SAMPLES.glob("003_*.txt")).read_text(encoding="utf-8")
-    assert dateline_date(text) == "2017-05-12"
+    assert dateline_date(text, today=TODAY) == "2017-05-12"
     for name in ("000_*.txt", "001_*.txt", "002_*.txt", "004_*.txt"):
-        assert dateline_date(next(SAMPLES.glob(name)).read_text(encoding="utf-8")) is None
+        assert dateline_date(next(SAMPLES.glob(name)).read_text(encoding="utf-8"), today=TODAY) is None
 
 
 def test_parse_date_keeps_the_local_day():
-    assert parse_date("2017-05-12T23:30:00-04:00") == "2017-05-12"
-    assert parse_date("20200413T16:38:07Z") == "2020-04-13"
-    assert parse_date("2020-08-25|00h23") == "2020-08-25"
-    assert parse_date("nonsense") is None and parse_date("") is None
+    assert parse_date("2017-05-12T23:30:00-04:00", today=TODAY) == "2017-05-12"
+    assert parse_date("20200413T16:38:07Z", today=TODAY) == "2020-04-13"
+    assert parse_date("2020-08-25|00h23", today=TODAY) == "2020-08-25"
+    assert parse_date("nonsense", today=TODAY) is None and parse_date("", today=TODAY) is None
 
 
 def test_normalize_url():
@@ -260,7 +262,7 @@ def test_canonical_url_matches_gold_on_real_news_pages():
     same = 0
     for page_id, entry in gold.items():
         html = decode(gzip.decompress((NEWS / "html" / f"{page_id}.html.gz").read_bytes()), html=True).text
-        meta = html_metadata(html, htmldate_fallback=False)
+        meta = html_metadata(html, htmldate_fallback=False, today=TODAY)
         same += bool(meta.url) and normalize_url(meta.url) == normalize_url(entry["url"])
     assert same / len(gold) >= 0.88, f"{same}/{len(gold)} canonical URLs match the gold URL"
 
@@ -278,11 +280,11 @@ def test_date_accuracy_floor_on_real_pages():
 
 
 def _clock(monkeypatch, day: str) -> None:
-    """Set the system clock that the default ``today`` reads."""
+    """Set the system clock that the default ``today`` reads (``config.current_day``,
+    the one place that reads it)."""
     import datetime as real
 
     import provenance.config
-    import provenance.metadata
 
     class Frozen(real.datetime):
         @classmethod
@@ -290,7 +292,6 @@ def _clock(monkeypatch, day: str) -> None:
             return cls.fromisoformat(day + "T12:00:00").replace(tzinfo=tz)
 
     monkeypatch.setattr(provenance.config, "datetime", Frozen)
-    monkeypatch.setattr(provenance.metadata, "datetime", Frozen)
 
 
 def test_a_report_does_not_depend_on_the_clock_when_today_is_given(tmp_path, monkeypatch):
@@ -302,13 +303,29 @@ def test_a_report_does_not_depend_on_the_clock_when_today_is_given(tmp_path, mon
     reports = {}
     for clock in ("2025-06-01", "2031-06-01"):
         _clock(monkeypatch, clock)
-        reports[clock] = (provenance.scan([tmp_path], today="2026-12-02").to_dict(), provenance.scan([tmp_path]).to_dict())
-    fixed, default = zip(*reports.values(), strict=True)
-    assert fixed[0] == fixed[1]
+        reports[clock] = (
+            provenance.scan([tmp_path], today="2026-12-02").to_dict(),
+            provenance.scan([tmp_path]).to_dict(),
+            provenance.scan([tmp_path], today="2020-01-15").to_dict(),
+        )
+    fixed, default, early = zip(*reports.values(), strict=True)
+    assert fixed[0] == fixed[1] and early[0] == early[1]
     assert [d["date"] for d in fixed[0]["documents"]] == ["2027-03-01", "2026-05-01"]
+    # As of 2020 both dates are implausible, whatever the clock (the real one, or
+    # either frozen one) says: the parsers read the given day, not a clock.
+    assert [d["date"] for d in early[0]["documents"]] == [None, None]
     # By default "today" is the clock's day: 2027 is implausible in 2025, not in 2031.
     assert [d["date"] for d in default[0]["documents"]] == [None, "2026-05-01"]
     assert [d["date"] for d in default[1]["documents"]] == ["2027-03-01", "2026-05-01"]
+
+
+def test_htmldate_guesses_no_day_after_today():
+    """The page-wide guess (htmldate) is bounded by the given day, not by the clock."""
+    html = page(body="<article><p>Story text.</p><p>Last updated on 12 March 2024.</p></article>")
+    assert html_metadata(html, url="https://a.org/story", today=TODAY) == html_metadata(html, url="https://a.org/story", today=date(2024, 6, 1))
+    guessed = html_metadata(html, url="https://a.org/story", today=TODAY)
+    assert (guessed.date, guessed.date_source) == ("2024-03-12", "htmldate")
+    assert html_metadata(html, url="https://a.org/story", today=date(2023, 6, 1)).date is None
 
 
 def test_today_must_be_a_day():
