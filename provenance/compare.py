@@ -80,8 +80,10 @@ class Fingerprinted:
         return np.concatenate(([0], np.cumsum(np.array(self.counts, dtype=np.int64)))).astype(np.int64)
 
     def doc_of(self) -> np.ndarray:
-        """Document number of each window."""
-        return np.repeat(np.arange(len(self.docs)), np.array(self.counts, dtype=np.int64))
+        """Document number of each window (int32 while documents fit it: a
+        big scan's largest array after the signatures)."""
+        dtype = np.int32 if len(self.docs) < 2**31 else np.int64
+        return np.repeat(np.arange(len(self.docs), dtype=dtype), np.array(self.counts, dtype=np.int64))
 
     def signatures(self) -> np.ndarray:
         """All signatures as one array (a copy when held in several parts or spilled)."""
@@ -127,10 +129,12 @@ class Candidates:
         """From ``(k, 2)`` pairs of global window numbers (``lsh.candidate_pairs``)."""
         if not len(pairs):
             return cls.empty()
-        docs = doc_of[pairs]
-        order = np.lexsort((pairs[:, 1], pairs[:, 0], docs[:, 1], docs[:, 0]))
-        docs = docs[order]
-        return cls(docs, pairs[order] - first_window[docs])
+        order = np.lexsort((pairs[:, 1], pairs[:, 0], doc_of[pairs[:, 1]], doc_of[pairs[:, 0]]))
+        pairs = pairs[order]
+        del order
+        docs = doc_of[pairs].astype(np.int64)
+        pairs -= first_window[docs]
+        return cls(docs, pairs)
 
     @classmethod
     def of_groups(cls, groups: dict[tuple[int, int], np.ndarray]) -> Candidates:
@@ -159,8 +163,9 @@ class Candidates:
 
 def batch_candidates(batch: Fingerprinted, config: Config) -> Candidates:
     """Candidate window pairs between the documents of one batch (LSH)."""
-    pairs = candidate_pairs(batch.sigs, batch.doc_of(), config, workers=config.processes)
-    return Candidates.of_window_pairs(pairs, batch.doc_of(), batch.first_window())
+    doc_of = batch.doc_of()
+    pairs = candidate_pairs(batch.sigs, doc_of, config, workers=config.processes)
+    return Candidates.of_window_pairs(pairs, doc_of, batch.first_window())
 
 
 def with_coarse(candidates: Candidates, coarse: dict[tuple[int, int], np.ndarray]) -> Candidates:
@@ -210,16 +215,24 @@ def align_documents(
         Halves in character offsets, a's before b's for each passage.
     """
     cache = offsets if offsets is not None else {}
+    texts: dict[str, str] = {}
+
+    def text_of(doc: Document) -> str:
+        # Read once per pair, and only for a pair that aligns: a big scan's
+        # texts are read back from disk (``Document.stored``).
+        if doc.id not in texts:
+            texts[doc.id] = doc.text
+        return texts[doc.id]
 
     def offsets_of(doc: Document) -> tuple[np.ndarray, np.ndarray]:
         if doc.id not in cache:
-            cache[doc.id] = word_offsets(doc.text)
+            cache[doc.id] = word_offsets(text_of(doc))
         return cache[doc.id]
 
     halves: list[Half] = []
     aligned = align_pair(words_a, words_b, window_pairs, config, regions=regions)
     if config.sensitivity == "high" and worth_rewriting(len(aligned), len(window_pairs), min(len(words_a), len(words_b)), linked):
-        aligned = align_rewritten(aligned, sentences_of(a.text), sentences_of(b.text), words_a, words_b, config)
+        aligned = align_rewritten(aligned, sentences_of(text_of(a)), sentences_of(text_of(b)), words_a, words_b, config)
     if not aligned:
         return halves
     a_starts, a_ends = offsets_of(a)
@@ -233,7 +246,7 @@ def align_documents(
         )
         for p in aligned
     ]
-    for p, s, keep in zip(aligned, shared, convincing(shared, a.text, b.text, config), strict=True):
+    for p, s, keep in zip(aligned, shared, convincing(shared, text_of(a), text_of(b), config), strict=True):
         if keep:
             (ca0, ca1), (cb0, cb1) = s.span_a, s.span_b
             halves.append(Half(a.id, ca0, ca1, b.id, cb0, cb1, p.similarity, p.verbatim))
@@ -309,7 +322,7 @@ def _align_in_worker(bounds: tuple[np.ndarray, np.ndarray]) -> list[Half]:
 
 def _align_slice(job: _AlignInput, bounds: tuple[np.ndarray, np.ndarray], on_pair: Callable[[int], None] | None = None) -> list[Half]:
     docs, words, cands = job.docs, job.words, job.candidates
-    offsets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    offsets: dict[str, tuple[np.ndarray, np.ndarray]] = _Recent(_OFFSETS_KEPT)
     halves: list[Half] = []
     starts, ends = bounds
     if not len(starts):
@@ -329,6 +342,38 @@ def _align_slice(job: _AlignInput, bounds: tuple[np.ndarray, np.ndarray], on_pai
             if on_pair is not None:
                 on_pair(1)
     return halves
+
+
+_OFFSETS_KEPT = 256
+"""Documents whose word offsets an alignment slice keeps (pairs come grouped
+by their first document, so it is mostly reused; a slice of a big scan
+spans far more documents than memory should hold the offsets of)."""
+
+
+class _Recent(dict):  # type: ignore[type-arg]
+    """A dict that keeps its ``size`` most recently used entries.
+
+    >>> d = _Recent(2)
+    >>> d["a"], d["b"] = 1, 2
+    >>> _ = d["a"]
+    >>> d["c"] = 3
+    >>> sorted(d)
+    ['a', 'c']
+    """
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def __getitem__(self, key: Any) -> Any:
+        value = super().pop(key)
+        super().__setitem__(key, value)
+        return value
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        if len(self) > self.size:
+            del self[next(iter(self))]
 
 
 def attributed_passages(halves: Sequence[Half], docs: dict[str, Document], config: Config) -> list[Passage]:
@@ -367,8 +412,7 @@ def compare(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     docs, words = list(batch.docs), list(batch.words)
-    doc_of = batch.doc_of()
-    n_windows = int(len(doc_of))
+    n_windows = int(sum(batch.counts))
     candidates = batch_candidates(batch, config)
     if config.sensitivity == "high":
         candidates = with_coarse(candidates, coarse_pairs(docs, batch.counts, config))
@@ -378,7 +422,7 @@ def compare(
     ids = {d.id for d in batch.docs}
     if against is not None:
         t1 = time.perf_counter()
-        found = against.candidates(batch.signatures(), doc_of, ids)
+        found = against.candidates(batch.signatures(), batch.doc_of(), ids)
         others = against.load(sorted({other for (_, other) in found}))
         number = {d.id: len(docs) + k for k, d in enumerate(others)}
         docs.extend(others)
@@ -390,6 +434,7 @@ def compare(
     t2 = time.perf_counter()
     halves = align_candidates(candidates, docs, words, config, progress=progress)
     timings["align"] = time.perf_counter() - t2
+    del candidates, words  # the passages need neither
 
     t3 = time.perf_counter()
     by_id = {d.id: d for d in docs}
@@ -397,9 +442,10 @@ def compare(
     timings["passages"] = time.perf_counter() - t3
 
     shown = ids | {h.doc for h in halves}
+    del halves
     stats: dict[str, Any] = {
         "timings": timings,
-        "bytes": sum(len(d.text.encode("utf-8")) for d in batch.docs),
+        "bytes": sum(_utf8_bytes(d) for d in batch.docs),
         "windows": n_windows,
         "candidate_window_pairs": n_pairs,
     }
@@ -412,3 +458,9 @@ def compare(
         tuple(sorted(warnings, key=lambda s: (s.path, s.reason))),
         stats,
     )
+
+
+def _utf8_bytes(doc: Document) -> int:
+    """Size of the document's text in UTF-8 (without reading a stored text back)."""
+    stored = doc.stored
+    return stored.size if stored is not None else len(doc.text.encode("utf-8"))

@@ -315,13 +315,13 @@ def judge(report: Report, checked: Sequence[str], policy: Policy) -> list[Verdic
                 rule, message = f"reused-{p.kind}", where
             finding = Finding(rule, doc_id, p.start, p.end, message, fp, p.kind, p.similarity, others, origin, allowed)
             (findings if KIND_ORDER.index(p.kind) <= worst else weaker).append(finding)
-        share = covered_chars(reused) / max(1, len(doc.text))
-        edited_share = covered_chars(unexcused) / max(1, len(doc.text))
+        share = covered_chars(reused) / max(1, doc.chars)
+        edited_share = covered_chars(unexcused) / max(1, doc.chars)
         if weaker and edited_share > policy.edited_share:
             findings.extend(replace(f, message=f"{f.message}; reused passages cover {edited_share:.0%} of the document, more than the {policy.edited_share:.0%} --edited-share allows") for f in weaker)
         if policy.max_reused_share is not None and share > policy.max_reused_share:
             message = f"{share:.1%} of the text is reused, more than the {policy.max_reused_share:.1%} allowed"
-            findings.append(Finding("max-reused-share", doc_id, 0, len(doc.text), message, doc_fp, allowed=doc_allowed))
+            findings.append(Finding("max-reused-share", doc_id, 0, doc.chars, message, doc_fp, allowed=doc_allowed))
         findings.sort(key=lambda f: (f.start, f.end, f.rule))
         failing = [f for f in findings if f.allowed is None]
         verdicts.append(Verdict(doc_id, not failing, tuple(sorted({f.rule for f in failing})), tuple(findings), share, doc_fp))

@@ -266,7 +266,7 @@ def build_graph(report: Report, colours: dict[str, int] | None = None) -> Graph:
     for doc in report.documents:
         key = "doc:" + doc.id
         tooltip = "\n".join(x for x in (doc.id, doc.title, doc.url, doc.date) if x)
-        nodes[key] = Node(key, labels[doc.id], tooltip, False, len(doc.text), colours.get(key))
+        nodes[key] = Node(key, labels[doc.id], tooltip, False, doc.chars, colours.get(key))
     found: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
     for p in report.passages:
         if p.kind == "boilerplate":
@@ -534,7 +534,7 @@ class _Page:
 
 
 def _counts(report: Report, graph: Graph) -> str:
-    chars = sum(len(d.text) for d in report.documents)
+    chars = sum(d.chars for d in report.documents)
     reused = sum(report.reused_chars(d.id) for d in report.documents)
     with_reuse = len({p.document for p in report.passages if p.kind != "boilerplate"})
     external = sum(1 for n in graph.nodes if n.external)
@@ -684,10 +684,10 @@ def _table_section(page: _Page) -> str:
     rows = []
     order = list(enumerate(report.documents))
     if page.large:  # open on the documents that reuse most
-        order.sort(key=lambda item: (-report.reused_chars(item[1].id) / max(1, len(item[1].text)), item[1].id))
+        order.sort(key=lambda item: (-report.reused_chars(item[1].id) / max(1, item[1].chars), item[1].id))
     for n, (i, doc) in enumerate(order):
         passages = [p for p in report.passages_of(doc.id) if p.kind != "boilerplate"]
-        share = report.reused_chars(doc.id) / max(1, len(doc.text))
+        share = report.reused_chars(doc.id) / max(1, doc.chars)
         origins = _doc_origins(page, doc, passages)
         swatches = "".join(_swatch(page.colours.get(k), label) for k, label in origins)
         label = page.labels[doc.id]
@@ -698,7 +698,7 @@ def _table_section(page: _Page) -> str:
             f'<tr{more} data-search="{words}"><td data-v="{escape(label.lower())}"><a href="#doc-{i}">{escape(label)}</a>{sub}</td>'
             f'<td class="opt" data-v="{escape(doc.site or "")}">{escape(doc.site or "")}</td>'
             f'<td data-v="{escape(doc.date or "")}">{escape(doc.date or "")}</td>'
-            f'<td class="num opt" data-v="{len(doc.text)}">{len(doc.text):,}</td>'
+            f'<td class="num opt" data-v="{doc.chars}">{doc.chars:,}</td>'
             f'<td data-v="{share:.6f}"><span class="bar"><span style="width:{share:.1%}"></span></span> {share:.0%}</td>'
             f'<td class="num opt" data-v="{len(passages)}">{len(passages)}</td>'
             f'<td data-v="{len(origins)}">{swatches}</td></tr>'
@@ -739,8 +739,8 @@ def _swatch(colour: int | None, label: str) -> str:
 def _document_section(page: _Page, doc: Document) -> str:
     report, index = page.report, page.index[doc.id]
     passages = report.passages_of(doc.id)
-    share = report.reused_chars(doc.id) / max(1, len(doc.text))
-    facts = [f"{len(doc.text):,} characters", f"{share:.0%} reused"]
+    share = report.reused_chars(doc.id) / max(1, doc.chars)
+    facts = [f"{doc.chars:,} characters", f"{share:.0%} reused"]
     if doc.site:
         facts.append(escape(doc.site))
     if doc.date:
@@ -839,7 +839,7 @@ def _templates(page: _Page) -> str:
     """One inert <template> per passage: its origin, evidence and each
     counterpart side by side with the differing words marked."""
     report, index, labels = page.report, page.index, page.labels
-    texts = {d.id: d.text for d in report.documents}
+    texts = report.texts()
     at = {(p.document, p.start, p.end): i for i, p in enumerate(report.passages)}
     out = []
     for i, p in enumerate(report.passages):

@@ -76,9 +76,15 @@ def band_key(sigs: np.ndarray | SpilledPart, band: int, config: Config) -> np.nd
     """
     _, rows = lsh_params(config.threshold, config.num_perm)
     mults = _band_mults(rows, config.seed)
+    keys = np.zeros(len(sigs), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        cols = columns(sigs, band * rows, (band + 1) * rows).astype(np.uint64)
-        keys = (cols * mults[None, :]).sum(axis=1, dtype=np.uint64)
+        # Column by column (sums wrap modulo 2**64, in any order): memory
+        # holds one column at a time, not the band's rows widened to 64 bits.
+        for row in range(rows):
+            col = band * rows + row
+            value = columns(sigs, col, col + 1)[:, 0].astype(np.uint64)
+            value *= mults[row]
+            keys += value
         keys ^= keys >> np.uint64(29)
     return keys
 
@@ -121,11 +127,13 @@ def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray | SpilledPart], doc_o
         # Each worker takes whole bands; the results are merged in band order.
         # Forked workers share the signatures instead of receiving copies.
         groups = [list(range(bands))[w::workers] for w in range(workers)]
+        codes = np.zeros(0, dtype=np.int64)
         with pool(workers, _set_worker_input, (shared,)) as executor:
-            found = list(executor.map(_band_codes_in_worker, groups))
+            for found in executor.map(_band_codes_in_worker, groups):
+                codes = _distinct(np.concatenate([codes, found]))  # one worker's pairs at a time
+                del found
     else:
-        found = [_band_codes(shared, list(range(bands)))]
-    codes = _distinct(np.concatenate(found))
+        codes = _band_codes(shared, list(range(bands)))
     if not len(codes):
         return np.zeros((0, 2), dtype=np.int64)
     pairs = np.stack([codes // n, codes % n], axis=1)
@@ -141,7 +149,7 @@ def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray | SpilledPart], doc_o
 def _agree_by_column(parts: list[np.ndarray | SpilledPart], pairs: np.ndarray, config: Config) -> np.ndarray:
     """``agree`` for every pair, counting shared values one signature column
     at a time: spilled signatures are then read once, a column at a time."""
-    same = np.zeros(len(pairs), dtype=np.int64)
+    same = np.zeros(len(pairs), dtype=np.uint16 if config.num_perm < 2**16 else np.int64)  # a count per pair, kept small
     for j in range(config.num_perm):
         col = np.concatenate([columns(p, j, j + 1)[:, 0] for p in parts])
         same += col[pairs[:, 0]] == col[pairs[:, 1]]
@@ -180,16 +188,41 @@ def _band_codes(shared: _Bands, bands: list[int]) -> np.ndarray:
     index_bits = max(1, int(n - 1).bit_length())
     index_mask = np.uint64((1 << index_bits) - 1)
     windows = np.arange(n, dtype=np.uint64)
-    found = []
+    starts = np.cumsum([0] + [len(p) for p in parts[:-1]]).tolist()
+    # The same pair turns up in many bands: the distinct ones found so far
+    # (``known``) absorb the new ones whenever those outgrow them, so memory
+    # holds about twice the distinct pairs, not every band's.
+    known, found, pending = np.zeros(0, dtype=np.int64), [], 0
     for band in bands:
-        keys = np.concatenate([band_key(p, band, config) for p in parts])
+        packed = np.empty(n, dtype=np.uint64)
+        for lo, part in zip(starts, parts, strict=True):
+            packed[lo : lo + len(part)] = band_key(part, band, config)
         # Pack the window number into the low bits: one plain sort then
         # orders windows by bucket (ties broken by window number, so the
         # result does not depend on the sort algorithm).
-        packed = np.sort((keys & ~index_mask) | windows)
-        pairs = _bucket_pairs(packed >> np.uint64(index_bits), (packed & index_mask).astype(np.int64), doc_of, config.max_bucket_docs)
+        packed &= ~index_mask
+        packed |= windows
+        packed.sort()
+        keys = packed >> np.uint64(index_bits)
+        # Most windows are alone in their bucket and pair with none: only
+        # the others go on (in the same order), which bounds what the
+        # bucketing holds by the shared windows rather than all of them.
+        same = keys[1:] == keys[:-1]
+        shared = np.zeros(n, dtype=bool)
+        shared[1:] = same
+        shared[:-1] |= same
+        del same
+        keys, packed = keys[shared], packed[shared]
+        pairs = _bucket_pairs(keys, (packed & index_mask).astype(np.int64), doc_of, config.max_bucket_docs)
+        del packed, keys, shared
         found.append(pairs[:, 0] * n + pairs[:, 1])
-    return _distinct(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        pending += len(pairs)
+        if pending > max(len(known), _MERGE_MIN_PAIRS):
+            known, found, pending = _distinct(np.concatenate([known, *found])), [], 0
+    return _distinct(np.concatenate([known, *found]))
+
+
+_MERGE_MIN_PAIRS = 1 << 20
 
 
 def _rows(parts: list[np.ndarray], index: np.ndarray) -> np.ndarray:

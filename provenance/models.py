@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from provenance.urls import site_of
 
@@ -124,15 +124,61 @@ class Meta:
         return Meta(given.get("url") or self.url, given.get("title") or self.title, date, source, given.get("site") or self.site)
 
 
+class TextSource(Protocol):
+    """Where a text not held in memory is read from, on each use."""
+
+    def read(self) -> str: ...
+
+
+class StoredText(TextSource, Protocol):
+    """A document's text kept outside memory (``provenance.spill.SpilledText``),
+    with its size known without reading it."""
+
+    size: int  # bytes in UTF-8
+    chars: int
+    stripped_chars: int
+
+
+@dataclass(frozen=True)
+class TextSlice:
+    """Characters ``start:end`` of a stored text: a passage's text in a big scan."""
+
+    of: TextSource
+    start: int
+    end: int
+
+    def read(self) -> str:
+        """The characters."""
+        return self.of.read()[self.start : self.end]
+
+
+class _Text:
+    """``Document.text`` and ``Passage.text``: the text itself, or a
+    ``TextSource`` read back on each access (a big scan keeps its documents'
+    texts in a temporary file: ``provenance.spill``)."""
+
+    def __get__(self, obj: Any, objtype: Any = None) -> str:
+        if obj is None:
+            raise AttributeError("text")  # a field without a default
+        held = obj.__dict__["_text"]
+        return held if isinstance(held, str) else held.read()
+
+    def __set__(self, obj: Any, value: str | TextSource) -> None:
+        obj.__dict__["_text"] = value
+
+
 @dataclass(frozen=True)
 class Document:
     """One text and what it says about itself.
 
     ``text`` is the extracted text that every offset in a report counts into.
+    In a scan that spills (``Config.spill_mb``) it is not held: each access
+    reads it back from the scan's temporary text file (``stored`` says so),
+    and ``chars`` gives its length without reading it.
     """
 
     id: str
-    text: str
+    text: str = _Text()  # type: ignore[assignment]
     path: str
     url: str | None = None
     title: str | None = None
@@ -151,6 +197,26 @@ class Document:
         )
 
     @property
+    def chars(self) -> int:
+        """Length of the text in characters (read from the text only when it is held)."""
+        held = self.__dict__["_text"]
+        return len(held) if isinstance(held, str) else held.chars
+
+    @property
+    def stored(self) -> StoredText | None:
+        """Where the text is kept when it is not held (read back on each access), else None."""
+        held = self.__dict__["_text"]
+        return None if isinstance(held, str) else held
+
+    def with_stored_text(self, stored: StoredText) -> Document:
+        """This document with its text kept in ``stored`` instead of memory."""
+        return replace(self, text=stored)  # type: ignore[arg-type]
+
+    def _stripped_chars(self) -> int:
+        held = self.__dict__["_text"]
+        return len(held.rstrip()) if isinstance(held, str) else held.stripped_chars
+
+    @property
     def meta(self) -> Meta:
         """What the document says about itself."""
         return Meta(self.url, self.title, self.date, self.date_source, self.site)
@@ -158,7 +224,10 @@ class Document:
     def whole_credit(self, share: float = 0.6) -> Credit | None:
         """The credit that covers most of this document's text, when one
         covers at least ``share`` of it: the document is a reprint."""
-        covering = [c for c in self.credits if c.covers(0, len(self.text.rstrip()), share=share)]
+        if not self.credits:
+            return None
+        size = self._stripped_chars()
+        covering = [c for c in self.credits if c.covers(0, size, share=share)]
         return covering[0] if covering else None
 
 
@@ -177,7 +246,7 @@ class Skipped:
     unsupported: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Match:
     """Where a passage appears in another document.
 
@@ -197,16 +266,24 @@ class Match:
 
 @dataclass(frozen=True)
 class Passage:
-    """A region of one document that also appears in others."""
+    """A region of one document that also appears in others.
+
+    ``text`` is that region of the document's text; in a big scan, whose
+    texts are not held (``Document.stored``), it is read back when asked.
+    """
 
     document: str
     start: int
     end: int
-    text: str
+    text: str = _Text()  # type: ignore[assignment]
     kind: Kind
     similarity: float
     matches: tuple[Match, ...]
     origin: Origin | None = None
+
+    def with_origin(self, origin: Origin | None) -> Passage:
+        """This passage with ``origin`` (its text read from where it is kept only when asked)."""
+        return Passage(self.document, self.start, self.end, self.__dict__["_text"], self.kind, self.similarity, self.matches, origin)
 
 
 @dataclass(frozen=True)
@@ -227,6 +304,12 @@ class Report:
     def _by_id(self) -> dict[str, Document]:
         return {d.id: d for d in self.documents}
 
+    def texts(self) -> Mapping[str, str]:
+        """The documents' texts by id, each read when asked: a big scan's
+        texts are not held (``Document.stored``), so renderers fetch only
+        those they show."""
+        return _Texts(self._by_id)
+
     def passages_of(self, doc_id: str) -> list[Passage]:
         """Passages of one document, in text order."""
         return list(self._by_document.get(doc_id, ()))
@@ -244,26 +327,28 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report (schema ``provenance-report/1``): a public contract."""
-        reused = {d.id: self.reused_chars(d.id) for d in self.documents}
-        return {
-            "schema": SCHEMA,
-            "documents": [
-                {
+        return {"schema": SCHEMA, **{key: list(self.entries(key)) for key in REPORT_LISTS}}
+
+    def entries(self, key: str) -> Iterator[dict[str, Any]]:
+        """The objects of one of the JSON report's lists (``REPORT_LISTS``),
+        made one at a time: a big report is written entry by entry."""
+        if key == "documents":
+            for d in self.documents:
+                yield {
                     "id": d.id,
                     "url": d.url,
                     "title": d.title,
                     "date": d.date,
                     "site": d.site,
-                    "chars": len(d.text),
-                    "reused_chars": reused[d.id],
+                    "chars": d.chars,
+                    "reused_chars": self.reused_chars(d.id),
                     "date_source": d.date_source,
                     "credits": [c.to_dict() for c in d.credits],
                     "reprint_of": credit.to_dict() if (credit := d.whole_credit()) else None,
                 }
-                for d in self.documents
-            ],
-            "passages": [
-                {
+        elif key == "passages":
+            for p in self.passages:
+                yield {
                     "document": p.document,
                     "start": p.start,
                     "end": p.end,
@@ -276,11 +361,37 @@ class Report:
                     ],
                     "origin": p.origin.to_dict() if p.origin else None,
                 }
-                for p in self.passages
-            ],
-            "skipped": [{"path": s.path, "reason": s.reason} | ({"offset": s.offset} if s.offset is not None else {}) | ({"unsupported": s.unsupported} if s.unsupported else {}) for s in self.skipped],
-            "warnings": [{"path": s.path, "message": s.reason} for s in self.warnings],
-        }
+        elif key == "skipped":
+            for s in self.skipped:
+                yield {"path": s.path, "reason": s.reason} | ({"offset": s.offset} if s.offset is not None else {}) | ({"unsupported": s.unsupported} if s.unsupported else {})
+        elif key == "warnings":
+            for s in self.warnings:
+                yield {"path": s.path, "message": s.reason}
+        else:
+            raise KeyError(key)
+
+
+REPORT_LISTS = ("documents", "passages", "skipped", "warnings")
+"""The JSON report's lists, in order."""
+
+
+class _Texts(Mapping[str, str]):
+    """Texts of documents by id, read on access (the last one is kept: renderers ask for one document's text several times in a row)."""
+
+    def __init__(self, by_id: Mapping[str, Document]) -> None:
+        self._by_id = by_id
+        self._last: tuple[str, str] | None = None
+
+    def __getitem__(self, doc_id: str) -> str:
+        if self._last is None or self._last[0] != doc_id:
+            self._last = (doc_id, self._by_id[doc_id].text)
+        return self._last[1]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
 
 
 def covered_chars(spans: Iterable[tuple[int, int]]) -> int:

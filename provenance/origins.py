@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
 
 from provenance.attribute import Witness, attribute
 from provenance.models import Document, Passage
@@ -40,7 +39,7 @@ def attribute_passages(passages: Sequence[Passage], docs: dict[str, Document]) -
         credited = {normalize_url(c.url) for w in witnesses for c in w.credits_covering if c.url}
         origin = attribute(witnesses, dict(own_urls[u] for u in sorted(credited) if u in own_urls))
         for i in members:
-            out[i] = replace(passages[i], origin=origin)
+            out[i] = passages[i].with_origin(origin)
     return out
 
 

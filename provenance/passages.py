@@ -16,10 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from provenance.config import Config
-from provenance.models import Document, Kind, Match, Passage
+from provenance.models import Document, Kind, Match, Passage, TextSlice, TextSource
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Half:
     """One side of an aligned pair: a span of ``doc`` matching a span of ``other``."""
 
@@ -52,7 +52,9 @@ def build_passages(halves: Iterable[Half], docs: dict[str, Document], config: Co
         by_doc[h.doc].append(h)
     passages: list[Passage] = []
     for doc_id in sorted(by_doc):
-        text = docs[doc_id].text
+        doc = docs[doc_id]
+        # A stored text (a big scan's) is not read here: the passage reads its part when asked.
+        text: str | TextSource = doc.stored or doc.text
         for cluster in _clusters(by_doc[doc_id]):
             start = min(h.start for h in cluster)
             end = max(h.end for h in cluster)
@@ -66,7 +68,8 @@ def build_passages(halves: Iterable[Half], docs: dict[str, Document], config: Co
             kind = kind_of(best.similarity, best.verbatim, config)
             if _is_boilerplate(doc_id, start, end, matches, docs, config):
                 kind = "boilerplate"
-            passages.append(Passage(doc_id, start, end, text[start:end], kind, round(best.similarity, 4), matches))
+            part = text[start:end] if isinstance(text, str) else TextSlice(text, start, end)
+            passages.append(Passage(doc_id, start, end, part, kind, round(best.similarity, 4), matches))
     return passages
 
 

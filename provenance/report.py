@@ -6,7 +6,7 @@ import json
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -62,9 +62,8 @@ def jsonl_records(report: Report, *, with_text: bool = False) -> Iterator[tuple[
     """The report's entries as ``(kind, object)``: the objects of the JSON
     report's lists (``documents``, ``passages``, ``skipped``, ``warnings``),
     one at a time, for reports too large for one JSON document."""
-    data = report.to_dict()
     for key, kind in (("documents", "document"), ("passages", "passage"), ("skipped", "skipped"), ("warnings", "warning")):
-        for n, entry in enumerate(data[key]):
+        for n, entry in enumerate(report.entries(key)):
             if with_text and kind == "document":
                 entry["text"] = report.documents[n].text
             yield kind, entry
@@ -127,7 +126,7 @@ def from_json(fh: IO[str]) -> Report:
 def _check_consistent(report: Report) -> None:
     """What renderers rely on: passages and matches name documents of the
     report, with integer offsets inside their texts, and known kinds."""
-    texts = {d.id: d.text for d in report.documents}
+    texts = report.texts()
     for p in report.passages:
         if p.kind not in KIND_STYLE:
             raise ValueError(f"passage kind {p.kind!r}")
@@ -173,7 +172,7 @@ def plural(count: int, noun: str, many: str | None = None) -> str:
 
 def summary(report: Report) -> str:
     """One line: documents, passages and the reused share of all text."""
-    chars = sum(len(d.text) for d in report.documents)
+    chars = sum(d.chars for d in report.documents)
     reused = sum(report.reused_chars(d.id) for d in report.documents)
     share = reused / chars if chars else 0.0
     with_reuse = len({p.document for p in report.passages if p.kind != "boilerplate"})
@@ -198,7 +197,7 @@ def render(report: Report, console: Console, *, quiet: bool = False) -> None:
     console.print(Text(summary(report), style="bold"))
     if quiet:
         return
-    texts = {d.id: d.text for d in report.documents}
+    texts = report.texts()
     names = _Names(report)
     plain = console.color_system is None
     shown = _shown(report)
@@ -263,7 +262,7 @@ def render_explanation(report: Report, doc_id: str, console: Console) -> None:
     """One document's trace: what it says about itself, then passage by
     passage its matches and origin with every piece of evidence."""
     doc = report.document(doc_id)
-    texts = {d.id: d.text for d in report.documents}
+    texts = report.texts()
     head = Tree(Text(esc.line(doc.id), style="bold"))
     for label, value in (("url", doc.url), ("site", doc.site), ("title", doc.title)):
         if value:
@@ -291,7 +290,7 @@ def render_explanation(report: Report, doc_id: str, console: Console) -> None:
 
 def _title(report: Report, doc: Document, names: _Names, width: int) -> Text:
     """The document's name, cut to leave room for its figures, which are never cut."""
-    figures = f" · {report.reused_chars(doc.id) / max(1, len(doc.text)):.0%} reused"
+    figures = f" · {report.reused_chars(doc.id) / max(1, doc.chars):.0%} reused"
     if doc.date:
         figures += f" · {esc.line(doc.date)}"
     room = max(12, width - 6 - len(figures))
@@ -307,7 +306,7 @@ def _identity(doc: Document, names: _Names, width: int) -> list[Text]:
     return lines
 
 
-def _provenance_tree(passages: list[Passage], texts: dict[str, str], names: _Names, width: int, *, plain: bool = False) -> Tree:
+def _provenance_tree(passages: list[Passage], texts: Mapping[str, str], names: _Names, width: int, *, plain: bool = False) -> Tree:
     tree = Tree(Text("provenance", style="dim"))
     by_origin: dict[tuple[int, str], list[Passage]] = defaultdict(list)
     for p in passages:

@@ -17,7 +17,7 @@ from provenance.config import Config, make_config
 from provenance.errors import InputError
 from provenance.models import Document, Report, Skipped
 from provenance.read import Piped, Source, choose_record, find_sources, read_source
-from provenance.spill import spill, spill_words
+from provenance.spill import own_texts, spill, spill_texts, spill_words
 from provenance.workers import pool
 
 _PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this, starting processes costs more than it saves
@@ -40,7 +40,9 @@ class _Read:
         self.warnings.extend(other.warnings)
 
 
-def _read_batch(sources: Sequence[Source], config: Config, on_file: Callable[[int], None] | None = None, *, spill_to: str | None = None) -> _Read:
+def _read_batch(
+    sources: Sequence[Source], config: Config, on_file: Callable[[int], None] | None = None, *, spill_to: str | None = None, texts_to: str | None = None,
+) -> _Read:
     out = _Read()
     docs: list[Document] = []
     for source in sources:
@@ -55,6 +57,11 @@ def _read_batch(sources: Sequence[Source], config: Config, on_file: Callable[[in
         # Written here, in the worker: signatures and words never travel to the main process.
         out.found.sigs = [spill(part, spill_to) for part in out.found.sigs]
         out.found.words = spill_words(out.found.words, spill_to)
+    if texts_to is not None:
+        # The texts too: the main process receives each document's metadata
+        # and where its text is, and reads a text back only when it is needed.
+        stored = spill_texts([d.text for d in out.found.docs], texts_to)
+        out.found.docs = [d.with_stored_text(t) for d, t in zip(out.found.docs, stored, strict=True)]
     return out
 
 
@@ -102,13 +109,25 @@ def scan(
     t0 = time.perf_counter()
     sources, skipped = find_sources(paths, follow_links=config.follow_links)
     total = sum(s.size for s in sources)
-    spill_to = tempfile.mkdtemp(prefix="provenance-") if total > config.spill_mb * _MB else None
+    spilled = total > config.spill_mb * _MB
+    spill_to = tempfile.mkdtemp(prefix="provenance-") if spilled else None
+    # The texts outlive the scan (the report reads them back), in a folder
+    # of their own that goes with the last document naming it.
+    texts_to = tempfile.mkdtemp(prefix="provenance-texts-") if spilled else None
     try:
-        read = _read_all(sources, config, progress, spill_to)
+        read = _read_all(sources, config, progress, spill_to, texts_to)
+        if texts_to is not None:
+            own_texts(d.stored for d in read.found.docs)
+            if not read.found.docs:
+                os.rmdir(texts_to)
         seconds = time.perf_counter() - t0
         # Documents stay in reading order (sorted paths, then lines): already
         # deterministic; the report sorts what users see.
         report = compare(read.found, config, skipped=skipped + read.skipped, warnings=read.warnings, progress=progress)
+    except BaseException:
+        if texts_to is not None:
+            shutil.rmtree(texts_to, ignore_errors=True)
+        raise
     finally:
         if spill_to is not None:
             shutil.rmtree(spill_to, ignore_errors=True)
@@ -117,7 +136,7 @@ def scan(
     return report
 
 
-def _read_all(sources: list[Source], config: Config, progress: Progress | None, spill_to: str | None = None) -> _Read:
+def _read_all(sources: list[Source], config: Config, progress: Progress | None, spill_to: str | None = None, texts_to: str | None = None) -> _Read:
     total = sum(s.size for s in sources)
     workers = config.processes
     # Enough batches for progress to move (and the workers to share the
@@ -134,10 +153,10 @@ def _read_all(sources: list[Source], config: Config, progress: Progress | None, 
 
     if workers == 1 or total < _PARALLEL_MIN_BYTES or len(batches) < 2:
         for batch in batches:
-            merged.extend(_read_batch(batch, config, count, spill_to=spill_to))
+            merged.extend(_read_batch(batch, config, count, spill_to=spill_to, texts_to=texts_to))
         return merged
     with pool(workers) as executor:
-        read_batch = partial(_read_batch, spill_to=spill_to)
+        read_batch = partial(_read_batch, spill_to=spill_to, texts_to=texts_to)
         for batch, part in zip(batches, executor.map(read_batch, batches, [config] * len(batches)), strict=True):
             merged.extend(part)
             count(sum(s.size for s in batch))

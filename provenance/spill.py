@@ -11,6 +11,12 @@ files of its own and hands back small stand-ins that name them:
   two of one LSH band, or one at a time to count the values two windows share.
 * :class:`SpilledWords`: one document's word hashes, read back by the
   alignment only for the documents of a candidate pair.
+* :class:`SpilledText`: one document's extracted text (``Document.text``
+  reads it back on each access), for the alignment of a candidate pair, the
+  passages and the report's renderers. The texts are written once they are
+  extracted rather than read again from their sources at the end: HTML and
+  web archives would have to be decoded and extracted a second time, and a
+  source changed meanwhile would no longer match the report's offsets.
 
 Files are read with plain reads, not mapped, so what was read once is the
 page cache's, not the scan's memory.
@@ -20,6 +26,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+import weakref
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +35,7 @@ import numpy as np
 _ITEM = np.dtype(np.uint32).itemsize
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SpilledPart:
     """The ``(rows, width)`` uint32 signatures of one batch, column-major in ``path``."""
 
@@ -57,7 +65,7 @@ class SpilledPart:
         return np.ascontiguousarray(self.columns(0, self.width))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SpilledWords:
     """One document's uint32 word hashes: ``count`` values at byte ``offset`` of ``path``."""
 
@@ -160,3 +168,86 @@ def columns(part: np.ndarray | SpilledPart, lo: int, hi: int) -> np.ndarray:
 def load(part: np.ndarray | SpilledPart | SpilledWords) -> np.ndarray:
     """Signatures or word hashes held in memory or spilled, as an array."""
     return part.load() if isinstance(part, SpilledPart | SpilledWords) else part
+
+
+class TextFile:
+    """A file of document texts (UTF-8, one after another) written by one read batch.
+
+    Its stand-ins (:class:`SpilledText`) outlive the scan: the report's
+    documents read their text back from it when a renderer asks. The process
+    that made the scan owns the file (:func:`own_texts`), and removes it
+    once no document names it any more, or when the process exits; copies
+    of this object in worker processes (pickled or forked) never remove it.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._finalizer: weakref.finalize | None = None
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"path": self.path, "_finalizer": None}
+
+    def own(self) -> None:
+        """Remove the file (and its folder, once empty) when this object goes, in this process only."""
+        if self._finalizer is None:
+            self._finalizer = weakref.finalize(self, _remove, self.path, os.getpid())
+
+    def read(self, offset: int, size: int) -> str:
+        """``size`` bytes at ``offset``, decoded."""
+        with open(self.path, "rb") as fh:
+            fh.seek(offset)
+            return fh.read(size).decode("utf-8", "surrogatepass")
+
+
+def _remove(path: str, pid: int) -> None:
+    if os.getpid() != pid:
+        return
+    for remove in (os.remove, os.rmdir):
+        try:
+            remove(path)
+        except OSError:
+            return
+        path = os.path.dirname(path)
+
+
+@dataclass(frozen=True, slots=True)
+class SpilledText:
+    """One document's text: ``size`` UTF-8 bytes at ``offset`` of ``file``,
+    and its length in characters (``chars``, and without trailing white
+    space: ``stripped_chars``), known without reading it."""
+
+    file: TextFile
+    offset: int
+    size: int
+    chars: int
+    stripped_chars: int
+
+    def read(self) -> str:
+        """The text."""
+        return self.file.read(self.offset, self.size)
+
+
+def spill_texts(texts: Sequence[str], folder: str) -> list[SpilledText]:
+    """Write texts to one new file in ``folder``; their stand-ins, in order.
+
+    >>> import tempfile
+    >>> parts = spill_texts(["café ", "x"], tempfile.mkdtemp())
+    >>> [(p.read(), p.chars, p.stripped_chars, p.size) for p in parts]
+    [('café ', 5, 4, 6), ('x', 1, 1, 1)]
+    """
+    fd, path = tempfile.mkstemp(suffix=".texts", dir=folder)
+    file = TextFile(path)
+    out, offset = [], 0
+    with os.fdopen(fd, "wb") as fh:
+        for text in texts:
+            data = text.encode("utf-8", "surrogatepass")
+            fh.write(data)
+            out.append(SpilledText(file, offset, len(data), len(text), len(text.rstrip())))
+            offset += len(data)
+    return out
+
+
+def own_texts(texts: Iterable[object]) -> None:
+    """Make this process the owner of the files these texts are in (``TextFile.own``); other values are passed over."""
+    for file in {id(t.file): t.file for t in texts if isinstance(t, SpilledText)}.values():
+        file.own()

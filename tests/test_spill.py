@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import io
 import json
 import random
 import sys
@@ -10,6 +12,7 @@ import numpy as np
 
 import provenance
 from provenance import lsh
+from provenance import report as render_report
 from provenance.config import Config
 from provenance.spill import spill
 from tests.conftest import random_text
@@ -39,6 +42,11 @@ def test_a_scan_with_spilled_signatures_and_words_reports_as_one_in_memory(corpu
     spilled = provenance.scan([root], max_bucket_docs=4, workers=1, spill_mb=0)
     assert spilled.stats["spilled"]
     assert spilled.to_dict() == in_memory.to_dict()
+    # The texts are not held: each document reads its own back from the scan's text file.
+    assert all(d.stored is not None and not in_memory.document(d.id).stored for d in spilled.documents)
+    assert not any(isinstance(vars(p)["_text"], str) for p in spilled.passages)  # passages read their part of it
+    assert [d.text for d in spilled.documents] == [d.text for d in in_memory.documents]
+    assert spilled == in_memory
     # Worker processes write the files (read) and read them back (candidates, align).
     monkeypatch.setattr(sys.modules["provenance.scan"], "_PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr("provenance.compare._PARALLEL_MIN_PAIRS", 0)
@@ -46,7 +54,11 @@ def test_a_scan_with_spilled_signatures_and_words_reports_as_one_in_memory(corpu
     in_workers = provenance.scan([root], max_bucket_docs=4, workers=2, spill_mb=0)
     assert in_workers.to_dict() == in_memory.to_dict()
     assert len(in_memory.passages) > 20
-    assert list(scratch.iterdir()) == []  # the temporary files are gone
+    # The signatures and words are gone with the scan; the texts with the last document reading them.
+    assert [p.name.startswith("provenance-texts-") for p in scratch.iterdir()] == [True, True]
+    del spilled, in_workers
+    gc.collect()
+    assert list(scratch.iterdir()) == []
 
 
 def test_forked_band_workers_read_spilled_parts(tmp_path, monkeypatch):
@@ -61,3 +73,36 @@ def test_forked_band_workers_read_spilled_parts(tmp_path, monkeypatch):
     found = lsh.candidate_pairs(on_disk, doc_of, config, workers=2)
     assert len(expected) > 100
     assert found.tolist() == expected.tolist()
+
+
+def test_band_pairs_merged_as_they_come_are_the_pairs_merged_at_the_end(monkeypatch):
+    rng = np.random.default_rng(4)
+    sigs = rng.integers(0, 30, size=(300, 48), dtype=np.uint32)
+    doc_of = np.repeat(np.arange(30), 10)
+    config = Config(threshold=0.15)
+    at_the_end = lsh.candidate_pairs(sigs, doc_of, config)
+    monkeypatch.setattr(lsh, "_MERGE_MIN_PAIRS", 0)  # merge after every band
+    assert len(at_the_end) > 100
+    assert lsh.candidate_pairs(sigs, doc_of, config).tolist() == at_the_end.tolist()
+
+
+def test_a_spilled_scan_of_a_generated_corpus_writes_the_report_of_an_in_memory_one(tmp_path, monkeypatch):
+    from bench.corpus import generate
+
+    generate(tmp_path / "corpus", 0.3, seed=2)
+    docs = tmp_path / "corpus" / "docs"
+    in_memory = provenance.scan([docs], workers=1)
+    monkeypatch.setattr(sys.modules["provenance.scan"], "_PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr("provenance.compare._PARALLEL_MIN_PAIRS", 0)
+    monkeypatch.setattr(lsh, "_PARALLEL_MIN_WINDOWS", 0)
+    spilled = provenance.scan([docs], workers=2, spill_mb=0)
+    assert spilled.stats["spilled"] and all(d.stored is not None for d in spilled.documents)
+    assert len(in_memory.passages) > 10
+    for with_text in (False, True):
+        written = {}
+        for name, report in (("in memory", in_memory), ("spilled", spilled)):
+            out = io.StringIO()
+            render_report.to_jsonl(report, out, with_text=with_text)
+            written[name] = out.getvalue()
+        assert written["spilled"] == written["in memory"]
+    assert json.dumps(spilled.to_dict()) == json.dumps(in_memory.to_dict())
