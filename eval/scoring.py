@@ -370,10 +370,17 @@ def detections_of(report: Mapping[str, Any], left: str = "susp/", right: str = "
     """Detections of a report: each passage of a ``left`` document with each of
     its matches in a ``right`` document, as file names and character spans.
 
+    A match's own span of the passage's document (``this_start``/``this_end``)
+    is the detection's when the report has it: a passage matched by several
+    documents spans all their parts, and PAN scores each pair on its own.
+
     >>> r = {"passages": [{"document": "susp/a.txt", "start": 5, "end": 9,
     ...     "matches": [{"document": "src/b.txt", "start": 0, "end": 4}, {"document": "susp/c.txt", "start": 1, "end": 2}]}]}
     >>> detections_of(r)
     [Case(susp='a.txt', src='b.txt', this=(5, 9), source=(0, 4))]
+    >>> r["passages"][0]["matches"][0] |= {"this_start": 6, "this_end": 9}
+    >>> detections_of(r)
+    [Case(susp='a.txt', src='b.txt', this=(6, 9), source=(0, 4))]
     """
     out = []
     for p in report["passages"]:
@@ -381,7 +388,8 @@ def detections_of(report: Mapping[str, Any], left: str = "susp/", right: str = "
             continue
         for m in p["matches"]:
             if m["document"].startswith(right):
-                out.append(Case(_name(p["document"]), _name(m["document"]), (p["start"], p["end"]), (m["start"], m["end"])))
+                this = (m["this_start"], m["this_end"]) if m.get("this_start") is not None else (p["start"], p["end"])
+                out.append(Case(_name(p["document"]), _name(m["document"]), this, (m["start"], m["end"])))
     return sorted(out)
 
 

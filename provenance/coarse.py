@@ -6,8 +6,8 @@ meet its source. Here each document becomes the sequence of its *content
 stems* (:mod:`provenance.sentences` stems of the words outside the corpus's
 most common ones, those in more than :data:`COMMON_SHARE` of its documents),
 and windows of :data:`WINDOW` content stems get a MinHash of their stems as a
-set, order ignored. LSH at :data:`THRESHOLD` pairs windows of different
-documents. The pairs come back in the exact channel's window numbering, so
+set, order ignored (:data:`NUM_PERM` permutations). LSH at :data:`THRESHOLD`
+pairs windows of different documents. The pairs come back in the exact channel's window numbering, so
 the pipeline aligns them like its own candidates (and compares their
 sentences).
 """
@@ -28,7 +28,11 @@ from provenance.sentences import STEM_CHARS
 COMMON_SHARE = 0.05
 COMMON_MIN_DOCS = 20  # in a small corpus, document frequency cannot tell common words
 WINDOW = 16
-THRESHOLD = 0.3
+THRESHOLD = 0.25
+NUM_PERM = 128
+"""Permutations per coarse window: more than the exact channel's, so that the
+lower threshold's estimate of Jaccard similarity stays sharp (at 48, a
+threshold of 0.25 let through twice the pairs for the same recall)."""
 
 
 def content_positions(docs: Sequence[Document]) -> list[np.ndarray]:
@@ -59,7 +63,7 @@ def coarse_pairs(docs: Sequence[Document], word_windows: Sequence[int], config: 
         ``a < b``, sorted.
     """
     content = content_positions(docs)
-    cfg = config.with_overrides(shingle_size=1, window=WINDOW, threshold=THRESHOLD)
+    cfg = config.with_overrides(shingle_size=1, window=WINDOW, threshold=THRESHOLD, num_perm=NUM_PERM)
     per_doc = signatures([c[1] for c in content], cfg)
     counts = np.array([len(s) for s in per_doc], dtype=np.int64)
     if counts.sum() < 2:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -116,6 +116,9 @@ class Candidates:
 
     docs: np.ndarray
     windows: np.ndarray
+    linked: frozenset[tuple[int, int]] = frozenset()
+    """Document pairs the coarse channel of rewritten reuse links too
+    (:mod:`provenance.coarse`, ``--sensitivity high``)."""
 
     @classmethod
     def empty(cls) -> Candidates:
@@ -148,7 +151,7 @@ class Candidates:
 
     def __add__(self, other: Candidates) -> Candidates:
         """Both sets of rows (their document pairs must differ)."""
-        return Candidates(np.concatenate([self.docs, other.docs]), np.concatenate([self.windows, other.windows]))
+        return Candidates(np.concatenate([self.docs, other.docs]), np.concatenate([self.windows, other.windows]), self.linked | other.linked)
 
     def groups(self) -> tuple[np.ndarray, np.ndarray]:
         """Start and end rows of each document pair, in order."""
@@ -165,10 +168,12 @@ def batch_candidates(batch: Fingerprinted, config: Config) -> Candidates:
     return Candidates.of_window_pairs(pairs, doc_of, batch.first_window())
 
 
-def _rewritten_only(candidates: Candidates, coarse: dict[tuple[int, int], np.ndarray]) -> Candidates:
-    """The coarse channel's document pairs that the exact channel did not pair."""
+def with_coarse(candidates: Candidates, coarse: dict[tuple[int, int], np.ndarray]) -> Candidates:
+    """The exact channel's candidates, and the coarse channel's document pairs
+    that it did not pair; every pair the coarse channel found is ``linked``."""
     known = {tuple(row) for row in np.unique(candidates.docs, axis=0).tolist()} if len(candidates) else set()
-    return Candidates.of_groups({k: v for k, v in coarse.items() if k not in known})
+    new = Candidates.of_groups({k: v for k, v in coarse.items() if k not in known})
+    return replace(candidates + new, linked=frozenset(coarse))
 
 
 class Against(Protocol):
@@ -193,6 +198,7 @@ def align_documents(
     *,
     offsets: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
     regions: list[tuple[int, int, int, int]] | None = None,
+    linked: bool = False,
 ) -> list[Half]:
     """Both halves (one per side) of every passage two documents share.
 
@@ -202,6 +208,8 @@ def align_documents(
         offsets: a cache of ``word_offsets`` by document id, filled as needed.
         regions: the window pairs' ``align.seed_regions``, when the caller
             computed them for many pairs at once (``align.seed_regions_many``).
+        linked: the coarse channel of rewritten reuse links the two as well
+            (with high sensitivity, their sentences are then compared).
 
     Returns:
         Halves in character offsets, a's before b's for each passage.
@@ -223,7 +231,7 @@ def align_documents(
 
     halves: list[Half] = []
     aligned = align_pair(words_a, words_b, window_pairs, config, regions=regions)
-    if config.sensitivity == "high" and worth_rewriting(len(aligned), len(window_pairs), min(len(words_a), len(words_b))):
+    if config.sensitivity == "high" and worth_rewriting(len(aligned), len(window_pairs), min(len(words_a), len(words_b)), linked):
         aligned = align_rewritten(aligned, sentences_of(text_of(a)), sentences_of(text_of(b)), words_a, words_b, config)
     if not aligned:
         return halves
@@ -328,7 +336,9 @@ def _align_slice(job: _AlignInput, bounds: tuple[np.ndarray, np.ndarray], on_pai
         for (s, e), (a, b), pair_regions in zip(zip(starts.tolist(), ends.tolist(), strict=True), pair_docs.tolist(), regions, strict=True):
             if a != last_a:  # pairs come sorted by their first document
                 last_a, words_a = a, read(words[a])
-            halves.extend(align_documents(docs[a], words_a, docs[b], read(words[b]), cands.windows[s:e], job.config, offsets=offsets, regions=pair_regions))
+            halves.extend(
+                align_documents(docs[a], words_a, docs[b], read(words[b]), cands.windows[s:e], job.config, offsets=offsets, regions=pair_regions, linked=(a, b) in cands.linked)
+            )
             if on_pair is not None:
                 on_pair(1)
     return halves
@@ -405,7 +415,7 @@ def compare(
     n_windows = int(sum(batch.counts))
     candidates = batch_candidates(batch, config)
     if config.sensitivity == "high":
-        candidates = candidates + _rewritten_only(candidates, coarse_pairs(docs, batch.counts, config))
+        candidates = with_coarse(candidates, coarse_pairs(docs, batch.counts, config))
     timings["candidates"] = time.perf_counter() - t0
     n_pairs = len(candidates)
 

@@ -248,12 +248,20 @@ class Skipped:
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """Where a passage appears in another document."""
+    """Where a passage appears in another document.
+
+    ``this_start``/``this_end`` is the part of the passage's own document that
+    this match was aligned with: a passage matched by several documents spans
+    all their parts, and each match names its own (None in reports written
+    before the field existed).
+    """
 
     document: str
     start: int
     end: int
     similarity: float
+    this_start: int | None = None
+    this_end: int | None = None
 
 
 @dataclass(frozen=True)
@@ -348,7 +356,7 @@ class Report:
                     "kind": p.kind,
                     "similarity": p.similarity,
                     "matches": [
-                        {"document": m.document, "start": m.start, "end": m.end, "similarity": m.similarity}
+                        {"document": m.document, "start": m.start, "end": m.end, "similarity": m.similarity, "this_start": m.this_start, "this_end": m.this_end}
                         for m in p.matches
                     ],
                     "origin": p.origin.to_dict() if p.origin else None,

@@ -61,7 +61,7 @@ def build_passages(halves: Iterable[Half], docs: dict[str, Document], config: Co
             best = max(cluster, key=lambda h: (h.verbatim, h.similarity))
             matches = tuple(
                 sorted(
-                    {Match(h.other, h.other_start, h.other_end, round(h.similarity, 4)) for h in cluster},
+                    {Match(h.other, h.other_start, h.other_end, round(h.similarity, 4), h.start, h.end) for h in cluster},
                     key=lambda m: (m.document, m.start, m.end),
                 )
             )

@@ -151,7 +151,7 @@ def _report_from_dict(data: dict[str, Any]) -> Report:
         Passage(
             document=p["document"], start=p["start"], end=p["end"], text=p["text"], kind=p["kind"],
             similarity=p["similarity"],
-            matches=tuple(Match(m["document"], m["start"], m["end"], m["similarity"]) for m in p["matches"]),
+            matches=tuple(Match(m["document"], m["start"], m["end"], m["similarity"], m.get("this_start"), m.get("this_end")) for m in p["matches"]),
             origin=Origin.from_dict(o) if (o := p.get("origin")) else None,
         )
         for p in data["passages"]

@@ -42,7 +42,9 @@ def test_scan_json_is_the_contract_and_only_json_on_stdout(corpus):
     assert set(data["documents"][0]) >= {"id", "url", "title", "date", "chars", "reused_chars"}
     passage = data["passages"][0]
     assert set(passage) >= {"document", "start", "end", "text", "kind", "similarity", "matches"}
-    assert set(passage["matches"][0]) == {"document", "start", "end", "similarity"}
+    assert set(passage["matches"][0]) == {"document", "start", "end", "similarity", "this_start", "this_end"}
+    match = passage["matches"][0]
+    assert passage["start"] <= match["this_start"] < match["this_end"] <= passage["end"]
     assert data["skipped"] == [{"path": str(root / "empty.txt"), "reason": "empty file"}]
     assert result.stderr == f"skipped: {root / 'empty.txt'}: empty file\n"
 
