@@ -130,13 +130,17 @@ def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray | SpilledPart], doc_o
         codes = np.zeros(0, dtype=np.int64)
         with pool(workers, _set_worker_input, (shared,)) as executor:
             for found in executor.map(_band_codes_in_worker, groups):
-                codes = _distinct(np.concatenate([codes, found]))  # one worker's pairs at a time
+                codes = np.concatenate([codes, found])  # one worker's pairs at a time
                 del found
+                codes = _distinct(codes, owned=True)
     else:
         codes = _band_codes(shared, list(range(bands)))
     if not len(codes):
         return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.stack([codes // n, codes % n], axis=1)
+    pairs = np.empty((len(codes), 2), dtype=np.int64)
+    np.floor_divide(codes, n, out=pairs[:, 0])
+    np.remainder(codes, n, out=pairs[:, 1])
+    del codes
     if any(isinstance(p, SpilledPart) for p in parts):
         return pairs[_agree_by_column(parts, pairs, config)]
     keep = np.zeros(len(pairs), dtype=bool)
@@ -218,8 +222,9 @@ def _band_codes(shared: _Bands, bands: list[int]) -> np.ndarray:
         found.append(pairs[:, 0] * n + pairs[:, 1])
         pending += len(pairs)
         if pending > max(len(known), _MERGE_MIN_PAIRS):
-            known, found, pending = _distinct(np.concatenate([known, *found])), [], 0
-    return _distinct(np.concatenate([known, *found]))
+            known = np.concatenate([known, *found])
+            known, found, pending = _distinct(known, owned=True), [], 0
+    return _distinct(np.concatenate([known, *found]), owned=True)
 
 
 _MERGE_MIN_PAIRS = 1 << 20
@@ -238,9 +243,17 @@ def _rows(parts: list[np.ndarray], index: np.ndarray) -> np.ndarray:
     return out
 
 
-def _distinct(codes: np.ndarray) -> np.ndarray:
-    """Sorted distinct values (np.unique is much slower on millions of codes)."""
-    codes = np.sort(codes)
+def _distinct(codes: np.ndarray, *, owned: bool = False) -> np.ndarray:
+    """Sorted distinct values (np.unique is much slower on millions of codes);
+    ``owned``: the caller hands ``codes`` over, and it is sorted in place.
+
+    >>> _distinct(np.array([3, 1, 3, 2])).tolist(), _distinct(np.array([2, 2, 1]), owned=True).tolist()
+    ([1, 2, 3], [1, 2])
+    """
+    if owned:
+        codes.sort()
+    else:
+        codes = np.sort(codes)
     return codes[np.concatenate(([True], codes[1:] != codes[:-1]))] if len(codes) else codes
 
 
