@@ -446,7 +446,7 @@ def compare(
     del halves
     stats: dict[str, Any] = {
         "timings": timings,
-        "bytes": sum(_utf8_bytes(d) for d in batch.docs),
+        "bytes": sum(d.size for d in batch.docs),
         "windows": n_windows,
         "candidate_window_pairs": n_pairs,
     }
@@ -459,9 +459,3 @@ def compare(
         tuple(sorted(warnings, key=lambda s: (s.path, s.reason))),
         stats,
     )
-
-
-def _utf8_bytes(doc: Document) -> int:
-    """Size of the document's text in UTF-8 (without reading a stored text back)."""
-    stored = doc.stored
-    return stored.size if stored is not None else len(doc.text.encode("utf-8"))

@@ -203,6 +203,12 @@ class Document:
         return len(held) if isinstance(held, str) else held.chars
 
     @property
+    def size(self) -> int:
+        """Size of the text in UTF-8 bytes (read from the text only when it is held)."""
+        held = self.__dict__["_text"]
+        return len(held.encode("utf-8")) if isinstance(held, str) else held.size
+
+    @property
     def stored(self) -> StoredText | None:
         """Where the text is kept when it is not held (read back on each access), else None."""
         held = self.__dict__["_text"]

@@ -243,7 +243,7 @@ def _scan(spark: SparkSession, names: list[str | Piped], config: Config, progres
 
     stats = {
         "timings": timings,
-        "bytes": sum(len(d.text.encode("utf-8")) for d in ordered_docs),
+        "bytes": sum(d.size for d in ordered_docs),
         "windows": n_windows,
         "candidate_window_pairs": sum(n for _, n, _ in found),
         "engine": "spark",
