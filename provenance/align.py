@@ -15,6 +15,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from provenance.config import Config
+from provenance.fingerprint import window_span
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,6 @@ def seed_regions_many(windows: np.ndarray, counts: np.ndarray, n_a: np.ndarray, 
     k = len(counts)
     if not k:
         return []
-    block = max(1, config.window // 2)
-    reach = 2 * block + config.shingle_size - 1  # fingerprint.window_span's end, past its start
     margin = config.window + config.shingle_size
     group = np.repeat(np.arange(k), counts)
     wa, wb = windows[:, 0], windows[:, 1]
@@ -86,8 +85,8 @@ def seed_regions_many(windows: np.ndarray, counts: np.ndarray, n_a: np.ndarray, 
     last = np.concatenate((breaks - 1, [len(wa) - 1]))
     sg = group[first]
     na, nb = n_a[sg], n_b[sg]
-    a0, a1 = wa[first] * block, np.minimum(na, wa[last] * block + reach)
-    b0, b1 = wb[first] * block, np.minimum(nb, wb[last] * block + reach)
+    a0, a1 = window_span(wa[first], na, config)[0], window_span(wa[last], na, config)[1]
+    b0, b1 = window_span(wb[first], nb, config)[0], window_span(wb[last], nb, config)[1]
     order = np.lexsort((b1, b0, a1, a0, sg))
     sg, na, nb, a0, a1, b0, b1 = (x[order] for x in (sg, na, nb, a0, a1, b0, b1))
     # A pair with one seed has one region: the seed with its margin.

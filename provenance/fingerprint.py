@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -65,11 +65,12 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-def window_span(index: int, n_words: int, config: Config) -> tuple[int, int]:
-    """Word range [start, end) that window ``index`` covers."""
+def window_span(index: Any, n_words: Any, config: Config) -> tuple[Any, Any]:
+    """Word range [start, end) that window ``index`` covers (ints, or arrays
+    of windows and their documents' word counts, element by element)."""
     block = _block(config)
     start = index * block
-    end = min(n_words, start + 2 * block + config.shingle_size - 1)
+    end = np.minimum(n_words, start + 2 * block + config.shingle_size - 1)
     return start, end
 
 
