@@ -201,8 +201,7 @@ def _band_codes(shared: _Bands, bands: list[int]) -> np.ndarray:
     """Distinct candidate pairs of some bands, each coded as ``first * n + second``."""
     parts, doc_of, config = shared.parts, shared.doc_of, shared.config
     n = sum(len(p) for p in parts)
-    index_bits = max(1, int(n - 1).bit_length())
-    index_mask = np.uint64((1 << index_bits) - 1)
+    index_bits = bucket_bits(n)
     windows = np.arange(n, dtype=np.uint64)
     starts = np.cumsum([0] + [len(p) for p in parts[:-1]]).tolist()
     # The same pair turns up in many bands: the distinct ones found so far
@@ -210,27 +209,11 @@ def _band_codes(shared: _Bands, bands: list[int]) -> np.ndarray:
     # holds about twice the distinct pairs, not every band's.
     known, found, pending = np.zeros(0, dtype=np.int64), [], 0
     for band in bands:
-        packed = np.empty(n, dtype=np.uint64)
+        keys = np.empty(n, dtype=np.uint64)
         for lo, part in zip(starts, parts, strict=True):
-            packed[lo : lo + len(part)] = band_key(part, band, config)
-        # Pack the window number into the low bits: one plain sort then
-        # orders windows by bucket (ties broken by window number, so the
-        # result does not depend on the sort algorithm).
-        packed &= ~index_mask
-        packed |= windows
-        packed.sort()
-        keys = packed >> np.uint64(index_bits)
-        # Most windows are alone in their bucket and pair with none: only
-        # the others go on (in the same order), which bounds what the
-        # bucketing holds by the shared windows rather than all of them.
-        same = keys[1:] == keys[:-1]
-        shared = np.zeros(n, dtype=bool)
-        shared[1:] = same
-        shared[:-1] |= same
-        del same
-        keys, packed = keys[shared], packed[shared]
-        pairs = _bucket_pairs(keys, (packed & index_mask).astype(np.int64), doc_of, config.max_bucket_docs)
-        del packed, keys, shared
+            keys[lo : lo + len(part)] = band_key(part, band, config)
+        pairs = band_pairs(keys, doc_of, index_bits, config.max_bucket_docs, positions=windows)
+        del keys
         found.append(pairs[:, 0] * n + pairs[:, 1])
         pending += len(pairs)
         if pending > max(len(known), _MERGE_MIN_PAIRS):
@@ -288,24 +271,57 @@ def _bucket_pairs(sorted_keys: np.ndarray, order: np.ndarray, doc_of: np.ndarray
     return np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)
 
 
-def bucket_pairs(doc_of_members: np.ndarray, max_docs: int) -> np.ndarray:
-    """Candidate pairs of one LSH bucket, as positions among its members.
+def bucket_bits(n_windows: int) -> int:
+    """The low bits of every band key that ``band_pairs`` ignores, for a scan
+    of ``n_windows`` windows: as many as number the windows.
 
-    The rule of ``candidate_pairs`` for a single bucket, for engines that
-    gather buckets themselves (``provenance.spark``): members must be listed
-    in window order (windows numbered document by document), and
-    ``doc_of_members`` gives each one's document number.
+    >>> bucket_bits(1), bucket_bits(1000), bucket_bits(1024)
+    (1, 10, 10)
+    """
+    return max(1, int(n_windows - 1).bit_length())
+
+
+def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: int, *, positions: np.ndarray | None = None) -> np.ndarray:
+    """Candidate pairs of one LSH band: windows of different documents in one bucket.
+
+    The bucketing of ``candidate_pairs``, also run by engines that gather a
+    band's windows themselves (``provenance.spark``, any subset of the
+    band's buckets at a time). A bucket is a key's high ``64 - index_bits``
+    bits: the low ones make room for the window's position, so that one
+    plain sort orders windows by bucket, then position.
+
+    Args:
+        keys: ``(k,)`` uint64 band keys (``band_key``) of windows in window
+            order (windows numbered document by document); overwritten.
+        doc_of: the document of each of these windows.
+        index_bits: ``bucket_bits`` of the whole scan's window count, the
+            same for every part of one scan (positions must fit in them).
+        max_docs: ``config.max_bucket_docs``: larger buckets are capped.
+        positions: ``np.arange(k, dtype=np.uint64)``, when the caller keeps one.
 
     Returns:
-        ``(n_pairs, 2)`` int64 positions, first < second, in no set order.
+        ``(n_pairs, 2)`` int64 positions among ``keys``, first < second, in no set order.
 
-    >>> bucket_pairs(np.array([0, 1, 1]), 64).tolist()
-    [[0, 1], [0, 2]]
+    >>> keys = np.array([7 << 8, 7 << 8, 9 << 8, 7 << 8], dtype=np.uint64)
+    >>> sorted(band_pairs(keys, np.array([0, 1, 1, 2]), 4, 64).tolist())
+    [[0, 1], [0, 3], [1, 3]]
     """
-    k = len(doc_of_members)
-    if k < 2:
-        return np.zeros((0, 2), dtype=np.int64)
-    return _bucket_pairs(np.zeros(k, dtype=np.uint64), np.arange(k, dtype=np.int64), np.asarray(doc_of_members), max_docs)
+    index_mask = np.uint64((1 << index_bits) - 1)
+    packed = keys
+    packed &= ~index_mask
+    packed |= positions if positions is not None else np.arange(len(keys), dtype=np.uint64)
+    packed.sort()
+    keys = packed >> np.uint64(index_bits)
+    # Most windows are alone in their bucket and pair with none: only the
+    # others go on (in the same order), which bounds what the bucketing
+    # holds by the shared windows rather than all of them.
+    same = keys[1:] == keys[:-1]
+    shared = np.zeros(len(keys), dtype=bool)
+    shared[1:] = same
+    shared[:-1] |= same
+    del same
+    keys, packed = keys[shared], packed[shared]
+    return _bucket_pairs(keys, (packed & index_mask).astype(np.int64), doc_of, max_docs)
 
 
 def _across(left: np.ndarray, right: np.ndarray, doc_of: np.ndarray) -> np.ndarray:

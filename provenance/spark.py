@@ -36,6 +36,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +45,7 @@ import numpy as np
 from provenance.compare import Progress, align_documents, attributed_passages, fingerprint_documents
 from provenance.config import Config, make_config
 from provenance.errors import ConfigError, InputError
-from provenance.lsh import agree, band_key, bucket_pairs, lsh_params
+from provenance.lsh import agree, band_key, band_pairs, bucket_bits, lsh_params
 from provenance.models import Document, Report, Skipped
 from provenance.passages import Half
 from provenance.read import Piped, Source, find_sources, read_source, record_document
@@ -185,15 +186,17 @@ def _scan(spark: SparkSession, names: list[str | Piped], config: Config, progres
 
     # Document numbers in the order a local scan gives them: sources in
     # order, then documents in file order (Parquet rows: in id order, with
-    # gaps where a row is no document). Only each source's last position and
-    # longest document come to the driver.
-    per_source = dict(
-        raw.filter(lambda r: r[0] == _DOC)
-        .map(lambda r: (r[1][0], (r[1][1] + 1, len(r[2][2]))))
-        .reduceByKey(lambda x, y: (max(x[0], y[0]), max(x[1], y[1])))
-        .collect()
-    )
-    problems = raw.filter(lambda r: r[0] != _DOC).map(lambda r: (r[0], r[1])).collect()
+    # gaps where a row is no document). Only each source's last position,
+    # longest document and windows come to the driver, with the problems.
+    per_source: dict[int, tuple[int, int, int]] = {}
+    problems = []
+    for kind, value in raw.mapPartitions(_summary).collect():
+        if kind != _DOC:
+            problems.append((kind, value))
+            continue
+        src, *counts = value
+        old = per_source.get(src, (0, 0, 0))
+        per_source[src] = (max(old[0], counts[0]), max(old[1], counts[1]), old[2] + counts[2])
     skipped = skipped + [s for kind, s in problems if kind == _SKIP]
     warnings = [s for kind, s in problems if kind == _WARN]
     offsets: dict[int, int] = {}
@@ -201,32 +204,39 @@ def _scan(spark: SparkSession, names: list[str | Piped], config: Config, progres
     for src in sorted(per_source):
         offsets[src] = total
         total += per_source[src][0]
-    max_windows = max((w for _, w in per_source.values()), default=0)
+    max_windows = max((w for _, w, _ in per_source.values()), default=0)
+    n_windows = sum(n for _, _, n in per_source.values())
     wbits = max(1, int(max_windows).bit_length())
     if max(1, total).bit_length() + wbits > 62:
         raise ConfigError(f"{total} documents with up to {max_windows} windows each do not fit the Spark engine's 62-bit window numbers")
     known = sc.broadcast(offsets)
-    docs = raw.filter(lambda r: r[0] == _DOC).map(lambda r: (known.value[r[1][0]] + r[1][1], r[2])).persist(StorageLevel.MEMORY_AND_DISK)
-    n_windows = int(docs.map(lambda r: len(r[1][2])).sum()) if total else 0
-    raw.unpersist()
+    # Documents go to partition ``number % parts`` (one shuffle), which is
+    # where the candidate pairs of each go too: both joins below then read
+    # the documents where they are.
+    parts_docs = max(2 * sc.defaultParallelism, raw.getNumPartitions())
+    docs = (
+        raw.filter(lambda r: r[0] == _DOC)
+        .map(lambda r: (known.value[r[1][0]] + r[1][1], r[2]))
+        .partitionBy(parts_docs, _by_number)
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
     timings["read+fingerprint"] = time.perf_counter() - t0
     if progress:
         progress("read", 1, 1)
 
     t1 = time.perf_counter()
-    grouped = _candidates(spark, docs, config, wbits) if n_windows else None
+    grouped = None
+    if n_windows > 1:
+        grouped = _candidates(docs, config, _Layout(wbits, bucket_bits(n_windows), parts_docs), n_windows).persist(StorageLevel.MEMORY_AND_DISK)
+        grouped.count()
+    raw.unpersist()
     timings["candidates"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
     found: list[tuple[tuple[int, int], int, list[Half]]] = []
     if grouped is not None:
-        mask = (1 << wbits) - 1
-        joined = (
-            grouped.join(docs)  # (a, ((b, pairs), doc a))
-            .map(lambda r: (r[1][0][0], (r[0], r[1][0][1], r[1][1])))
-            .join(docs)  # (b, ((a, pairs, doc a), doc b))
-        )
-        found = joined.mapPartitions(lambda it: _align(it, config, mask)).collect()
+        found = _aligned(grouped, docs, config).collect()
+        grouped.unpersist()
     # In document-pair order, as a local scan aligns them.
     found.sort(key=lambda f: f[0])
     halves = [h for _, _, hs in found for h in hs]
@@ -360,61 +370,213 @@ def _table_documents(rows: Iterator[tuple[dict[str, Any], int]], source: Source,
 
 
 
-def _candidates(spark: SparkSession, docs: Any, config: Config, wbits: int) -> Any:
-    """Window pairs grouped by document pair: ``(a, (b, [[window a, window b], ...]))``."""
-    from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
+def _by_number(key: int) -> int:
+    """The partition function of every keyed shuffle here: documents by
+    number, and records already keyed by their partition."""
+    return key
 
+
+def _summary(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """Executor side: the problems of a partition of read records, and for each
+    source ``(source, documents, most windows, windows)``."""
+    per: dict[int, list[int]] = {}
+    for row in rows:
+        if row[0] != _DOC:
+            yield row
+            continue
+        (src, position), windows = row[1], len(row[2][2])
+        entry = per.setdefault(src, [0, 0, 0])
+        entry[0] = max(entry[0], position + 1)
+        entry[1] = max(entry[1], windows)
+        entry[2] += windows
+    for src, (count, most, windows) in per.items():
+        yield _DOC, (src, count, most, windows)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How the candidate stage numbers and spreads its data: window numbers
+    are ``document << wbits | window``; band keys drop ``index_bits`` low
+    bits (``lsh.bucket_bits`` of the scan's windows, as a local scan);
+    documents live in partition ``number % doc_parts``."""
+
+    wbits: int
+    index_bits: int
+    doc_parts: int
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # spreads (band, bucket) over the shuffle's partitions
+_BAND_SHUFFLE_BYTES = 64 * 1024 * 1024  # band records per shuffle partition, about
+
+
+def _candidates(docs: Any, config: Config, layout: _Layout, n_windows: int) -> Any:
+    """Window pairs grouped by document pair, on the second document's
+    partition: ``(b, (a, (k, 2) window pairs within a and b))``.
+
+    Two shuffles, each moving numpy arrays: every window's band keys, in one
+    record per input partition and bucket partition, to the partition of
+    their (band, bucket), where ``lsh.band_pairs`` pairs each band's windows
+    as a local scan does; then those pairs to the partition of their second
+    document, where they are made distinct and grouped.
+    """
     bands, _ = lsh_params(config.threshold, config.num_perm)
-    rows = docs.mapPartitions(lambda it: _band_rows(it, config, bands, wbits))
-    buckets = (
-        spark.createDataFrame(rows, "band int, key long, win long")
-        .groupBy("band", "key")
-        .agg(F.collect_list("win").alias("members"))
-        .where(F.size("members") > 1)
-        .select("members")
+    sc = docs.context
+    band_parts = max(2 * sc.defaultParallelism, -(-n_windows * bands * 17 // _BAND_SHUFFLE_BYTES))
+    return (
+        docs.mapPartitions(lambda it: _band_chunks(it, config, bands, layout, band_parts))
+        .partitionBy(band_parts, _by_number)
+        .mapPartitions(lambda it: _band_pairs(it, layout, config.max_bucket_docs))
+        .partitionBy(layout.doc_parts, _by_number)
+        .mapPartitions(lambda it: _document_pairs(it, layout), preservesPartitioning=True)
     )
-    max_docs = config.max_bucket_docs
-    pairs = buckets.rdd.mapPartitions(lambda it: _bucket_pairs(it, wbits, max_docs))
-    doc_pairs = (
-        spark.createDataFrame(pairs, "a long, b long")
-        .distinct()
-        .groupBy(F.shiftright("a", wbits).alias("da"), F.shiftright("b", wbits).alias("db"))
-        .agg(F.collect_list(F.array("a", "b")).alias("pairs"))
-    )
-    return doc_pairs.rdd.map(lambda r: (r["da"], (r["db"], r["pairs"])))
 
 
-def _band_rows(docs: Iterator[tuple[int, tuple[Document, np.ndarray, np.ndarray]]], config: Config, bands: int, wbits: int) -> Iterator[tuple[int, int, int]]:
-    """Executor side: ``(band, bucket key, window number)`` for every band of every window."""
-    for number, (_, _, sigs) in docs:
-        if not len(sigs):
+def _band_chunks(docs: Iterator[tuple[int, tuple[Document, np.ndarray, np.ndarray]]], config: Config, bands: int, layout: _Layout, parts: int) -> Iterator[tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """Executor side: ``(partition, (bands, band keys, window numbers))``, one
+    record per partition of (band, bucket), for a partition of documents."""
+    numbers, sigs = [], []
+    for number, (_, _, doc_sigs) in docs:
+        if len(doc_sigs):
+            numbers.append((number << layout.wbits) + np.arange(len(doc_sigs), dtype=np.int64))
+            sigs.append(doc_sigs)
+    if not sigs:
+        return
+    windows = np.concatenate(numbers)
+    all_sigs = np.concatenate(sigs)
+    del numbers, sigs
+    band_of = np.repeat(np.arange(bands, dtype=np.min_scalar_type(bands)), len(windows))
+    keys = np.concatenate([band_key(all_sigs, band, config) for band in range(bands)])
+    with np.errstate(over="ignore"):
+        spread = ((keys >> np.uint64(layout.index_bits)) + band_of.astype(np.uint64)) * _MIX
+    target = ((spread >> np.uint64(33)) % np.uint64(parts)).astype(np.int64)
+    order = np.argsort(target, kind="stable")
+    bounds = np.searchsorted(target[order], np.arange(parts + 1))
+    windows = np.tile(windows, bands)
+    for part in range(parts):
+        take = order[bounds[part] : bounds[part + 1]]
+        if len(take):
+            yield part, (band_of[take], keys[take], windows[take])
+
+
+def _band_pairs(chunks: Iterator[tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray]]], layout: _Layout, max_docs: int) -> Iterator[tuple[int, np.ndarray]]:
+    """Executor side: the distinct candidate window pairs of a partition of
+    (band, bucket)s, as ``(document partition, (k, 2) window numbers)``
+    records keyed by the partition of each pair's second document."""
+    got = [c for _, c in chunks]
+    if not got:
+        return
+    band_of = np.concatenate([c[0] for c in got])
+    keys = np.concatenate([c[1] for c in got])
+    windows = np.concatenate([c[2] for c in got])
+    del got
+    # Each band's windows in window order, as band_pairs wants them.
+    order = np.lexsort((windows, band_of))
+    band_of, keys, windows = band_of[order], keys[order], windows[order]
+    del order
+    starts = np.flatnonzero(np.concatenate(([True], band_of[1:] != band_of[:-1], [True])))
+    found = []
+    for lo, hi in zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True):
+        members = windows[lo:hi]
+        positions = band_pairs(keys[lo:hi].copy(), members >> layout.wbits, layout.index_bits, max_docs)
+        found.append(members[positions])
+    pairs = _distinct_pairs(np.concatenate(found))
+    target = (pairs[:, 1] >> layout.wbits) % layout.doc_parts
+    order = np.argsort(target, kind="stable")
+    pairs, target = pairs[order], target[order]
+    bounds = np.flatnonzero(np.concatenate(([True], target[1:] != target[:-1], [True])))
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        yield int(target[lo]), pairs[lo:hi]
+
+
+def _distinct_pairs(pairs: np.ndarray) -> np.ndarray:
+    """Distinct rows of ``(k, 2)`` window numbers, sorted by first then second.
+
+    >>> _distinct_pairs(np.array([[3, 4], [1, 9], [3, 4], [1, 2]])).tolist()
+    [[1, 2], [1, 9], [3, 4]]
+    """
+    pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+    keep = np.concatenate(([True], np.any(pairs[1:] != pairs[:-1], axis=1))) if len(pairs) else np.zeros(0, dtype=bool)
+    return pairs[keep]
+
+
+def _document_pairs(chunks: Iterator[tuple[int, np.ndarray]], layout: _Layout) -> Iterator[tuple[int, tuple[int, np.ndarray]]]:
+    """Executor side: window pairs → ``(b, (a, (k, 2) windows within a and b))``,
+    distinct and in window order, per document pair."""
+    got = [c for _, c in chunks]
+    if not got:
+        return
+    pairs = _distinct_pairs(np.concatenate(got))
+    del got
+    doc_a, doc_b = pairs[:, 0] >> layout.wbits, pairs[:, 1] >> layout.wbits
+    order = np.lexsort((doc_a, doc_b))  # stable: window order within each document pair
+    pairs, doc_a, doc_b = pairs[order], doc_a[order], doc_b[order]
+    local = pairs & ((1 << layout.wbits) - 1)
+    bounds = np.flatnonzero(np.concatenate(([True], (doc_a[1:] != doc_a[:-1]) | (doc_b[1:] != doc_b[:-1]), [True])))
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        yield int(doc_b[lo]), (int(doc_a[lo]), local[lo:hi])
+
+
+_DOC_TAG, _PAIRS_TAG = 0, 1
+
+
+def _aligned(grouped: Any, docs: Any, config: Config) -> Any:
+    """``((a, b), agreeing window pairs, halves)`` of every candidate document pair.
+
+    Two joins with the documents, where they are (both sides share the
+    documents' partitioning, so only the pairs move): by the second document,
+    which then travels (its text, words and the signature rows the pairs
+    use) to the first, where all of its pairs are aligned in turn.
+    """
+    parts = docs.getNumPartitions()
+    tagged = docs.mapValues(lambda d: (_DOC_TAG, d))
+    with_b = grouped.mapValues(lambda v: (_PAIRS_TAG, v)).union(tagged).groupByKey(parts, _by_number)
+    to_a = with_b.mapPartitions(_second_halves).partitionBy(parts, _by_number)
+    with_a = to_a.mapValues(lambda v: (_PAIRS_TAG, v)).union(tagged).groupByKey(parts, _by_number)
+    return with_a.mapPartitions(lambda it: _align(it, config))
+
+
+def _second_halves(groups: Iterator[tuple[int, Iterable[tuple[int, Any]]]]) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """Executor side: for each pair of a document b, ``(a, (b, pairs, b,
+    its words, window numbers and signatures of the rows the pairs use))``."""
+    for b, values in groups:
+        doc = None
+        pairs = []
+        for tag, value in values:
+            if tag == _DOC_TAG:
+                doc = value
+            else:
+                pairs.append(value)
+        if doc is None or not pairs:
             continue
-        windows = ((number << wbits) + np.arange(len(sigs), dtype=np.int64)).tolist()
-        for band in range(bands):
-            # Spark's longs are signed: the same 64 bits, read as int64.
-            keys = band_key(sigs, band, config).view(np.int64).tolist()
-            yield from zip([band] * len(keys), keys, windows, strict=True)
+        document, words, sigs = doc
+        for a, window_pairs in pairs:
+            used = np.unique(window_pairs[:, 1])
+            yield a, (b, window_pairs, document, words, used, sigs[used])
 
 
-def _bucket_pairs(buckets: Iterator[Any], wbits: int, max_docs: int) -> Iterator[tuple[int, int]]:
-    """Executor side: the candidate window pairs of each bucket (``lsh.bucket_pairs``)."""
-    for row in buckets:
-        members = np.sort(np.array(row["members"], dtype=np.int64))  # window order
-        found = bucket_pairs(members >> wbits, max_docs)
-        yield from zip(members[found[:, 0]].tolist(), members[found[:, 1]].tolist(), strict=True)
-
-
-def _align(rows: Iterator[Any], config: Config, mask: int) -> Iterator[tuple[tuple[int, int], int, list[Half]]]:
-    """Executor side: the halves of each candidate document pair, with the
-    number of its window pairs that pass the agreement filter."""
+def _align(groups: Iterator[tuple[int, Iterable[tuple[int, Any]]]], config: Config) -> Iterator[tuple[tuple[int, int], int, list[Half]]]:
+    """Executor side: the halves of each candidate document pair of a
+    document a, with the number of its window pairs that pass the agreement
+    filter (``lsh.agree``, as a local scan filters them)."""
     offsets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for b, ((a, window_pairs, (doc_a, words_a, sigs_a)), (doc_b, words_b, sigs_b)) in rows:
-        pairs = np.array(window_pairs, dtype=np.int64) & mask
-        pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
-        pairs = pairs[agree(sigs_a[pairs[:, 0]], sigs_b[pairs[:, 1]], config)]
-        if not len(pairs):
+    for a, values in groups:
+        doc = None
+        partners = []
+        for tag, value in values:
+            if tag == _DOC_TAG:
+                doc = value
+            else:
+                partners.append(value)
+        if doc is None or not partners:
             continue
-        yield (a, b), len(pairs), align_documents(doc_a, words_a, doc_b, words_b, pairs, config, offsets=offsets)
+        doc_a, words_a, sigs_a = doc
+        partners.sort(key=lambda p: p[0])
+        for b, pairs, doc_b, words_b, used, rows_b in partners:
+            pairs = pairs[agree(sigs_a[pairs[:, 0]], rows_b[np.searchsorted(used, pairs[:, 1])], config)]
+            if not len(pairs):
+                continue
+            yield (a, b), len(pairs), align_documents(doc_a, words_a, doc_b, words_b, pairs, config, offsets=offsets)
+        offsets.clear()  # pairs come grouped by their first document
 
 
 __all__ = ["is_table", "scan", "session", "write_parquet"]
