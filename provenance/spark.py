@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from provenance.align import seed_regions_many
 from provenance.compare import Progress, align_documents, attributed_passages, fingerprint_documents
 from provenance.config import Config, make_config
 from provenance.errors import ConfigError, InputError
@@ -49,7 +50,7 @@ from provenance.lsh import agree, band_key, band_pairs, bucket_bits, lsh_params
 from provenance.models import Document, Report, Skipped
 from provenance.passages import Half
 from provenance.read import Piped, Source, find_sources, read_source, record_document
-from provenance.scan import _batches
+from provenance.scan import _BATCH_BYTES, _MIN_BATCH_BYTES, _batches
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -174,7 +175,8 @@ def _scan(spark: SparkSession, names: list[str | Piped], config: Config, progres
     parts = []
     if sources:
         numbered, first = [], 0
-        for batch in _batches(sources):
+        # Enough batches for every executor thread to have a few.
+        for batch in _batches(sources, min(_BATCH_BYTES, max(_MIN_BATCH_BYTES, sum(s.size for s in sources) // (4 * sc.defaultParallelism)))):
             numbered.append((first, batch))
             first += len(batch)
         cwd = os.getcwd()
@@ -210,10 +212,10 @@ def _scan(spark: SparkSession, names: list[str | Piped], config: Config, progres
     if max(1, total).bit_length() + wbits > 62:
         raise ConfigError(f"{total} documents with up to {max_windows} windows each do not fit the Spark engine's 62-bit window numbers")
     known = sc.broadcast(offsets)
-    # Documents go to partition ``number % parts`` (one shuffle), which is
-    # where the candidate pairs of each go too: both joins below then read
-    # the documents where they are.
-    parts_docs = max(2 * sc.defaultParallelism, raw.getNumPartitions())
+    # Documents go to partition ``number % parts`` (one shuffle), where the
+    # candidate pairs come to meet them. Few partitions: a document then
+    # travels to at most ``parts - 1`` others, however many it pairs with.
+    parts_docs = max(2 * sc.defaultParallelism, -(-n_windows // _PART_WINDOWS))
     docs = (
         raw.filter(lambda r: r[0] == _DOC)
         .map(lambda r: (known.value[r[1][0]] + r[1][1], r[2]))
@@ -226,8 +228,9 @@ def _scan(spark: SparkSession, names: list[str | Piped], config: Config, progres
 
     t1 = time.perf_counter()
     grouped = None
+    layout = _Layout(wbits, bucket_bits(n_windows), parts_docs)
     if n_windows > 1:
-        grouped = _candidates(docs, config, _Layout(wbits, bucket_bits(n_windows), parts_docs), n_windows).persist(StorageLevel.MEMORY_AND_DISK)
+        grouped = _candidates(docs, config, layout, n_windows).persist(StorageLevel.MEMORY_AND_DISK)
         grouped.count()
     raw.unpersist()
     timings["candidates"] = time.perf_counter() - t1
@@ -235,7 +238,7 @@ def _scan(spark: SparkSession, names: list[str | Piped], config: Config, progres
     t2 = time.perf_counter()
     found: list[tuple[tuple[int, int], int, list[Half]]] = []
     if grouped is not None:
-        found = _aligned(grouped, docs, config).collect()
+        found = _aligned(grouped, docs, config, layout).collect()
         grouped.unpersist()
     # In document-pair order, as a local scan aligns them.
     found.sort(key=lambda f: f[0])
@@ -245,7 +248,8 @@ def _scan(spark: SparkSession, names: list[str | Piped], config: Config, progres
         progress("align", 1, 1)
 
     t3 = time.perf_counter()
-    ordered_docs = [d for _, d in sorted(docs.map(lambda r: (r[0], r[1][0])).collect(), key=lambda r: r[0])]
+    # A partition at a time: few, large partitions make large task results.
+    ordered_docs = [d for _, d in sorted(docs.map(lambda r: (r[0], r[1][0])).toLocalIterator(), key=lambda r: r[0])]
     docs.unpersist()
     by_id = {d.id: d for d in ordered_docs}
     passages = attributed_passages(halves, by_id, config)
@@ -291,20 +295,25 @@ def _read_files(batches_in: Iterator[tuple[int, list[Source]]], config: Config, 
     if os.path.isdir(cwd):
         os.chdir(cwd)  # relative paths as the driver named them (a shared filesystem on a cluster)
     for first, batch in batches_in:
+        docs: list[Document] = []
+        keys: list[tuple[int, int]] = []
         for number, source in enumerate(batch, start=first):
-            docs, skipped, warnings = read_source(source, max_bytes=config.max_file_bytes, today=config.today)
-            yield from _fingerprinted(number, docs, config)
+            found, skipped, warnings = read_source(source, max_bytes=config.max_file_bytes, today=config.today)
+            docs.extend(found)
+            keys.extend((number, position) for position in range(len(found)))
             yield from ((_SKIP, s) for s in skipped)
             yield from ((_WARN, w) for w in warnings)
+        yield from _fingerprinted(keys, docs, config)  # a batch at a time, as a local scan
 
 
-def _fingerprinted(source: int, docs: list[Document], config: Config) -> Iterator[tuple[Any, ...]]:
-    """``(_DOC, (source, position), (document, word hashes, signatures))`` per document."""
+def _fingerprinted(keys: list[tuple[int, int]], docs: list[Document], config: Config) -> Iterator[tuple[Any, ...]]:
+    """``(_DOC, (source, position), (document, word hashes, signatures))`` per
+    document, ``keys`` giving each one's (source, position)."""
     found = fingerprint_documents(docs, config)
     first = found.first_window()
     sigs = found.signatures()
-    for position, doc in enumerate(found.docs):
-        yield _DOC, (source, position), (doc, found.words[position], sigs[first[position] : first[position + 1]])
+    for k, (key, doc) in enumerate(zip(keys, found.docs, strict=True)):
+        yield _DOC, key, (doc, found.words[k], sigs[first[k] : first[k + 1]])
 
 
 _TABLE_FIELDS = ("id", "url", "date", "title", "site")
@@ -364,8 +373,7 @@ def _table_documents(rows: Iterator[tuple[dict[str, Any], int]], source: Source,
         docs.append(doc)
         positions.append(index)
     # Positions are row numbers: skipped rows leave gaps, which keep the order.
-    for (_, (_, k), data) in _fingerprinted(number, docs, config):
-        yield _DOC, (number, positions[k]), data
+    yield from _fingerprinted([(number, p) for p in positions], docs, config)
 
 
 
@@ -405,35 +413,33 @@ class _Layout:
     doc_parts: int
 
 
+_PART_WINDOWS = 1_000_000  # windows of a document partition, at most (about 100 MB of text)
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # spreads (band, bucket) over the shuffle's partitions
 _BAND_SHUFFLE_BYTES = 64 * 1024 * 1024  # band records per shuffle partition, about
 
 
 def _candidates(docs: Any, config: Config, layout: _Layout, n_windows: int) -> Any:
-    """Window pairs grouped by document pair, on the second document's
-    partition: ``(b, (a, (k, 2) window pairs within a and b))``.
+    """Candidate window pairs on the partition of their first document:
+    ``(partition, (k, 2) window numbers)`` records, distinct within each.
 
-    Two shuffles, each moving numpy arrays: every window's band keys, in one
-    record per input partition and bucket partition, to the partition of
-    their (band, bucket), where ``lsh.band_pairs`` pairs each band's windows
-    as a local scan does; then those pairs to the partition of their second
-    document, where they are made distinct and grouped.
+    Two shuffles, each moving numpy arrays in one record per pair of
+    partitions: every window's band keys go to the partition of their
+    (band, bucket), where ``lsh.band_pairs`` pairs each band's windows as a
+    local scan does; the pairs go on to the partition of their first document.
     """
     bands, _ = lsh_params(config.threshold, config.num_perm)
-    sc = docs.context
-    band_parts = max(2 * sc.defaultParallelism, -(-n_windows * bands * 17 // _BAND_SHUFFLE_BYTES))
+    band_parts = max(2 * docs.context.defaultParallelism, -(-n_windows * bands * 17 // _BAND_SHUFFLE_BYTES))
     return (
         docs.mapPartitions(lambda it: _band_chunks(it, config, bands, layout, band_parts))
         .partitionBy(band_parts, _by_number)
         .mapPartitions(lambda it: _band_pairs(it, layout, config.max_bucket_docs))
         .partitionBy(layout.doc_parts, _by_number)
-        .mapPartitions(lambda it: _document_pairs(it, layout), preservesPartitioning=True)
     )
 
 
-def _band_chunks(docs: Iterator[tuple[int, tuple[Document, np.ndarray, np.ndarray]]], config: Config, bands: int, layout: _Layout, parts: int) -> Iterator[tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray]]]:
-    """Executor side: ``(partition, (bands, band keys, window numbers))``, one
-    record per partition of (band, bucket), for a partition of documents."""
+def _band_chunks(docs: Iterator[tuple[int, tuple[Document, np.ndarray, np.ndarray]]], config: Config, bands: int, layout: _Layout, parts: int) -> Iterator[tuple[int, list[tuple[np.ndarray, np.ndarray]]]]:
+    """Executor side: ``(partition, [(band keys, window numbers) of each band])``,
+    one record per partition of (band, bucket), for a partition of documents."""
     numbers, sigs = [], []
     for number, (_, _, doc_sigs) in docs:
         if len(doc_sigs):
@@ -444,46 +450,65 @@ def _band_chunks(docs: Iterator[tuple[int, tuple[Document, np.ndarray, np.ndarra
     windows = np.concatenate(numbers)
     all_sigs = np.concatenate(sigs)
     del numbers, sigs
-    band_of = np.repeat(np.arange(bands, dtype=np.min_scalar_type(bands)), len(windows))
-    keys = np.concatenate([band_key(all_sigs, band, config) for band in range(bands)])
+    n = len(windows)
+    keys = np.empty(n * bands, dtype=np.uint64)
+    spread = np.empty(n * bands, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        spread = ((keys >> np.uint64(layout.index_bits)) + band_of.astype(np.uint64)) * _MIX
-    target = ((spread >> np.uint64(33)) % np.uint64(parts)).astype(np.int64)
-    order = np.argsort(target, kind="stable")
+        for band in range(bands):
+            keys[band * n : (band + 1) * n] = band_key(all_sigs, band, config)
+            np.right_shift(keys[band * n : (band + 1) * n], np.uint64(layout.index_bits), out=spread[band * n : (band + 1) * n])
+            spread[band * n : (band + 1) * n] += np.uint64(band)
+        spread *= _MIX
+    target = ((spread >> np.uint64(33)) % np.uint64(parts)).astype(np.min_scalar_type(parts))
+    del spread
+    # Stable: each band's windows stay in window order within a record.
+    order = np.argsort(target, kind="stable")  # a radix sort on small numbers
     bounds = np.searchsorted(target[order], np.arange(parts + 1))
-    windows = np.tile(windows, bands)
     for part in range(parts):
         take = order[bounds[part] : bounds[part + 1]]
-        if len(take):
-            yield part, (band_of[take], keys[take], windows[take])
+        if not len(take):
+            continue
+        band_bounds = np.searchsorted(take, np.arange(bands + 1) * n)  # take is ascending: band by band
+        yield part, [(keys[take[lo:hi]], windows[take[lo:hi] - band * n]) for band, (lo, hi) in enumerate(zip(band_bounds[:-1], band_bounds[1:], strict=True))]
 
 
-def _band_pairs(chunks: Iterator[tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray]]], layout: _Layout, max_docs: int) -> Iterator[tuple[int, np.ndarray]]:
+def _band_pairs(chunks: Iterator[tuple[int, list[tuple[np.ndarray, np.ndarray]]]], layout: _Layout, max_docs: int) -> Iterator[tuple[int, np.ndarray]]:
     """Executor side: the distinct candidate window pairs of a partition of
     (band, bucket)s, as ``(document partition, (k, 2) window numbers)``
-    records keyed by the partition of each pair's second document."""
+    records keyed by the partition of each pair's first document."""
     got = [c for _, c in chunks]
     if not got:
         return
-    band_of = np.concatenate([c[0] for c in got])
-    keys = np.concatenate([c[1] for c in got])
-    windows = np.concatenate([c[2] for c in got])
-    del got
-    # Each band's windows in window order, as band_pairs wants them.
-    order = np.lexsort((windows, band_of))
-    band_of, keys, windows = band_of[order], keys[order], windows[order]
-    del order
-    starts = np.flatnonzero(np.concatenate(([True], band_of[1:] != band_of[:-1], [True])))
     found = []
-    for lo, hi in zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True):
-        members = windows[lo:hi]
-        positions = band_pairs(keys[lo:hi].copy(), members >> layout.wbits, layout.index_bits, max_docs)
+    for band in range(len(got[0])):
+        keys = np.concatenate([c[band][0] for c in got])
+        windows = np.concatenate([c[band][1] for c in got])
+        # In window order, as band_pairs wants them: sorted runs, one per record.
+        order = np.argsort(windows, kind="stable")
+        members = windows[order]
+        positions = band_pairs(keys[order], members >> layout.wbits, layout.index_bits, max_docs)
         found.append(members[positions])
-    pairs = _distinct_pairs(np.concatenate(found))
-    target = (pairs[:, 1] >> layout.wbits) % layout.doc_parts
+    del got
+    yield from _by_partition(_distinct_pairs(np.concatenate(found)), 0, layout)
+
+
+def _breaks(values: np.ndarray) -> np.ndarray:
+    """Where runs of equal values start, and the end: ``[0, ..., len]``.
+
+    >>> _breaks(np.array([4, 4, 7, 9, 9])).tolist(), _breaks(np.zeros(0)).tolist()
+    ([0, 2, 3, 5], [0])
+    """
+    if not len(values):
+        return np.zeros(1, dtype=np.int64)
+    return np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1], [True])))
+
+
+def _by_partition(pairs: np.ndarray, side: int, layout: _Layout) -> Iterator[tuple[int, np.ndarray]]:
+    """``(partition, pairs)`` for the partitions of the pairs' ``side`` (0: first, 1: second) document."""
+    target = (pairs[:, side] >> layout.wbits) % layout.doc_parts
     order = np.argsort(target, kind="stable")
     pairs, target = pairs[order], target[order]
-    bounds = np.flatnonzero(np.concatenate(([True], target[1:] != target[:-1], [True])))
+    bounds = _breaks(target)
     for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
         yield int(target[lo]), pairs[lo:hi]
 
@@ -499,84 +524,106 @@ def _distinct_pairs(pairs: np.ndarray) -> np.ndarray:
     return pairs[keep]
 
 
-def _document_pairs(chunks: Iterator[tuple[int, np.ndarray]], layout: _Layout) -> Iterator[tuple[int, tuple[int, np.ndarray]]]:
-    """Executor side: window pairs → ``(b, (a, (k, 2) windows within a and b))``,
-    distinct and in window order, per document pair."""
-    got = [c for _, c in chunks]
-    if not got:
-        return
-    pairs = _distinct_pairs(np.concatenate(got))
-    del got
-    doc_a, doc_b = pairs[:, 0] >> layout.wbits, pairs[:, 1] >> layout.wbits
-    order = np.lexsort((doc_a, doc_b))  # stable: window order within each document pair
-    pairs, doc_a, doc_b = pairs[order], doc_a[order], doc_b[order]
-    local = pairs & ((1 << layout.wbits) - 1)
-    bounds = np.flatnonzero(np.concatenate(([True], (doc_a[1:] != doc_a[:-1]) | (doc_b[1:] != doc_b[:-1]), [True])))
-    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-        yield int(doc_b[lo]), (int(doc_a[lo]), local[lo:hi])
-
-
 _DOC_TAG, _PAIRS_TAG = 0, 1
 
 
-def _aligned(grouped: Any, docs: Any, config: Config) -> Any:
+def _aligned(pairs: Any, docs: Any, config: Config, layout: _Layout) -> Any:
     """``((a, b), agreeing window pairs, halves)`` of every candidate document pair.
 
-    Two joins with the documents, where they are (both sides share the
-    documents' partitioning, so only the pairs move): by the second document,
-    which then travels (its text, words and the signature rows the pairs
-    use) to the first, where all of its pairs are aligned in turn.
+    Two merges with the documents where they are (records keyed by their
+    partition meet the documents' partitions, with no shuffle of the
+    documents): on the first document's partition, the pairs pick up the
+    first windows' signature rows and, for each other partition they go to,
+    the first documents once (text and words); on the second document's
+    partition, ``lsh.agree`` filters them and ``compare.align_documents``
+    aligns each document pair.
     """
-    parts = docs.getNumPartitions()
     tagged = docs.mapValues(lambda d: (_DOC_TAG, d))
-    with_b = grouped.mapValues(lambda v: (_PAIRS_TAG, v)).union(tagged).groupByKey(parts, _by_number)
-    to_a = with_b.mapPartitions(_second_halves).partitionBy(parts, _by_number)
-    with_a = to_a.mapValues(lambda v: (_PAIRS_TAG, v)).union(tagged).groupByKey(parts, _by_number)
-    return with_a.mapPartitions(lambda it: _align(it, config))
+
+    def meet(records: Any) -> Any:
+        # A no-op when the union kept the shared partitioning, else a shuffle to it.
+        return tagged.union(records.mapValues(lambda v: (_PAIRS_TAG, v))).partitionBy(layout.doc_parts, _by_number)
+
+    shipped = meet(pairs).mapPartitionsWithIndex(lambda part, it: _with_first_documents(part, it, layout)).partitionBy(layout.doc_parts, _by_number)
+    return meet(shipped).mapPartitions(lambda it: _align(it, config, layout))
 
 
-def _second_halves(groups: Iterator[tuple[int, Iterable[tuple[int, Any]]]]) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """Executor side: for each pair of a document b, ``(a, (b, pairs, b,
-    its words, window numbers and signatures of the rows the pairs use))``."""
-    for b, values in groups:
-        doc = None
-        pairs = []
-        for tag, value in values:
-            if tag == _DOC_TAG:
-                doc = value
-            else:
-                pairs.append(value)
-        if doc is None or not pairs:
-            continue
-        document, words, sigs = doc
-        for a, window_pairs in pairs:
-            used = np.unique(window_pairs[:, 1])
-            yield a, (b, window_pairs, document, words, used, sigs[used])
+def _split(records: Iterator[tuple[int, tuple[int, Any]]]) -> tuple[dict[int, Any], list[Any]]:
+    """A merged partition's documents by number, and its other records."""
+    docs: dict[int, Any] = {}
+    others = []
+    for key, (tag, value) in records:
+        if tag == _DOC_TAG:
+            docs[key] = value
+        else:
+            others.append(value)
+    return docs, others
 
 
-def _align(groups: Iterator[tuple[int, Iterable[tuple[int, Any]]]], config: Config) -> Iterator[tuple[tuple[int, int], int, list[Half]]]:
-    """Executor side: the halves of each candidate document pair of a
-    document a, with the number of its window pairs that pass the agreement
-    filter (``lsh.agree``, as a local scan filters them)."""
+class _Rows:
+    """The signature rows of a partition's documents, by window number."""
+
+    def __init__(self, docs: dict[int, Any], wbits: int) -> None:
+        self.numbers = np.array(sorted(docs), dtype=np.int64)
+        sigs = [docs[n][2] for n in self.numbers.tolist()]
+        self.first = np.concatenate(([0], np.cumsum([len(s) for s in sigs], dtype=np.int64)))
+        self.sigs = np.concatenate(sigs) if sigs else np.zeros((0, 0), dtype=np.uint32)
+        self.wbits = wbits
+
+    def __call__(self, windows: np.ndarray) -> np.ndarray:
+        doc = np.searchsorted(self.numbers, windows >> self.wbits)
+        return self.sigs[self.first[doc] + (windows & ((1 << self.wbits) - 1))]
+
+
+def _with_first_documents(part: int, records: Iterator[tuple[int, tuple[int, Any]]], layout: _Layout) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """Executor side, on a first documents' partition: ``(partition of the
+    second documents, (pairs, first windows, their signature rows, {a: (document
+    a, its words)}))``; the documents are left out for their own partition."""
+    docs, chunks = _split(records)
+    if not chunks:
+        return
+    rows = _Rows(docs, layout.wbits)
+    for target, pairs in _by_partition(_distinct_pairs(np.concatenate(chunks)), 1, layout):
+        firsts = np.unique(pairs[:, 0])
+        shipped = {} if target == part else {a: docs[a][:2] for a in np.unique(firsts >> layout.wbits).tolist()}
+        yield target, (pairs, firsts, rows(firsts), shipped)
+
+
+def _align(records: Iterator[tuple[int, tuple[int, Any]]], config: Config, layout: _Layout) -> Iterator[tuple[tuple[int, int], int, list[Half]]]:
+    """Executor side, on a second documents' partition: the halves of each
+    candidate document pair, with the number of its window pairs that pass
+    the agreement filter (``lsh.agree``, as a local scan filters them)."""
+    docs, chunks = _split(records)
+    if not chunks:
+        return
+    rows = _Rows(docs, layout.wbits)
+    firsts = {n: d[:2] for n, d in docs.items()}
+    kept = []
+    for pairs, windows, sigs, shipped in chunks:
+        firsts.update(shipped)
+        keep = np.zeros(len(pairs), dtype=bool)
+        for lo in range(0, len(pairs), _AGREE_CHUNK):  # chunks bound the gathered rows' memory
+            chunk = pairs[lo : lo + _AGREE_CHUNK]
+            keep[lo : lo + len(chunk)] = agree(sigs[np.searchsorted(windows, chunk[:, 0])], rows(chunk[:, 1]), config)
+        kept.append(pairs[keep])
+    pairs = np.concatenate(kept)
+    doc_a, doc_b = pairs[:, 0] >> layout.wbits, pairs[:, 1] >> layout.wbits
+    order = np.lexsort((pairs[:, 1], pairs[:, 0], doc_b, doc_a))  # by document pair, then window pair
+    pairs, doc_a, doc_b = pairs[order] & ((1 << layout.wbits) - 1), doc_a[order], doc_b[order]
+    bounds = np.flatnonzero(np.concatenate(([True], (doc_a[1:] != doc_a[:-1]) | (doc_b[1:] != doc_b[:-1]), [True]))) if len(pairs) else np.zeros(1, dtype=np.int64)
+    starts, ends = bounds[:-1], bounds[1:]
+    pair_a, pair_b = doc_a[starts].tolist(), doc_b[starts].tolist()
+    # The seed regions of all the partition's document pairs in one go, as a local scan's slices.
+    lengths_a = np.array([len(firsts[a][1]) for a in pair_a], dtype=np.int64)
+    lengths_b = np.array([len(docs[b][1]) for b in pair_b], dtype=np.int64)
+    regions = seed_regions_many(pairs, ends - starts, lengths_a, lengths_b, config)
     offsets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for a, values in groups:
-        doc = None
-        partners = []
-        for tag, value in values:
-            if tag == _DOC_TAG:
-                doc = value
-            else:
-                partners.append(value)
-        if doc is None or not partners:
-            continue
-        doc_a, words_a, sigs_a = doc
-        partners.sort(key=lambda p: p[0])
-        for b, pairs, doc_b, words_b, used, rows_b in partners:
-            pairs = pairs[agree(sigs_a[pairs[:, 0]], rows_b[np.searchsorted(used, pairs[:, 1])], config)]
-            if not len(pairs):
-                continue
-            yield (a, b), len(pairs), align_documents(doc_a, words_a, doc_b, words_b, pairs, config, offsets=offsets)
-        offsets.clear()  # pairs come grouped by their first document
+    for lo, hi, a, b, pair_regions in zip(starts.tolist(), ends.tolist(), pair_a, pair_b, regions, strict=True):
+        (document_a, words_a), (document_b, words_b, _) = firsts[a], docs[b]
+        yield (a, b), hi - lo, align_documents(document_a, words_a, document_b, words_b, pairs[lo:hi], config, offsets=offsets, regions=pair_regions)
+
+
+_AGREE_CHUNK = 1 << 16
 
 
 __all__ = ["is_table", "scan", "session", "write_parquet"]
