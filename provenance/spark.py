@@ -172,19 +172,24 @@ def _scan(spark: SparkSession, names: list[str | Piped], config: Config, progres
     tables = [n for n in names if not isinstance(n, Piped) and is_table(n)]
     sources, skipped = find_sources(files, follow_links=config.follow_links) if files else ([], [])
 
-    parts = []
-    if sources:
-        numbered, first = [], 0
-        # Enough batches for every executor thread to have a few.
-        for batch in _batches(sources, min(_BATCH_BYTES, max(_MIN_BATCH_BYTES, sum(s.size for s in sources) // (4 * sc.defaultParallelism)))):
-            numbered.append((first, batch))
-            first += len(batch)
-        cwd = os.getcwd()
-        parts.append(sc.parallelize(numbered, len(numbered)).mapPartitions(lambda it: _read_files(it, config, cwd)))
-    for number, table in enumerate(tables, start=len(sources)):
-        parts.append(_read_table(spark, table, number, config))
-    raw = sc.union(parts) if len(parts) > 1 else (parts[0] if parts else sc.emptyRDD())
-    raw = raw.persist(StorageLevel.MEMORY_AND_DISK)
+    # Each batch of files is read on the partition its documents then stay
+    # on (``Layout.part_of``): documents never move to meet their pairs.
+    total_bytes = sum(s.size for s in sources)
+    n_parts = max(2 * sc.defaultParallelism, -(-total_bytes // _PART_BYTES))
+    batches = _batches(sources, min(_BATCH_BYTES, max(_MIN_BATCH_BYTES, total_bytes // (4 * n_parts))))
+    numbered, first, part_sources = [], 0, [len(sources)] * (n_parts + 1)
+    for k, batch in enumerate(batches):
+        part = k * n_parts // len(batches)  # contiguous batches of about equal size
+        part_sources[part] = min(part_sources[part], first)
+        numbered.append((part, (first, batch)))
+        first += len(batch)
+    for part in range(n_parts - 1, -1, -1):
+        part_sources[part] = min(part_sources[part], part_sources[part + 1])  # the first source of each partition
+    cwd = os.getcwd()
+    in_files = sc.parallelize(numbered, n_parts).partitionBy(n_parts, _by_number)
+    raw_files = in_files.mapPartitions(lambda it: _read_files(it, config, cwd), preservesPartitioning=True).persist(StorageLevel.MEMORY_AND_DISK)
+    table_parts = [_read_table(spark, table, number, config) for number, table in enumerate(tables, start=len(sources))]
+    raw_tables = (sc.union(table_parts) if len(table_parts) > 1 else table_parts[0]).persist(StorageLevel.MEMORY_AND_DISK) if table_parts else None
 
     # Document numbers in the order a local scan gives them: sources in
     # order, then documents in file order (Parquet rows: in id order, with
@@ -192,7 +197,10 @@ def _scan(spark: SparkSession, names: list[str | Piped], config: Config, progres
     # longest document and windows come to the driver, with the problems.
     per_source: dict[int, tuple[int, int, int]] = {}
     problems = []
-    for kind, value in raw.mapPartitions(_summary).collect():
+    summaries = raw_files.values().mapPartitions(_summary)
+    if raw_tables is not None:
+        summaries = summaries.union(raw_tables.mapPartitions(_summary))
+    for kind, value in summaries.collect():
         if kind != _DOC:
             problems.append((kind, value))
             continue
@@ -201,44 +209,40 @@ def _scan(spark: SparkSession, names: list[str | Piped], config: Config, progres
         per_source[src] = (max(old[0], counts[0]), max(old[1], counts[1]), old[2] + counts[2])
     skipped = skipped + [s for kind, s in problems if kind == _SKIP]
     warnings = [s for kind, s in problems if kind == _WARN]
-    offsets: dict[int, int] = {}
-    total = 0
-    for src in sorted(per_source):
-        offsets[src] = total
-        total += per_source[src][0]
+    starts = [0]  # the number of each source's first document
+    for src in range(len(sources) + len(tables)):
+        starts.append(starts[-1] + per_source.get(src, (0, 0, 0))[0])
+    total = starts[-1]
     max_windows = max((w for _, w, _ in per_source.values()), default=0)
     n_windows = sum(n for _, _, n in per_source.values())
     wbits = max(1, int(max_windows).bit_length())
     if max(1, total).bit_length() + wbits > 62:
         raise ConfigError(f"{total} documents with up to {max_windows} windows each do not fit the Spark engine's 62-bit window numbers")
-    known = sc.broadcast(offsets)
-    # Documents go to partition ``number % parts`` (one shuffle), where the
-    # candidate pairs come to meet them. Few partitions: a document then
-    # travels to at most ``parts - 1`` others, however many it pairs with.
-    parts_docs = max(2 * sc.defaultParallelism, -(-n_windows // _PART_WINDOWS))
-    docs = (
-        raw.filter(lambda r: r[0] == _DOC)
-        .map(lambda r: (known.value[r[1][0]] + r[1][1], r[2]))
-        .partitionBy(parts_docs, _by_number)
-        .persist(StorageLevel.MEMORY_AND_DISK)
-    )
+    layout = _Layout(wbits, bucket_bits(n_windows), n_parts, tuple(starts[p] for p in part_sources), starts[len(sources)])
+    known = sc.broadcast(np.array(starts, dtype=np.int64))
+    # The read records on their partitions: a file's documents where they
+    # were read, a table's sent to partition ``number % parts``. Documents
+    # are numbered where they are used (``_documents``), so that the
+    # persisted records are read as they were written.
+    docs = raw_files
+    if raw_tables is not None:
+        tabled = raw_tables.filter(lambda r: r[0] == _DOC).map(lambda r: (int(known.value[r[1][0]] + r[1][1]) % n_parts, r))
+        docs = docs.union(tabled.partitionBy(n_parts, _by_number))
     timings["read+fingerprint"] = time.perf_counter() - t0
     if progress:
         progress("read", 1, 1)
 
     t1 = time.perf_counter()
     grouped = None
-    layout = _Layout(wbits, bucket_bits(n_windows), parts_docs)
     if n_windows > 1:
-        grouped = _candidates(docs, config, layout, n_windows).persist(StorageLevel.MEMORY_AND_DISK)
+        grouped = _candidates(docs, known, config, layout, n_windows).persist(StorageLevel.MEMORY_AND_DISK)
         grouped.count()
-    raw.unpersist()
     timings["candidates"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
     found: list[tuple[tuple[int, int], int, list[Half]]] = []
     if grouped is not None:
-        found = _aligned(grouped, docs, config, layout).collect()
+        found = _aligned(grouped, docs, known, config, layout).collect()
         grouped.unpersist()
     # In document-pair order, as a local scan aligns them.
     found.sort(key=lambda f: f[0])
@@ -249,8 +253,11 @@ def _scan(spark: SparkSession, names: list[str | Piped], config: Config, progres
 
     t3 = time.perf_counter()
     # A partition at a time: few, large partitions make large task results.
-    ordered_docs = [d for _, d in sorted(docs.map(lambda r: (r[0], r[1][0])).toLocalIterator(), key=lambda r: r[0])]
-    docs.unpersist()
+    numbered = docs.mapPartitions(lambda it: ((n, d[0]) for n, d in _documents(it, known.value)))
+    ordered_docs = [d for _, d in sorted(numbered.toLocalIterator(), key=lambda r: r[0])]
+    raw_files.unpersist()
+    if raw_tables is not None:
+        raw_tables.unpersist()
     by_id = {d.id: d for d in ordered_docs}
     passages = attributed_passages(halves, by_id, config)
     timings["passages"] = time.perf_counter() - t3
@@ -289,21 +296,36 @@ def write_parquet(spark: SparkSession, report: Report, folder: str) -> None:
             spark.read.json(sc.parallelize(rows, max(1, len(rows) // 50_000))).write.mode("overwrite").parquet(f"{folder.rstrip('/')}/{name}")
 
 
-def _read_files(batches_in: Iterator[tuple[int, list[Source]]], config: Config, cwd: str) -> Iterator[tuple[Any, ...]]:
-    """Executor side: read and fingerprint batches of files; ``first`` is
-    the number of a batch's first source."""
+def _read_files(batches_in: Iterator[tuple[int, tuple[int, list[Source]]]], config: Config, cwd: str) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """Executor side: read and fingerprint batches of files, ``(partition,
+    (first, batch))`` with ``first`` the number of a batch's first source;
+    the records keep the batch's partition."""
     if os.path.isdir(cwd):
         os.chdir(cwd)  # relative paths as the driver named them (a shared filesystem on a cluster)
-    for first, batch in batches_in:
-        docs: list[Document] = []
-        keys: list[tuple[int, int]] = []
-        for number, source in enumerate(batch, start=first):
-            found, skipped, warnings = read_source(source, max_bytes=config.max_file_bytes, today=config.today)
-            docs.extend(found)
-            keys.extend((number, position) for position in range(len(found)))
-            yield from ((_SKIP, s) for s in skipped)
-            yield from ((_WARN, w) for w in warnings)
-        yield from _fingerprinted(keys, docs, config)  # a batch at a time, as a local scan
+    for part, (first, batch) in batches_in:
+        yield from ((part, r) for r in _read_batch(first, batch, config))
+
+
+def _read_batch(first: int, batch: list[Source], config: Config) -> Iterator[tuple[Any, ...]]:
+    docs: list[Document] = []
+    keys: list[tuple[int, int]] = []
+    for number, source in enumerate(batch, start=first):
+        found, skipped, warnings = read_source(source, max_bytes=config.max_file_bytes, today=config.today)
+        docs.extend(found)
+        keys.extend((number, position) for position in range(len(found)))
+        yield from ((_SKIP, s) for s in skipped)
+        yield from ((_WARN, w) for w in warnings)
+    yield from _fingerprinted(keys, docs, config)  # a batch at a time, as a local scan
+
+
+def _documents(rows: Iterator[tuple[int, tuple[Any, ...]]], starts: np.ndarray) -> Iterator[tuple[int, Any]]:
+    """Executor side: ``(document number, (document, words, signatures))`` of
+    the documents among ``(partition, read record)`` rows, ``starts`` giving
+    each source's first number."""
+    for _, row in rows:
+        if row[0] == _DOC:
+            (src, position), data = row[1], row[2]
+            yield int(starts[src]) + position, data
 
 
 def _fingerprinted(keys: list[tuple[int, int]], docs: list[Document], config: Config) -> Iterator[tuple[Any, ...]]:
@@ -406,19 +428,32 @@ class _Layout:
     """How the candidate stage numbers and spreads its data: window numbers
     are ``document << wbits | window``; band keys drop ``index_bits`` low
     bits (``lsh.bucket_bits`` of the scan's windows, as a local scan);
-    documents live in partition ``number % doc_parts``."""
+    documents live in ``parts`` partitions: the files' documents in ranges
+    (partition p from number ``firsts[p]``), the ones after ``files_end``
+    (tables') in partition ``number % parts``."""
 
     wbits: int
     index_bits: int
-    doc_parts: int
+    parts: int
+    firsts: tuple[int, ...]
+    files_end: int
+
+    def part_of(self, numbers: np.ndarray) -> np.ndarray:
+        """The partition of each document number.
+
+        >>> _Layout(8, 8, 3, (0, 0, 5), 9).part_of(np.array([0, 4, 5, 8, 9, 10]))
+        array([1, 1, 2, 2, 0, 1])
+        """
+        ranged = np.searchsorted(np.array(self.firsts, dtype=np.int64), numbers, side="right") - 1
+        return np.where(numbers < self.files_end, ranged, numbers % self.parts)
 
 
-_PART_WINDOWS = 1_000_000  # windows of a document partition, at most (about 100 MB of text)
+_PART_BYTES = 96 * 1024 * 1024  # input of a document partition, about
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # spreads (band, bucket) over the shuffle's partitions
 _BAND_SHUFFLE_BYTES = 64 * 1024 * 1024  # band records per shuffle partition, about
 
 
-def _candidates(docs: Any, config: Config, layout: _Layout, n_windows: int) -> Any:
+def _candidates(docs: Any, starts: Any, config: Config, layout: _Layout, n_windows: int) -> Any:
     """Candidate window pairs on the partition of their first document:
     ``(partition, (k, 2) window numbers)`` records, distinct within each.
 
@@ -430,10 +465,10 @@ def _candidates(docs: Any, config: Config, layout: _Layout, n_windows: int) -> A
     bands, _ = lsh_params(config.threshold, config.num_perm)
     band_parts = max(2 * docs.context.defaultParallelism, -(-n_windows * bands * 17 // _BAND_SHUFFLE_BYTES))
     return (
-        docs.mapPartitions(lambda it: _band_chunks(it, config, bands, layout, band_parts))
+        docs.mapPartitions(lambda it: _band_chunks(_documents(it, starts.value), config, bands, layout, band_parts))
         .partitionBy(band_parts, _by_number)
         .mapPartitions(lambda it: _band_pairs(it, layout, config.max_bucket_docs))
-        .partitionBy(layout.doc_parts, _by_number)
+        .partitionBy(layout.parts, _by_number)
     )
 
 
@@ -505,7 +540,7 @@ def _breaks(values: np.ndarray) -> np.ndarray:
 
 def _by_partition(pairs: np.ndarray, side: int, layout: _Layout) -> Iterator[tuple[int, np.ndarray]]:
     """``(partition, pairs)`` for the partitions of the pairs' ``side`` (0: first, 1: second) document."""
-    target = (pairs[:, side] >> layout.wbits) % layout.doc_parts
+    target = layout.part_of(pairs[:, side] >> layout.wbits)
     order = np.argsort(target, kind="stable")
     pairs, target = pairs[order], target[order]
     bounds = _breaks(target)
@@ -524,10 +559,10 @@ def _distinct_pairs(pairs: np.ndarray) -> np.ndarray:
     return pairs[keep]
 
 
-_DOC_TAG, _PAIRS_TAG = 0, 1
+_PAIRS = 3  # the tag of other records merged with the read ones (_DOC, _SKIP, _WARN)
 
 
-def _aligned(pairs: Any, docs: Any, config: Config, layout: _Layout) -> Any:
+def _aligned(pairs: Any, docs: Any, starts: Any, config: Config, layout: _Layout) -> Any:
     """``((a, b), agreeing window pairs, halves)`` of every candidate document pair.
 
     Two merges with the documents where they are (records keyed by their
@@ -538,25 +573,24 @@ def _aligned(pairs: Any, docs: Any, config: Config, layout: _Layout) -> Any:
     partition, ``lsh.agree`` filters them and ``compare.align_documents``
     aligns each document pair.
     """
-    tagged = docs.mapValues(lambda d: (_DOC_TAG, d))
 
     def meet(records: Any) -> Any:
         # A no-op when the union kept the shared partitioning, else a shuffle to it.
-        return tagged.union(records.mapValues(lambda v: (_PAIRS_TAG, v))).partitionBy(layout.doc_parts, _by_number)
+        return docs.union(records.mapValues(lambda v: (_PAIRS, v))).partitionBy(layout.parts, _by_number)
 
-    shipped = meet(pairs).mapPartitionsWithIndex(lambda part, it: _with_first_documents(part, it, layout)).partitionBy(layout.doc_parts, _by_number)
-    return meet(shipped).mapPartitions(lambda it: _align(it, config, layout))
+    shipped = meet(pairs).mapPartitionsWithIndex(lambda part, it: _with_first_documents(part, _split(it, starts.value), layout)).partitionBy(layout.parts, _by_number)
+    return meet(shipped).mapPartitions(lambda it: _align(_split(it, starts.value), config, layout))
 
 
-def _split(records: Iterator[tuple[int, tuple[int, Any]]]) -> tuple[dict[int, Any], list[Any]]:
+def _split(records: Iterator[tuple[int, tuple[Any, ...]]], starts: np.ndarray) -> tuple[dict[int, Any], list[Any]]:
     """A merged partition's documents by number, and its other records."""
     docs: dict[int, Any] = {}
     others = []
-    for key, (tag, value) in records:
-        if tag == _DOC_TAG:
-            docs[key] = value
-        else:
-            others.append(value)
+    for _, row in records:
+        if row[0] == _DOC:
+            docs[int(starts[row[1][0]]) + row[1][1]] = row[2]
+        elif row[0] == _PAIRS:
+            others.append(row[1])
     return docs, others
 
 
@@ -575,11 +609,11 @@ class _Rows:
         return self.sigs[self.first[doc] + (windows & ((1 << self.wbits) - 1))]
 
 
-def _with_first_documents(part: int, records: Iterator[tuple[int, tuple[int, Any]]], layout: _Layout) -> Iterator[tuple[int, tuple[Any, ...]]]:
+def _with_first_documents(part: int, merged: tuple[dict[int, Any], list[Any]], layout: _Layout) -> Iterator[tuple[int, tuple[Any, ...]]]:
     """Executor side, on a first documents' partition: ``(partition of the
     second documents, (pairs, first windows, their signature rows, {a: (document
     a, its words)}))``; the documents are left out for their own partition."""
-    docs, chunks = _split(records)
+    docs, chunks = merged
     if not chunks:
         return
     rows = _Rows(docs, layout.wbits)
@@ -589,11 +623,11 @@ def _with_first_documents(part: int, records: Iterator[tuple[int, tuple[int, Any
         yield target, (pairs, firsts, rows(firsts), shipped)
 
 
-def _align(records: Iterator[tuple[int, tuple[int, Any]]], config: Config, layout: _Layout) -> Iterator[tuple[tuple[int, int], int, list[Half]]]:
+def _align(merged: tuple[dict[int, Any], list[Any]], config: Config, layout: _Layout) -> Iterator[tuple[tuple[int, int], int, list[Half]]]:
     """Executor side, on a second documents' partition: the halves of each
     candidate document pair, with the number of its window pairs that pass
     the agreement filter (``lsh.agree``, as a local scan filters them)."""
-    docs, chunks = _split(records)
+    docs, chunks = merged
     if not chunks:
         return
     rows = _Rows(docs, layout.wbits)
