@@ -556,11 +556,14 @@ def find_credits(text: str, *, line_paragraphs: bool = False) -> list[Credit]:
         [('https://a.org/x/', None, 'Source:', 'Title\\n\\nFirst article body.'),
          (None, 'Vedomosti', 'This comment appeared in', 'Second body.')]
     """
+    # One pass over the text finds the few lines with a cue word; only they are parsed.
+    cues = _cue_positions(text)
+    if not cues:
+        return []
     lines = _lines(text)
     found: list[_Found] = []
-    # One pass over the text finds the few lines with a cue word; only they are parsed.
     starts = [line.start for line in lines]
-    hinted = sorted({bisect_right(starts, i) - 1 for i in _cue_positions(text)})
+    hinted = sorted({bisect_right(starts, i) - 1 for i in cues})
     for index in hinted:
         if found and lines[index].start < found[-1].end:
             continue  # the URL line of a "Source:" credit
