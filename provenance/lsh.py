@@ -179,18 +179,21 @@ def _agree_by_column(parts: list[np.ndarray | SpilledPart], pairs: np.ndarray, c
     """``agree`` for every pair, one signature column at a time: spilled
     signatures are then read once, a column at a time. Per pair it keeps the
     count of agreeing values, the shingle of the first, and whether another
-    shingle agreed too."""
+    shingle agreed too; only the pairs that agree on a column are updated
+    (a few in a hundred)."""
     same = np.zeros(len(pairs), dtype=np.uint16 if config.num_perm < 2**16 else np.int64)  # a count per pair, kept small
     first = np.zeros(len(pairs), dtype=np.uint32)
     second = np.zeros(len(pairs), dtype=bool)
+    left, right = np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])
     for j in range(config.num_perm):
-        col = np.concatenate([columns(p, j, j + 1) for p in parts])
-        values = col[pairs[:, 0], 0]
-        equal = values == col[pairs[:, 1], 0]
-        shingle = unpermute(values[:, None], config, start=j)[:, 0]
-        second |= equal & (same > 0) & (shingle != first)
-        np.copyto(first, shingle, where=equal & (same == 0))
-        same += equal
+        col = np.concatenate([columns(p, j, j + 1)[:, 0] for p in parts])
+        values = col[left]
+        hit = np.flatnonzero(values == col[right])
+        shingle = unpermute(values[hit, None], config, start=j)[:, 0]
+        known = same[hit] > 0
+        second[hit[known & (shingle != first[hit])]] = True
+        first[hit[~known]] = shingle[~known]
+        same[hit] += 1
     return (same / config.num_perm >= config.threshold / 2) & second
 
 
