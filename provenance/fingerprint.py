@@ -39,6 +39,39 @@ def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
+@lru_cache(maxsize=8)
+def _inverses(num_perm: int, seed: int) -> np.ndarray:
+    """The multiplicative inverses modulo 2**32 of the odd ``a`` of ``permutations``."""
+    a, _ = permutations(num_perm, seed)
+    inv = a.copy()
+    with np.errstate(over="ignore"):
+        for _ in range(5):  # Newton's iteration doubles the correct low bits: 3 → 96
+            inv *= np.uint32(2) - a * inv
+    return inv
+
+
+def unpermute(sigs: np.ndarray, config: Config, *, start: int = 0) -> np.ndarray:
+    """The shingle hash (mixed, as ``window_signatures`` permutes it) behind
+    every signature value: each permutation ``a * x + b`` modulo 2**32 has an
+    odd ``a``, so it is undone exactly. Two windows' values at the same
+    position are equal exactly when the same shingle sets them.
+
+    Args:
+        sigs: ``(n, k)`` values of permutations ``start`` to ``start + k``.
+
+    >>> from provenance.config import Config
+    >>> config = Config()
+    >>> a, b = permutations(config.num_perm, config.seed)
+    >>> values = (a * np.uint32(12345) + b)[None, :]
+    >>> sorted(set(unpermute(values, config)[0].tolist()))
+    [12345]
+    """
+    a, b = permutations(config.num_perm, config.seed)
+    k = sigs.shape[1]
+    with np.errstate(over="ignore"):
+        return (sigs - b[start : start + k]) * _inverses(config.num_perm, config.seed)[start : start + k]
+
+
 def shingle_hashes(words: np.ndarray, size: int) -> np.ndarray:
     """32-bit hash of every run of ``size`` consecutive word hashes.
 

@@ -18,6 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from provenance.config import Config
+from provenance.fingerprint import unpermute
 from provenance.spill import SpilledPart, columns
 from provenance.workers import pool
 
@@ -91,16 +92,28 @@ def band_key(sigs: np.ndarray | SpilledPart, band: int, config: Config) -> np.nd
 
 def agree(sigs_a: np.ndarray, sigs_b: np.ndarray, config: Config) -> np.ndarray:
     """Which window pairs (rows of the two arrays) are similar enough to align:
-    their signatures agree on at least half the threshold's share of values.
+    their signatures agree on at least half the threshold's share of values,
+    and the values they agree on come from at least two different shingles.
+
     LSH buckets let through many pairs below the threshold; this drops the
-    ones that are almost surely chance.
+    ones that are almost surely chance. The commonest chance is one shared
+    three-word phrase ("one of the"): where it is the minimum of both windows
+    it sets many values alike, however unrelated the rest is, and such pairs
+    grow with the square of the corpus. Each signature value is an invertible
+    permutation of one shingle's hash (``fingerprint.unpermute``), so the
+    agreeing values tell which shingles they witness; windows that share a
+    passage, even a heavily edited one, share several.
 
     >>> from provenance.config import Config
     >>> a = np.arange(96, dtype=np.uint32).reshape(2, 48)
     >>> agree(a, a, Config()).tolist(), agree(a, a[::-1], Config()).tolist()
     ([True, True], [False, False])
     """
-    return (sigs_a == sigs_b).mean(axis=1) >= config.threshold / 2
+    same = sigs_a == sigs_b
+    enough = same.mean(axis=1) >= config.threshold / 2
+    shingle = unpermute(sigs_a, config)
+    first = shingle[np.arange(len(same)), same.argmax(axis=1)]  # the shingle of the first agreeing value
+    return enough & (same & (shingle != first[:, None])).any(axis=1)
 
 
 def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray | SpilledPart], doc_of: np.ndarray, config: Config, *, workers: int = 1) -> np.ndarray:
@@ -163,13 +176,25 @@ def _agreeing_codes(shared: _Bands, bands: list[int]) -> np.ndarray:
 
 
 def _agree_by_column(parts: list[np.ndarray | SpilledPart], pairs: np.ndarray, config: Config) -> np.ndarray:
-    """``agree`` for every pair, counting shared values one signature column
-    at a time: spilled signatures are then read once, a column at a time."""
+    """``agree`` for every pair, one signature column at a time: spilled
+    signatures are then read once, a column at a time. Per pair it keeps the
+    count of agreeing values, the shingle of the first, and whether another
+    shingle agreed too; only the pairs that agree on a column are updated
+    (a few in a hundred)."""
     same = np.zeros(len(pairs), dtype=np.uint16 if config.num_perm < 2**16 else np.int64)  # a count per pair, kept small
+    first = np.zeros(len(pairs), dtype=np.uint32)
+    second = np.zeros(len(pairs), dtype=bool)
+    left, right = np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])
     for j in range(config.num_perm):
         col = np.concatenate([columns(p, j, j + 1)[:, 0] for p in parts])
-        same += col[pairs[:, 0]] == col[pairs[:, 1]]
-    return same / config.num_perm >= config.threshold / 2
+        values = col[left]
+        hit = np.flatnonzero(values == col[right])
+        shingle = unpermute(values[hit, None], config, start=j)[:, 0]
+        known = same[hit] > 0
+        second[hit[known & (shingle != first[hit])]] = True
+        first[hit[~known]] = shingle[~known]
+        same[hit] += 1
+    return (same / config.num_perm >= config.threshold / 2) & second
 
 
 _PARALLEL_MIN_WINDOWS = 200_000  # below this, starting processes costs more than it saves

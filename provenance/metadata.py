@@ -615,6 +615,10 @@ def iso_day(value: str) -> str | None:
         return None
 
 
+SIDECAR_SUFFIX = ".meta.json"
+"""A sidecar's name: its file's name and this."""
+
+
 def sidecar_path(path: str | os.PathLike[str]) -> Path:
     """Where the sidecar of a file lives: ``NAME.meta.json`` beside ``NAME``.
 
@@ -622,7 +626,7 @@ def sidecar_path(path: str | os.PathLike[str]) -> Path:
     'corpus/a.html.meta.json'
     """
     p = Path(path)
-    return p.with_name(p.name + ".meta.json")
+    return p.with_name(p.name + SIDECAR_SUFFIX)
 
 
 def load_sidecar(path: str | os.PathLike[str]) -> tuple[dict[str, str] | None, list[str]]:

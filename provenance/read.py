@@ -24,6 +24,7 @@ from provenance.extract import ExtractError, HtmlContent, decode, extract_html, 
 from provenance.metadata import (
     CRAWL_DATE_SOURCE,
     MANIFEST_NAMES,
+    SIDECAR_SUFFIX,
     dateline_date,
     iso_day,
     load_manifests,
@@ -47,7 +48,7 @@ class Source:
     id: str
     size: int = 0
     meta: tuple[tuple[str, str], ...] = ()  # from a manifest: url, date, title, site
-    sidecar: bool = True  # False: its NAME.meta.json links outside the scanned folders
+    sidecar: bool = True  # False: it has no NAME.meta.json, or one that links outside the scanned folders
     data: bytes | None = None  # the content, when it comes from no file (``Piped``)
 
 
@@ -89,7 +90,7 @@ def reader_of(name: str) -> str | None:
     lower = name.lower()
     if lower.endswith(".gz"):
         lower = lower[:-3]
-    if lower.endswith(".meta.json"):
+    if lower.endswith(SIDECAR_SUFFIX):
         return None
     for suffixes, kind in ((TEXT_SUFFIXES, "text"), (HTML_SUFFIXES, "html"), (JSONL_SUFFIXES, "jsonl"), (warc.SUFFIXES, "warc")):
         if lower.endswith(suffixes):
@@ -103,7 +104,7 @@ def is_sidecar(name: str) -> bool:
     >>> is_sidecar("a.txt.meta.json"), is_sidecar("a.json")
     (True, False)
     """
-    return name.lower().endswith(".meta.json")
+    return name.lower().endswith(SIDECAR_SUFFIX)
 
 
 def type_of(name: str) -> str:
@@ -194,9 +195,10 @@ def find_sources(paths: Iterable[str | os.PathLike[str] | Piped], *, follow_link
     manifest: dict[str, dict[str, str]] = {}
     areas = [os.path.realpath(r) for r in roots]
 
-    def allowed(path: Path) -> bool:
-        """Whether a file or folder met in the walk may be read; if not, say why."""
-        if follow_links or not path.is_symlink():
+    def allowed(path: Path | str, *, link: bool | None = None) -> bool:
+        """Whether a file or folder met in the walk may be read; if not, say
+        why (``link``: whether it is a symbolic link, when already known)."""
+        if follow_links or not (os.path.islink(path) if link is None else link):
             return True
         real = os.path.realpath(path)
         if any(real == area or real.startswith(area.rstrip(os.sep) + os.sep) for area in areas):
@@ -204,14 +206,13 @@ def find_sources(paths: Iterable[str | os.PathLike[str] | Piped], *, follow_link
         skipped.append(Skipped(str(path), OUTSIDE_LINK))
         return False
 
-    def add(path: Path) -> None:
-        rel = path_id(os.path.relpath(path.absolute(), base_abs).replace(os.sep, "/"))
+    def add(path: str, rel: str, *, has_sidecar: bool) -> None:
         try:
-            size = path.stat().st_size
+            size = os.stat(path).st_size
         except OSError:
             size = 0  # reading it will report why
-        side = sidecar_path(path)
-        sources.setdefault(rel, Source(str(path), rel, size, sidecar=not side.exists() or allowed(side)))
+        rel = path_id(rel.replace(os.sep, "/"))
+        sources.setdefault(rel, Source(path, rel, size, sidecar=has_sidecar and allowed(sidecar_path(path))))
 
     def read_manifests(folder: str | Path) -> None:
         found, problems = load_manifests(folder, allowed=allowed)
@@ -221,7 +222,7 @@ def find_sources(paths: Iterable[str | os.PathLike[str] | Piped], *, follow_link
     for root in roots:
         if root.is_file():
             read_manifests(root.parent)
-            add(root)
+            add(str(root), os.path.relpath(root.absolute(), base_abs), has_sidecar=sidecar_path(root).exists())
             continue
         if root.is_symlink() and not root.exists():
             skipped.append(Skipped(str(root), _dangling(root)))
@@ -236,20 +237,27 @@ def find_sources(paths: Iterable[str | os.PathLike[str] | Piped], *, follow_link
             seen_dirs.add(real)
             read_manifests(dirpath)
             dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and allowed(Path(dirpath) / d))
+            # Paths as pathlib writes them, and ids, worked out once per folder:
+            # a crawl's folders hold many thousands of files.
+            folder = str(Path(dirpath))
+            rel_folder = os.path.relpath(os.path.abspath(folder), base_abs)
+            names = set(filenames)
             for name in sorted(filenames):
                 if name.startswith(".") or name in MANIFEST_NAMES or is_sidecar(name):
                     continue
-                path = Path(dirpath) / name
+                path = name if folder == "." else os.path.join(folder, name)
                 if reader_of(name) is None:
                     suffix = type_of(name)
-                    skipped.append(Skipped(str(path), f"unsupported file type {suffix}", unsupported=suffix))
+                    skipped.append(Skipped(path, f"unsupported file type {suffix}", unsupported=suffix))
                     continue
-                if path.is_symlink() and not path.exists():
-                    skipped.append(Skipped(str(path), _dangling(path)))
+                link = os.path.islink(path)
+                if link and not os.path.exists(path):
+                    skipped.append(Skipped(path, _dangling(Path(path))))
                     continue
-                if allowed(path):
-                    add(path)
-    with_meta = [replace(s, meta=tuple(sorted(manifest[path_key(s.path)].items()))) if path_key(s.path) in manifest else s for s in sources.values()]
+                if allowed(path, link=link):
+                    rel = name if rel_folder == "." else os.path.join(rel_folder, name)
+                    add(path, rel, has_sidecar=name + SIDECAR_SUFFIX in names)
+    with_meta = [replace(s, meta=tuple(sorted(manifest[path_key(s.path)].items()))) if manifest and path_key(s.path) in manifest else s for s in sources.values()]
     return sorted(with_meta + [s for s in piped if s.id not in sources], key=lambda s: s.id), skipped
 
 

@@ -137,11 +137,11 @@ def spill_words(words: list[np.ndarray], folder: str) -> list[SpilledWords]:
     """
     fd, path = tempfile.mkstemp(suffix=".words", dir=folder)
     out, offset = [], 0
-    with os.fdopen(fd, "wb") as fh:
-        for w in words:
-            np.ascontiguousarray(w, dtype=np.uint32).tofile(fh)
-            out.append(SpilledWords(path, offset, len(w)))
-            offset += len(w) * _ITEM
+    for w in words:
+        out.append(SpilledWords(path, offset, len(w)))
+        offset += len(w) * _ITEM
+    with os.fdopen(fd, "wb") as fh:  # one write: a write per document costs a system call each
+        (np.concatenate(words).astype(np.uint32, copy=False) if words else np.zeros(0, dtype=np.uint32)).tofile(fh)
     return out
 
 
@@ -194,9 +194,14 @@ class TextFile:
 
     def read(self, offset: int, size: int) -> str:
         """``size`` bytes at ``offset``, decoded."""
-        with open(self.path, "rb") as fh:
-            fh.seek(offset)
-            return fh.read(size).decode("utf-8", "surrogatepass")
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            data = os.pread(fd, size, offset)
+        finally:
+            os.close(fd)
+        if len(data) != size:
+            raise OSError(f"{self.path}: {len(data)} bytes at {offset}, expected {size}")
+        return data.decode("utf-8", "surrogatepass")
 
 
 def _remove(path: str, pid: int) -> None:

@@ -249,3 +249,47 @@ def test_html_credits_on_real_pages():
     assert ("https://futurism.com/scientists-confirm-water-vapor-europa", "original article") in science
     assert any("cnn.com/2019/11/18/health" in u for url, links in found.items() if "msn.com" in url for u, _ in links)
     assert len(found) <= 10, found  # few pages of the 181 credit another site
+
+
+def _cue_positions_word_by_word(text: str) -> list[int]:
+    """The definition ``_cue_positions`` meets in one pass: each cue word
+    looked for on its own, every occurrence that is a whole word (the
+    short-line cues and the byline only in a short line)."""
+    from provenance import credits
+
+    lower = text.lower()
+    n = len(lower)
+
+    def short_line(i: int) -> bool:
+        end = lower.find("\n", i)
+        return (end if end >= 0 else n) - lower.rfind("\n", 0, i) <= credits._MAX_VIA_LINE
+
+    def boundary(c: str) -> bool:
+        return not (c.isalnum() or c == "_")
+
+    words = credits._CUE_WORDS if lower.isascii() else credits._CUE_WORDS + credits._NON_ASCII_CUE_WORDS
+    found = []
+    for word in words + credits._SHORT_LINE_CUE_WORDS:
+        short = word in credits._SHORT_LINE_CUE_WORDS
+        for i in range(n):
+            whole = lower.startswith(word, i) and boundary(lower[i - 1] if i else " ") and boundary(lower[i + len(word)] if i + len(word) < n else " ")
+            if whole and (not short or short_line(i)):
+                found.append(i)
+    for i in range(n):
+        if lower.startswith(" by ", i) and " for " in lower[i : i + credits._BYLINE_FOR] and short_line(i):
+            found.append(i)
+    return sorted(found)
+
+
+_CUE_PIECES = ["source", "sources", "via", "h/t", "hat", "that", "ran", "grant", "http", "https", "www", "(c)", "©",
+               "republished", "published", "cross", "crossposted", " by ", " for ", "Quelle", "источник", "来源", "x", "_"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_CUE_PIECES) | st.sampled_from([" ", "\n", ":", ".", "-", "é"]) | st.text(max_size=3), max_size=40))
+def test_cue_positions_are_every_whole_cue_word(pieces):
+    from provenance.credits import _cue_positions
+
+    text = "".join(pieces)
+    if len(text.lower()) == len(text):  # otherwise a regex looks for them (case changes length)
+        assert _cue_positions(text) == _cue_positions_word_by_word(text)
