@@ -5,18 +5,27 @@ stages are the library's own functions, run where Spark puts them, so a
 Spark scan reports the same passages and origins as a local one:
 
 1. **Read + fingerprint.** The driver lists the files (``read.find_sources``:
-   the same ids, manifests and skipped entries) and the executors read them
-   in batches (``mapPartitions``): ``read.read_source`` and
-   ``compare.fingerprint_documents``. Parquet inputs (a ``text`` column and
-   optional ``id``, ``url``, ``date``, ``title``, ``site``) are read by Spark
-   itself; each row becomes a document as a JSON lines record does.
-2. **Candidates.** Every window's LSH band keys (``lsh.band_key``) are
-   exploded into rows and grouped by (band, key): a shuffle in the JVM. Each
-   bucket's pairs follow ``lsh.bucket_pairs`` (oversized buckets capped as in
-   a local scan); distinct window pairs are grouped by document pair.
-3. **Align.** Each document pair is joined back to both documents' words and
-   signatures, filtered by ``lsh.agree`` and aligned by
-   ``compare.align_documents``, in the executors.
+   the same ids, manifests and skipped entries) and assigns batches of them
+   to partitions; the executors read them (``read.read_source``) and
+   fingerprint a batch at a time (``compare.fingerprint_documents``). The
+   records stay on their partition, persisted: documents never move to meet
+   their pairs. Parquet inputs (a ``text`` column and optional ``id``,
+   ``url``, ``date``, ``title``, ``site``) are read by Spark itself; each row
+   becomes a document as a JSON lines record does, sent to partition
+   ``number % partitions``.
+2. **Candidates.** Two shuffles of numpy arrays, one record per pair of
+   partitions (never one per window): every window's LSH band keys
+   (``lsh.band_key``) go to the partition of their (band, bucket), where
+   ``lsh.band_pairs`` pairs each band's windows exactly as a local scan does
+   (oversized buckets capped alike); the distinct window pairs go on to the
+   partition of their first document.
+3. **Align.** On the first document's partition, the pairs pick up their
+   first windows' signature rows and, once per other partition they go to,
+   the first documents (text and word hashes); on the second document's
+   partition, ``lsh.agree`` filters them and ``compare.align_documents``
+   aligns each document pair. Both steps merge the pairs with the
+   partition's own persisted records (a union under one partitioner, no
+   shuffle of the documents).
 4. **Passages and origins.** The aligned halves, and the documents, come
    back to the driver in document-pair order, where
    ``compare.attributed_passages`` groups the witnesses and decides the
