@@ -7,10 +7,14 @@ which documents share them::
     >>> report = provenance.scan(["samples"])  # doctest: +SKIP
 """
 
-from provenance.config import Config
-from provenance.errors import ConfigError, InputError, ProvenanceError
-from provenance.models import Document, Match, Passage, Report, Skipped
-from provenance.scan import Explanation, explain, scan
+from provenance.cpu import tune_numpy
+
+tune_numpy()  # before anything imports numpy: see provenance.cpu
+
+from provenance.config import Config  # noqa: E402
+from provenance.errors import ConfigError, InputError, ProvenanceError  # noqa: E402
+from provenance.models import Document, Match, Passage, Report, Skipped  # noqa: E402
+from provenance.scan import Explanation, explain, scan  # noqa: E402
 
 __all__ = [
     "Config",
