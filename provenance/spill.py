@@ -96,19 +96,20 @@ class WordsReader:
     ([[1, 2], [3]], [4])
     """
 
-    _MAX_OPEN = 64  # files kept open at once
+    _MAX_OPEN = 256  # files kept open at once, the most recently read
 
     def __init__(self) -> None:
-        self._files: dict[str, int] = {}
+        self._files: dict[str, int] = {}  # in order of last use
 
     def __call__(self, part: np.ndarray | SpilledWords) -> np.ndarray:
         if not isinstance(part, SpilledWords):
             return part
-        fd = self._files.get(part.path)
+        fd = self._files.pop(part.path, None)
         if fd is None:
             if len(self._files) >= self._MAX_OPEN:
-                self.close()
-            fd = self._files[part.path] = os.open(part.path, os.O_RDONLY)
+                os.close(self._files.pop(next(iter(self._files))))
+            fd = os.open(part.path, os.O_RDONLY)
+        self._files[part.path] = fd
         data = os.pread(fd, part.count * _ITEM, part.offset)
         if len(data) != part.count * _ITEM:
             raise OSError(f"{part.path}: {len(data)} bytes at {part.offset}, expected {part.count * _ITEM}")

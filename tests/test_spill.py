@@ -7,14 +7,16 @@ import io
 import json
 import random
 import sys
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 import provenance
 from provenance import lsh
 from provenance import report as render_report
 from provenance.config import Config
-from provenance.spill import spill
+from provenance.spill import WordsReader, spill, spill_words
 from tests.conftest import random_text
 
 
@@ -106,3 +108,13 @@ def test_a_spilled_scan_of_a_generated_corpus_writes_the_report_of_an_in_memory_
             written[name] = out.getvalue()
         assert written["spilled"] == written["in memory"]
     assert json.dumps(spilled.to_dict()) == json.dumps(in_memory.to_dict())
+
+
+def test_words_reader_keeps_the_recent_files_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(WordsReader, "_MAX_OPEN", 2)
+    parts = [spill_words([np.array([k, k + 1], np.uint32)], str(tmp_path))[0] for k in range(5)]
+    with WordsReader() as read:
+        for order in ([0, 1, 2, 3, 4], [4, 0, 4, 2, 1, 1, 3]):
+            assert [read(parts[k]).tolist() for k in order] == [[k, k + 1] for k in order]
+            assert len(read._files) == 2
+    assert not read._files
