@@ -137,19 +137,23 @@ def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray | SpilledPart], doc_o
     bands, _ = lsh_params(config.threshold, config.num_perm)
     shared = _Bands(parts, doc_of, config)
     if workers > 1 and n >= _PARALLEL_MIN_WINDOWS:
-        # Each worker takes whole bands and keeps the pairs that agree
-        # (``agree`` judges each pair on its own, so the union is the same);
-        # the results are merged in band order. Forked workers share the
+        # Each worker buckets whole bands; their pairs are merged here (a
+        # pair turns up in many bands), and the distinct ones are shared out
+        # again to be judged by ``agree``, each once, in contiguous ranges
+        # whose results come back in order. Forked workers share the
         # signatures instead of receiving copies.
         groups = [list(range(bands))[w::workers] for w in range(workers)]
         codes = np.zeros(0, dtype=np.int64)
         with pool(workers, _set_worker_input, (shared,)) as executor:
-            for found in executor.map(_agreeing_codes_in_worker, groups):
+            for found in executor.map(_band_codes_in_worker, groups):
                 codes = np.concatenate([codes, found])  # one worker's pairs at a time
                 del found
                 codes = _distinct(codes, owned=True)
+            chunks = np.array_split(codes, 2 * workers)
+            del codes
+            codes = np.concatenate(list(executor.map(_agreeing_in_worker, chunks)))
     else:
-        codes = _agreeing_codes(shared, list(range(bands)))
+        codes = _agreeing(shared, _band_codes(shared, list(range(bands))))
     return _pairs_of(codes, n)
 
 
@@ -161,9 +165,8 @@ def _pairs_of(codes: np.ndarray, n: int) -> np.ndarray:
     return pairs
 
 
-def _agreeing_codes(shared: _Bands, bands: list[int]) -> np.ndarray:
-    """The candidate pairs of some bands (coded as ``first * n + second``, sorted) that ``agree``."""
-    codes = _band_codes(shared, bands)
+def _agreeing(shared: _Bands, codes: np.ndarray) -> np.ndarray:
+    """The candidate pairs (coded as ``first * n + second``) that ``agree``, in order."""
     parts, config = shared.parts, shared.config
     pairs = _pairs_of(codes, sum(len(p) for p in parts))
     if any(isinstance(p, SpilledPart) for p in parts):
@@ -217,9 +220,14 @@ def _set_worker_input(shared: _Bands) -> None:
     _worker_input = shared
 
 
-def _agreeing_codes_in_worker(bands: list[int]) -> np.ndarray:
+def _band_codes_in_worker(bands: list[int]) -> np.ndarray:
     assert _worker_input is not None, "a candidate worker starts with _set_worker_input"
-    return _agreeing_codes(_worker_input, bands)
+    return _band_codes(_worker_input, bands)
+
+
+def _agreeing_in_worker(codes: np.ndarray) -> np.ndarray:
+    assert _worker_input is not None, "a candidate worker starts with _set_worker_input"
+    return _agreeing(_worker_input, codes)
 
 
 def _band_codes(shared: _Bands, bands: list[int]) -> np.ndarray:
