@@ -11,7 +11,7 @@ linearly, not quadratically, with such text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -76,24 +76,29 @@ def band_key(sigs: np.ndarray | SpilledPart, band: int, config: Config) -> np.nd
     ('uint64', 2, True)
     """
     _, rows = lsh_params(config.threshold, config.num_perm)
+    # Column by column: memory holds one column at a time, not the band's rows widened to 64 bits.
+    return _key_of_columns((columns(sigs, col, col + 1)[:, 0] for col in range(band * rows, (band + 1) * rows)), len(sigs), config)
+
+
+def _key_of_columns(cols: Iterable[np.ndarray], n: int, config: Config) -> np.ndarray:
+    """``band_key`` of a band's columns (``(n,)`` uint32 arrays, in order)."""
+    _, rows = lsh_params(config.threshold, config.num_perm)
     mults = _band_mults(rows, config.seed)
-    keys = np.zeros(len(sigs), dtype=np.uint64)
+    keys = np.zeros(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        # Column by column (sums wrap modulo 2**64, in any order): memory
-        # holds one column at a time, not the band's rows widened to 64 bits.
-        for row in range(rows):
-            col = band * rows + row
-            value = columns(sigs, col, col + 1)[:, 0].astype(np.uint64)
+        for row, col in enumerate(cols):  # sums wrap modulo 2**64, in any order
+            value = col.astype(np.uint64)
             value *= mults[row]
             keys += value
         keys ^= keys >> np.uint64(29)
     return keys
 
 
-def agree(sigs_a: np.ndarray, sigs_b: np.ndarray, config: Config) -> np.ndarray:
+def agree(sigs_a: np.ndarray, sigs_b: np.ndarray, config: Config, *, stock: np.ndarray | None = None) -> np.ndarray:
     """Which window pairs (rows of the two arrays) are similar enough to align:
     their signatures agree on at least half the threshold's share of values,
-    and the values they agree on come from at least two different shingles.
+    and the values they agree on come from at least two different shingles;
+    from exactly two, only when neither is a ``stock`` shingle.
 
     LSH buckets let through many pairs below the threshold; this drops the
     ones that are almost surely chance. The commonest chance is one shared
@@ -102,7 +107,16 @@ def agree(sigs_a: np.ndarray, sigs_b: np.ndarray, config: Config) -> np.ndarray:
     grow with the square of the corpus. Each signature value is an invertible
     permutation of one shingle's hash (``fingerprint.unpermute``), so the
     agreeing values tell which shingles they witness; windows that share a
-    passage, even a heavily edited one, share several.
+    passage, even a heavily edited one, share several. In a large corpus two
+    stock phrases in one window are common too: a shingle that is the
+    minimum of more than ``config.max_bucket_docs`` windows in some column
+    (``stock_shingles``, the bound of an oversized LSH bucket) is stock text,
+    and witnesses nothing when only two shingles agree. Text reprinted in
+    many documents keeps its pairs: their windows agree on many shingles.
+
+    Args:
+        sigs_a, sigs_b: ``(k, num_perm)`` signature rows of the pairs' windows.
+        stock: the scan's sorted ``stock_shingles``, or None for none.
 
     >>> from provenance.config import Config
     >>> a = np.arange(96, dtype=np.uint32).reshape(2, 48)
@@ -112,8 +126,40 @@ def agree(sigs_a: np.ndarray, sigs_b: np.ndarray, config: Config) -> np.ndarray:
     same = sigs_a == sigs_b
     enough = same.mean(axis=1) >= config.threshold / 2
     shingle = unpermute(sigs_a, config)
-    first = shingle[np.arange(len(same)), same.argmax(axis=1)]  # the shingle of the first agreeing value
-    return enough & (same & (shingle != first[:, None])).any(axis=1)
+    rows = np.arange(len(same))
+    first = shingle[rows, same.argmax(axis=1)]  # the shingle of the first agreeing value
+    other = same & (shingle != first[:, None])
+    keep = enough & other.any(axis=1)
+    if stock is None or not len(stock) or not keep.any():
+        return keep
+    second = shingle[rows, other.argmax(axis=1)]
+    two = keep & ~(other & (shingle != second[:, None])).any(axis=1)
+    return keep & ~(two & (_isin_sorted(first, stock) | _isin_sorted(second, stock)))
+
+
+def _isin_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """Element-wise membership of ``values`` in a sorted array."""
+    at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[at] == values
+
+
+def stock_shingles(column: int, values: np.ndarray, config: Config) -> np.ndarray:
+    """The shingles (as ``fingerprint.unpermute`` gives them) that are the
+    minimum of more than ``config.max_bucket_docs`` windows in one signature
+    column, ``values`` (every window's; sorted in place), sorted: the stock
+    phrases ``agree`` discounts.
+
+    >>> from provenance.config import Config
+    >>> from provenance.fingerprint import permutations
+    >>> a, b = permutations(48, 1)
+    >>> values = (a[3] * np.array([5] * 65 + [7] * 64, dtype=np.uint32) + b[3]).astype(np.uint32)
+    >>> stock_shingles(3, values, Config()).tolist()
+    [5]
+    """
+    values.sort()
+    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+    counts = np.diff(np.concatenate((starts, [len(values)])))
+    return np.sort(unpermute(values[starts[counts > config.max_bucket_docs], None], config, start=column)[:, 0])
 
 
 def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray | SpilledPart], doc_of: np.ndarray, config: Config, *, workers: int = 1) -> np.ndarray:
@@ -137,23 +183,27 @@ def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray | SpilledPart], doc_o
     bands, _ = lsh_params(config.threshold, config.num_perm)
     shared = _Bands(parts, doc_of, config)
     if workers > 1 and n >= _PARALLEL_MIN_WINDOWS:
-        # Each worker buckets whole bands; their pairs are merged here (a
-        # pair turns up in many bands), and the distinct ones are shared out
-        # again to be judged by ``agree``, each once, in contiguous ranges
-        # whose results come back in order. Forked workers share the
-        # signatures instead of receiving copies.
+        # Each worker buckets whole bands (and finds the stock shingles of
+        # their columns); the pairs are merged here (a pair turns up in many
+        # bands), and the distinct ones are shared out again to be judged by
+        # ``agree``, each once, in contiguous ranges whose results come back
+        # in order. Forked workers share the signatures instead of receiving copies.
         groups = [list(range(bands))[w::workers] for w in range(workers)]
         codes = np.zeros(0, dtype=np.int64)
+        found_stock = []
         with pool(workers, _set_worker_input, (shared,)) as executor:
-            for found in executor.map(_band_codes_in_worker, groups):
+            for found, stock in executor.map(_band_codes_in_worker, groups):
                 codes = np.concatenate([codes, found])  # one worker's pairs at a time
                 del found
                 codes = _distinct(codes, owned=True)
+                found_stock.append(stock)
             chunks = np.array_split(codes, 2 * workers)
             del codes
-            codes = np.concatenate(list(executor.map(_agreeing_in_worker, chunks)))
+            stock = _distinct(np.concatenate(found_stock), owned=True)
+            codes = np.concatenate(list(executor.map(_agreeing_in_worker, chunks, [stock] * len(chunks))))
     else:
-        codes = _agreeing(shared, _band_codes(shared, list(range(bands))))
+        codes, stock = _band_codes(shared, list(range(bands)))
+        codes = _agreeing(shared, codes, stock)
     return _pairs_of(codes, n)
 
 
@@ -165,28 +215,30 @@ def _pairs_of(codes: np.ndarray, n: int) -> np.ndarray:
     return pairs
 
 
-def _agreeing(shared: _Bands, codes: np.ndarray) -> np.ndarray:
+def _agreeing(shared: _Bands, codes: np.ndarray, stock: np.ndarray) -> np.ndarray:
     """The candidate pairs (coded as ``first * n + second``) that ``agree``, in order."""
     parts, config = shared.parts, shared.config
     pairs = _pairs_of(codes, sum(len(p) for p in parts))
     if any(isinstance(p, SpilledPart) for p in parts):
-        return codes[_agree_by_column(parts, pairs, config)]
+        return codes[_agree_by_column(parts, pairs, config, stock)]
     keep = np.zeros(len(pairs), dtype=bool)
     for lo in range(0, len(pairs), _AGREE_CHUNK):  # chunks bound the gathered rows' memory
         chunk = pairs[lo : lo + _AGREE_CHUNK]
-        keep[lo : lo + len(chunk)] = agree(_rows(parts, chunk[:, 0]), _rows(parts, chunk[:, 1]), config)
+        keep[lo : lo + len(chunk)] = agree(_rows(parts, chunk[:, 0]), _rows(parts, chunk[:, 1]), config, stock=stock)
     return codes[keep]
 
 
-def _agree_by_column(parts: list[np.ndarray | SpilledPart], pairs: np.ndarray, config: Config) -> np.ndarray:
+def _agree_by_column(parts: list[np.ndarray | SpilledPart], pairs: np.ndarray, config: Config, stock: np.ndarray) -> np.ndarray:
     """``agree`` for every pair, one signature column at a time: spilled
     signatures are then read once, a column at a time. Per pair it keeps the
-    count of agreeing values, the shingle of the first, and whether another
-    shingle agreed too; only the pairs that agree on a column are updated
-    (a few in a hundred)."""
+    count of agreeing values, the first two shingles among them and whether
+    a third agreed too; only the pairs that agree on a column are updated (a
+    few in a hundred)."""
     same = np.zeros(len(pairs), dtype=np.uint16 if config.num_perm < 2**16 else np.int64)  # a count per pair, kept small
     first = np.zeros(len(pairs), dtype=np.uint32)
-    second = np.zeros(len(pairs), dtype=bool)
+    second = np.zeros(len(pairs), dtype=np.uint32)
+    has_second = np.zeros(len(pairs), dtype=bool)
+    third = np.zeros(len(pairs), dtype=bool)
     left, right = np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])
     for j in range(config.num_perm):
         col = np.concatenate([columns(p, j, j + 1)[:, 0] for p in parts])
@@ -194,10 +246,19 @@ def _agree_by_column(parts: list[np.ndarray | SpilledPart], pairs: np.ndarray, c
         hit = np.flatnonzero(values == col[right])
         shingle = unpermute(values[hit, None], config, start=j)[:, 0]
         known = same[hit] > 0
-        second[hit[known & (shingle != first[hit])]] = True
         first[hit[~known]] = shingle[~known]
+        other = known & (shingle != first[hit])
+        at, shingle = hit[other], shingle[other]
+        seen = has_second[at]
+        third[at[seen & (shingle != second[at])]] = True
+        second[at[~seen]] = shingle[~seen]
+        has_second[at[~seen]] = True
         same[hit] += 1
-    return (same / config.num_perm >= config.threshold / 2) & second
+    keep = (same / config.num_perm >= config.threshold / 2) & has_second
+    if len(stock):
+        two = np.flatnonzero(keep & ~third)
+        keep[two[_isin_sorted(first[two], stock) | _isin_sorted(second[two], stock)]] = False
+    return keep
 
 
 _PARALLEL_MIN_WINDOWS = 200_000  # below this, starting processes costs more than it saves
@@ -220,31 +281,34 @@ def _set_worker_input(shared: _Bands) -> None:
     _worker_input = shared
 
 
-def _band_codes_in_worker(bands: list[int]) -> np.ndarray:
+def _band_codes_in_worker(bands: list[int]) -> tuple[np.ndarray, np.ndarray]:
     assert _worker_input is not None, "a candidate worker starts with _set_worker_input"
     return _band_codes(_worker_input, bands)
 
 
-def _agreeing_in_worker(codes: np.ndarray) -> np.ndarray:
+def _agreeing_in_worker(codes: np.ndarray, stock: np.ndarray) -> np.ndarray:
     assert _worker_input is not None, "a candidate worker starts with _set_worker_input"
-    return _agreeing(_worker_input, codes)
+    return _agreeing(_worker_input, codes, stock)
 
 
-def _band_codes(shared: _Bands, bands: list[int]) -> np.ndarray:
-    """Distinct candidate pairs of some bands, each coded as ``first * n + second``."""
+def _band_codes(shared: _Bands, bands: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct candidate pairs of some bands, each coded as ``first * n +
+    second``, and the ``stock_shingles`` of the bands' columns (sorted)."""
     parts, doc_of, config = shared.parts, shared.doc_of, shared.config
     n = sum(len(p) for p in parts)
     index_bits = bucket_bits(n)
     windows = np.arange(n, dtype=np.uint64)
-    starts = np.cumsum([0] + [len(p) for p in parts[:-1]]).tolist()
+    _, rows = lsh_params(config.threshold, config.num_perm)
     # The same pair turns up in many bands: the distinct ones found so far
     # (``known``) absorb the new ones whenever those outgrow them, so memory
     # holds about twice the distinct pairs, not every band's.
     known, found, pending = np.zeros(0, dtype=np.int64), [], 0
+    stock = [np.zeros(0, dtype=np.uint32)]
     for band in bands:
-        keys = np.empty(n, dtype=np.uint64)
-        for lo, part in zip(starts, parts, strict=True):
-            keys[lo : lo + len(part)] = band_key(part, band, config)
+        cols = [np.concatenate([columns(p, j, j + 1)[:, 0] for p in parts]) for j in range(band * rows, (band + 1) * rows)]
+        keys = _key_of_columns(cols, n, config)
+        stock.extend(stock_shingles(j, col, config) for j, col in zip(range(band * rows, (band + 1) * rows), cols, strict=True))
+        del cols
         pairs = band_pairs(keys, doc_of, index_bits, config.max_bucket_docs, positions=windows)
         del keys
         found.append(pairs[:, 0] * n + pairs[:, 1])
@@ -252,7 +316,7 @@ def _band_codes(shared: _Bands, bands: list[int]) -> np.ndarray:
         if pending > max(len(known), _MERGE_MIN_PAIRS):
             known = np.concatenate([known, *found])
             known, found, pending = _distinct(known, owned=True), [], 0
-    return _distinct(np.concatenate([known, *found]), owned=True)
+    return _distinct(np.concatenate([known, *found]), owned=True), _distinct(np.concatenate(stock), owned=True)
 
 
 _MERGE_MIN_PAIRS = 1 << 20

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from provenance import scan
 from provenance.config import Config
 from provenance.fingerprint import permutations, signatures, unpermute
-from provenance.lsh import _agree_by_column, agree
+from provenance.lsh import _agree_by_column, agree, candidate_pairs, stock_shingles
 from provenance.normalize import word_hashes
 from provenance.spill import spill
 
@@ -40,15 +42,57 @@ def test_values_set_by_one_shared_shingle_are_chance_two_are_not():
     assert agree(sigs_a, sigs_b, CONFIG).tolist() == [False, True, False]
 
 
+def _stock(sigs: np.ndarray, max_windows: int) -> np.ndarray:
+    config = replace(CONFIG, max_bucket_docs=max_windows)
+    return np.unique(np.concatenate([stock_shingles(j, sigs[:, j].copy(), config) for j in range(sigs.shape[1])]))
+
+
+def test_stock_shingles_are_the_minima_of_more_windows_than_a_bucket_holds():
+    rng = np.random.default_rng(6)
+    shingles = rng.integers(0, 2**32, size=(50_000, CONFIG.num_perm), dtype=np.uint64)
+    shingles[:300, 5], shingles[300:365, 5], shingles[365:429, 5] = 17, 18, 19  # 300, 65 and 64 windows
+    values = _values(shingles)[:, 5].copy()
+    assert stock_shingles(5, values, CONFIG).tolist() == [17, 18]
+    assert _stock(_values(shingles), 64).tolist() == [17, 18]
+
+
+def _two_phrase_windows() -> np.ndarray:
+    """400 windows: the first 200 share two stock phrases (each the minimum
+    of a few columns in all of them), the other 200 are pairs sharing two
+    phrases of their own; nothing else in common."""
+    rng = np.random.default_rng(4)
+    shingles = rng.integers(10**6, 2**32, size=(400, CONFIG.num_perm), dtype=np.uint64)
+    shingles[:200, 0:2], shingles[:200, 20:22] = 7, 8
+    pair = np.arange(100).repeat(2)
+    shingles[200:, 0:2], shingles[200:, 20:22] = (1000 + pair)[:, None], (5000 + pair)[:, None]
+    return _values(shingles)
+
+
+def test_two_stock_phrases_are_chance_two_phrases_of_a_pair_are_not():
+    sigs = _two_phrase_windows()
+    stock = _stock(sigs, CONFIG.max_bucket_docs)
+    stocked, own = np.array([[0, 1], [5, 199]]), np.array([[200, 201], [398, 399]])
+    assert agree(sigs[stocked[:, 0]], sigs[stocked[:, 1]], CONFIG).all()  # counting every value
+    assert not agree(sigs[stocked[:, 0]], sigs[stocked[:, 1]], CONFIG, stock=stock).any()
+    assert agree(sigs[own[:, 0]], sigs[own[:, 1]], CONFIG, stock=stock).all()
+    found = {tuple(p) for p in candidate_pairs(sigs, np.arange(400), CONFIG).tolist()}
+    assert found == {(200 + 2 * k, 201 + 2 * k) for k in range(100)}
+
+
 def test_the_column_by_column_rule_of_spilled_signatures_is_the_same(tmp_path):
     rng = np.random.default_rng(2)
     shingles = rng.integers(0, 6, size=(400, CONFIG.num_perm), dtype=np.uint64)  # few shingles: many agreements
-    sigs = _values(shingles)
-    pairs = np.stack([rng.integers(0, 400, 3000), rng.integers(0, 400, 3000)], axis=1)
-    expected = agree(sigs[pairs[:, 0]], sigs[pairs[:, 1]], CONFIG)
-    assert 0 < expected.sum() < len(expected)
-    parts = [spill(sigs[:150], str(tmp_path)), sigs[150:]]
-    assert (_agree_by_column(parts, pairs, CONFIG) == expected).all()
+    sigs = np.concatenate([_values(shingles), _two_phrase_windows()])
+    pairs = np.stack([rng.integers(0, 800, 6000), rng.integers(0, 800, 6000)], axis=1)
+    pairs = np.concatenate([pairs, [[400, 401], [600, 601]]])
+    parts = [spill(sigs[:150], str(tmp_path)), sigs[150:500], spill(sigs[500:], str(tmp_path))]
+    kept = []
+    for stock in (np.zeros(0, dtype=np.uint32), _stock(sigs, 100)):
+        expected = agree(sigs[pairs[:, 0]], sigs[pairs[:, 1]], CONFIG, stock=stock)
+        assert 0 < expected.sum() < len(expected)
+        assert (_agree_by_column(parts, pairs, CONFIG, stock) == expected).all()
+        kept.append(int(expected.sum()))
+    assert kept[1] < kept[0]  # pairs of two shingles, one of them stock, are dropped
 
 
 def test_windows_sharing_only_a_stock_phrase_are_not_candidates():
