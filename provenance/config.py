@@ -59,6 +59,13 @@ class Config:
         spill_mb: above this many MB of input, the window signatures (about
             twice the text's size) are kept in temporary files rather than in
             memory (``provenance.spill``); 0 spills every scan.
+        stock_windows: scans of more than this many windows (about 180 MB
+            of text) discount stock phrases: a document pair whose every
+            window pair is witnessed by two stock shingles alone is chance
+            (``lsh.with_evidence``). Such pairs grow with the square of the
+            corpus and, on a crawl, outnumber the reuse; in a smaller scan
+            they are aligned, and now and then one is heavily edited reuse.
+            0 discounts them in every scan.
         follow_links: read symbolic links found under the scanned paths even
             when they lead outside them (by default such links are skipped).
         sensitivity: ``"normal"`` finds reuse that keeps runs of the same
@@ -91,6 +98,7 @@ class Config:
     follow_links: bool = False
     sensitivity: str = "normal"
     spill_mb: int = 256
+    stock_windows: int = 2_000_000
     today: str | None = None
 
     def __post_init__(self) -> None:
@@ -106,8 +114,8 @@ class Config:
             raise ConfigError(f"max_file_bytes must be at most {MAX_FILE_BYTES} (1 TiB), got {self.max_file_bytes}")
         if self.sensitivity not in SENSITIVITIES:
             raise ConfigError(f"sensitivity must be one of {', '.join(SENSITIVITIES)}, got {self.sensitivity!r}")
-        if min(self.max_gap, self.join_gap, self.workers, self.spill_mb) < 0:
-            raise ConfigError("max_gap, join_gap, workers and spill_mb must not be negative")
+        if min(self.max_gap, self.join_gap, self.workers, self.spill_mb, self.stock_windows) < 0:
+            raise ConfigError("max_gap, join_gap, workers, spill_mb and stock_windows must not be negative")
         if self.today is not None:
             try:
                 _date.fromisoformat(self.today)

@@ -94,11 +94,10 @@ def _key_of_columns(cols: Iterable[np.ndarray], n: int, config: Config) -> np.nd
     return keys
 
 
-def agree(sigs_a: np.ndarray, sigs_b: np.ndarray, config: Config, *, stock: np.ndarray | None = None) -> np.ndarray:
+def agree(sigs_a: np.ndarray, sigs_b: np.ndarray, config: Config) -> np.ndarray:
     """Which window pairs (rows of the two arrays) are similar enough to align:
     their signatures agree on at least half the threshold's share of values,
-    and the values they agree on come from at least two different shingles;
-    from exactly two, only when neither is a ``stock`` shingle.
+    and the values they agree on come from at least two different shingles.
 
     LSH buckets let through many pairs below the threshold; this drops the
     ones that are almost surely chance. The commonest chance is one shared
@@ -107,22 +106,21 @@ def agree(sigs_a: np.ndarray, sigs_b: np.ndarray, config: Config, *, stock: np.n
     grow with the square of the corpus. Each signature value is an invertible
     permutation of one shingle's hash (``fingerprint.unpermute``), so the
     agreeing values tell which shingles they witness; windows that share a
-    passage, even a heavily edited one, share several. In a large corpus two
-    stock phrases in one window are common too: a shingle that is the
-    minimum of more than ``config.max_bucket_docs`` windows in some column
-    (``stock_shingles``, the bound of an oversized LSH bucket) is stock text,
-    and witnesses nothing when only two shingles agree. Text reprinted in
-    many documents keeps its pairs: their windows agree on many shingles.
-
-    Args:
-        sigs_a, sigs_b: ``(k, num_perm)`` signature rows of the pairs' windows.
-        stock: the scan's sorted ``stock_shingles``, or None for none.
+    passage, even a heavily edited one, share several.
 
     >>> from provenance.config import Config
     >>> a = np.arange(96, dtype=np.uint32).reshape(2, 48)
     >>> agree(a, a, Config()).tolist(), agree(a, a[::-1], Config()).tolist()
     ([True, True], [False, False])
     """
+    return witnessed(sigs_a, sigs_b, config, np.zeros(0, dtype=np.uint32))[0]
+
+
+def witnessed(sigs_a: np.ndarray, sigs_b: np.ndarray, config: Config, stock: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``agree`` of each pair, and whether the two shingles behind an
+    agreeing pair are its only ones and both ``stock`` (sorted
+    ``stock_shingles``): such pairs are dropped by ``with_evidence`` unless
+    their document pair has a better witnessed one."""
     same = sigs_a == sigs_b
     enough = same.mean(axis=1) >= config.threshold / 2
     shingle = unpermute(sigs_a, config)
@@ -130,11 +128,34 @@ def agree(sigs_a: np.ndarray, sigs_b: np.ndarray, config: Config, *, stock: np.n
     first = shingle[rows, same.argmax(axis=1)]  # the shingle of the first agreeing value
     other = same & (shingle != first[:, None])
     keep = enough & other.any(axis=1)
-    if stock is None or not len(stock) or not keep.any():
-        return keep
-    second = shingle[rows, other.argmax(axis=1)]
-    two = keep & ~(other & (shingle != second[:, None])).any(axis=1)
-    return keep & ~(two & (_isin_sorted(first, stock) | _isin_sorted(second, stock)))
+    stock_only = np.zeros(len(keep), dtype=bool)
+    if len(stock) and keep.any():
+        second = shingle[rows, other.argmax(axis=1)]
+        two = keep & ~(other & (shingle != second[:, None])).any(axis=1)
+        stock_only = two & _isin_sorted(first, stock) & _isin_sorted(second, stock)
+    return keep, stock_only
+
+
+def with_evidence(docs: np.ndarray, stock_only: np.ndarray) -> np.ndarray:
+    """Which window pairs to keep: those of the document pairs (``docs``,
+    ``(k, 2)`` document numbers of each) that have at least one window pair
+    not witnessed by two stock shingles alone (``witnessed``).
+
+    In a large corpus, two stock phrases in one window are common: a shingle
+    that is the minimum of more than ``config.max_bucket_docs`` windows in
+    some column (``stock_shingles``, the bound of an oversized LSH bucket) is
+    stock text, and two of them are no witness of reuse. Their pairs grew
+    with the square of the corpus. A document pair that shares anything more
+    keeps all its window pairs, so the passages it has are aligned as before.
+
+    >>> with_evidence(np.array([[0, 1], [0, 1], [0, 2]]), np.array([True, False, True])).tolist()
+    [True, True, False]
+    """
+    if not len(docs) or not stock_only.any():
+        return np.ones(len(docs), dtype=bool)
+    key = docs[:, 0].astype(np.int64) * (int(docs.max()) + 1) + docs[:, 1]
+    _, inverse = np.unique(key, return_inverse=True)
+    return np.bincount(inverse.ravel(), weights=~stock_only)[inverse.ravel()] > 0
 
 
 def _isin_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
@@ -147,7 +168,7 @@ def stock_shingles(column: int, values: np.ndarray, config: Config) -> np.ndarra
     """The shingles (as ``fingerprint.unpermute`` gives them) that are the
     minimum of more than ``config.max_bucket_docs`` windows in one signature
     column, ``values`` (every window's; sorted in place), sorted: the stock
-    phrases ``agree`` discounts.
+    phrases ``with_evidence`` discounts.
 
     >>> from provenance.config import Config
     >>> from provenance.fingerprint import permutations
@@ -190,7 +211,7 @@ def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray | SpilledPart], doc_o
         # in order. Forked workers share the signatures instead of receiving copies.
         groups = [list(range(bands))[w::workers] for w in range(workers)]
         codes = np.zeros(0, dtype=np.int64)
-        found_stock = []
+        found_stock: list[np.ndarray] = []
         with pool(workers, _set_worker_input, (shared,)) as executor:
             for found, stock in executor.map(_band_codes_in_worker, groups):
                 codes = np.concatenate([codes, found])  # one worker's pairs at a time
@@ -200,11 +221,18 @@ def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray | SpilledPart], doc_o
             chunks = np.array_split(codes, 2 * workers)
             del codes
             stock = _distinct(np.concatenate(found_stock), owned=True)
-            codes = np.concatenate(list(executor.map(_agreeing_in_worker, chunks, [stock] * len(chunks))))
+            judged = list(executor.map(_agreeing_in_worker, chunks, [stock] * len(chunks)))
+            codes, stock_only = np.concatenate([c for c, _ in judged]), np.concatenate([f for _, f in judged])
     else:
         codes, stock = _band_codes(shared, list(range(bands)))
-        codes = _agreeing(shared, codes, stock)
-    return _pairs_of(codes, n)
+        codes, stock_only = _agreeing(shared, codes, stock)
+    pairs = _pairs_of(codes, n)
+    return pairs[with_evidence(doc_of[pairs], stock_only)]
+
+
+def counts_stock(n_windows: int, config: Config) -> bool:
+    """Whether a scan of ``n_windows`` windows discounts stock phrases (``config.stock_windows``)."""
+    return n_windows > config.stock_windows
 
 
 def _pairs_of(codes: np.ndarray, n: int) -> np.ndarray:
@@ -215,21 +243,23 @@ def _pairs_of(codes: np.ndarray, n: int) -> np.ndarray:
     return pairs
 
 
-def _agreeing(shared: _Bands, codes: np.ndarray, stock: np.ndarray) -> np.ndarray:
-    """The candidate pairs (coded as ``first * n + second``) that ``agree``, in order."""
+def _agreeing(shared: _Bands, codes: np.ndarray, stock: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate pairs (coded as ``first * n + second``) that ``agree``, in
+    order, and which of them are witnessed by two stock shingles only (``witnessed``)."""
     parts, config = shared.parts, shared.config
     pairs = _pairs_of(codes, sum(len(p) for p in parts))
     if any(isinstance(p, SpilledPart) for p in parts):
-        return codes[_agree_by_column(parts, pairs, config, stock)]
-    keep = np.zeros(len(pairs), dtype=bool)
-    for lo in range(0, len(pairs), _AGREE_CHUNK):  # chunks bound the gathered rows' memory
-        chunk = pairs[lo : lo + _AGREE_CHUNK]
-        keep[lo : lo + len(chunk)] = agree(_rows(parts, chunk[:, 0]), _rows(parts, chunk[:, 1]), config, stock=stock)
-    return codes[keep]
+        keep, stock_only = _agree_by_column(parts, pairs, config, stock)
+    else:
+        keep, stock_only = np.zeros(len(pairs), dtype=bool), np.zeros(len(pairs), dtype=bool)
+        for lo in range(0, len(pairs), _AGREE_CHUNK):  # chunks bound the gathered rows' memory
+            chunk = pairs[lo : lo + _AGREE_CHUNK]
+            keep[lo : lo + len(chunk)], stock_only[lo : lo + len(chunk)] = witnessed(_rows(parts, chunk[:, 0]), _rows(parts, chunk[:, 1]), config, stock)
+    return codes[keep], stock_only[keep]
 
 
-def _agree_by_column(parts: list[np.ndarray | SpilledPart], pairs: np.ndarray, config: Config, stock: np.ndarray) -> np.ndarray:
-    """``agree`` for every pair, one signature column at a time: spilled
+def _agree_by_column(parts: list[np.ndarray | SpilledPart], pairs: np.ndarray, config: Config, stock: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``witnessed`` for every pair, one signature column at a time: spilled
     signatures are then read once, a column at a time. Per pair it keeps the
     count of agreeing values, the first two shingles among them and whether
     a third agreed too; only the pairs that agree on a column are updated (a
@@ -255,10 +285,11 @@ def _agree_by_column(parts: list[np.ndarray | SpilledPart], pairs: np.ndarray, c
         has_second[at[~seen]] = True
         same[hit] += 1
     keep = (same / config.num_perm >= config.threshold / 2) & has_second
+    stock_only = np.zeros(len(pairs), dtype=bool)
     if len(stock):
         two = np.flatnonzero(keep & ~third)
-        keep[two[_isin_sorted(first[two], stock) | _isin_sorted(second[two], stock)]] = False
-    return keep
+        stock_only[two[_isin_sorted(first[two], stock) & _isin_sorted(second[two], stock)]] = True
+    return keep, stock_only
 
 
 _PARALLEL_MIN_WINDOWS = 200_000  # below this, starting processes costs more than it saves
@@ -286,14 +317,15 @@ def _band_codes_in_worker(bands: list[int]) -> tuple[np.ndarray, np.ndarray]:
     return _band_codes(_worker_input, bands)
 
 
-def _agreeing_in_worker(codes: np.ndarray, stock: np.ndarray) -> np.ndarray:
+def _agreeing_in_worker(codes: np.ndarray, stock: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     assert _worker_input is not None, "a candidate worker starts with _set_worker_input"
     return _agreeing(_worker_input, codes, stock)
 
 
 def _band_codes(shared: _Bands, bands: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """Distinct candidate pairs of some bands, each coded as ``first * n +
-    second``, and the ``stock_shingles`` of the bands' columns (sorted)."""
+    second``, and the ``stock_shingles`` of the bands' columns (sorted; none
+    when the scan does not count them, ``counts_stock``)."""
     parts, doc_of, config = shared.parts, shared.doc_of, shared.config
     n = sum(len(p) for p in parts)
     index_bits = bucket_bits(n)
@@ -307,7 +339,8 @@ def _band_codes(shared: _Bands, bands: list[int]) -> tuple[np.ndarray, np.ndarra
     for band in bands:
         cols = [np.concatenate([columns(p, j, j + 1)[:, 0] for p in parts]) for j in range(band * rows, (band + 1) * rows)]
         keys = _key_of_columns(cols, n, config)
-        stock.extend(stock_shingles(j, col, config) for j, col in zip(range(band * rows, (band + 1) * rows), cols, strict=True))
+        if counts_stock(n, config):
+            stock.extend(stock_shingles(j, col, config) for j, col in zip(range(band * rows, (band + 1) * rows), cols, strict=True))
         del cols
         pairs = band_pairs(keys, doc_of, index_bits, config.max_bucket_docs, positions=windows)
         del keys

@@ -18,12 +18,15 @@ Spark scan reports the same passages and origins as a local one:
    (``lsh.band_key``) go to the partition of their (band, bucket), where
    ``lsh.band_pairs`` pairs each band's windows exactly as a local scan does
    (oversized buckets capped alike); the distinct window pairs go on to the
-   partition of their first document.
+   partition of their first document. The stock shingles
+   ``lsh.with_evidence`` discounts are counted where the documents are, in two light jobs
+   (``_stock``: the values frequent in some partition, then their counts in all).
 3. **Align.** On the first document's partition, the pairs pick up their
    first windows' signature rows and, once per other partition they go to,
    the first documents (text and word hashes); on the second document's
-   partition, ``lsh.agree`` filters them and ``compare.align_documents``
-   aligns each document pair. Both steps merge the pairs with the
+   partition, ``lsh.witnessed`` and ``lsh.with_evidence`` filter them (as
+   ``lsh.candidate_pairs`` does) and ``compare.align_documents`` aligns
+   each document pair. Both steps merge the pairs with the
    partition's own persisted records (a union under one partitioner, no
    shuffle of the documents).
 4. **Passages and origins.** The aligned halves, and the documents, come
@@ -55,7 +58,16 @@ from provenance.align import seed_regions_many
 from provenance.compare import Progress, align_documents, attributed_passages, fingerprint_documents
 from provenance.config import Config, make_config
 from provenance.errors import ConfigError, InputError
-from provenance.lsh import agree, band_key, band_pairs, bucket_bits, lsh_params
+from provenance.fingerprint import unpermute
+from provenance.lsh import (
+    band_key,
+    band_pairs,
+    bucket_bits,
+    counts_stock,
+    lsh_params,
+    with_evidence,
+    witnessed,
+)
 from provenance.models import Document, Report, Skipped
 from provenance.passages import Half
 from provenance.read import Piped, Source, find_sources, read_source, record_document
@@ -246,12 +258,13 @@ def _scan(spark: SparkSession, names: list[str | Piped], config: Config, progres
     if n_windows > 1:
         grouped = _candidates(docs, known, config, layout, n_windows).persist(StorageLevel.MEMORY_AND_DISK)
         grouped.count()
+        stock = sc.broadcast(_stock(docs, known, config) if counts_stock(n_windows, config) else np.zeros(0, dtype=np.uint32))
     timings["candidates"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
     found: list[tuple[tuple[int, int], int, list[Half]]] = []
     if grouped is not None:
-        found = _aligned(grouped, docs, known, config, layout).collect()
+        found = _aligned(grouped, docs, known, config, layout, stock).collect()
         grouped.unpersist()
     # In document-pair order, as a local scan aligns them.
     found.sort(key=lambda f: f[0])
@@ -536,6 +549,53 @@ def _band_pairs(chunks: Iterator[tuple[int, list[tuple[np.ndarray, np.ndarray]]]
     yield from _by_partition(_distinct_pairs(np.concatenate(found)), 0, layout)
 
 
+def _stock(docs: Any, starts: Any, config: Config) -> np.ndarray:
+    """The scan's ``lsh.stock_shingles`` (sorted), counted where the documents are.
+
+    A value that more than ``max_bucket_docs`` windows have in a column is
+    had by more than ``max_bucket_docs // partitions`` windows of some
+    partition (else all of them together have at most ``max_bucket_docs``):
+    those values are gathered first, then counted in every partition.
+    """
+    floor = config.max_bucket_docs // docs.getNumPartitions()
+    num_perm = config.num_perm
+    frequent = docs.mapPartitions(lambda it: [_frequent_values(_documents(it, starts.value), num_perm, floor)]).collect()
+    candidates = [np.unique(np.concatenate([f[j] for f in frequent])) for j in range(num_perm)]
+    if not any(len(c) for c in candidates):
+        return np.zeros(0, dtype=np.uint32)
+    wanted = docs.context.broadcast(candidates)
+    counts = docs.mapPartitions(lambda it: [_value_counts(_documents(it, starts.value), wanted.value)]).reduce(lambda x, y: [a + b for a, b in zip(x, y, strict=True)])
+    wanted.unpersist()
+    stock = [unpermute(c[n > config.max_bucket_docs, None], config, start=j)[:, 0] for j, (c, n) in enumerate(zip(candidates, counts, strict=True))]
+    return np.unique(np.concatenate(stock))
+
+
+def _partition_sigs(docs: Iterator[tuple[int, tuple[Document, np.ndarray, np.ndarray]]], num_perm: int) -> np.ndarray:
+    sigs = [doc_sigs for _, (_, _, doc_sigs) in docs if len(doc_sigs)]
+    return np.concatenate(sigs) if sigs else np.zeros((0, num_perm), dtype=np.uint32)
+
+
+def _frequent_values(docs: Iterator[tuple[int, tuple[Document, np.ndarray, np.ndarray]]], num_perm: int, floor: int) -> list[np.ndarray]:
+    """Executor side: per signature column, the values more than ``floor`` windows of this partition have."""
+    sigs = _partition_sigs(docs, num_perm)
+    out = []
+    for j in range(num_perm):
+        values, counts = np.unique(sigs[:, j], return_counts=True)
+        out.append(values[counts > floor])
+    return out
+
+
+def _value_counts(docs: Iterator[tuple[int, tuple[Document, np.ndarray, np.ndarray]]], wanted: list[np.ndarray]) -> list[np.ndarray]:
+    """Executor side: per signature column, how many windows of this partition have each wanted (sorted) value."""
+    sigs = _partition_sigs(docs, len(wanted))
+    out = []
+    for j, values in enumerate(wanted):
+        at = np.minimum(np.searchsorted(values, sigs[:, j]), max(0, len(values) - 1))
+        hit = values[at] == sigs[:, j] if len(values) else np.zeros(len(sigs), dtype=bool)
+        out.append(np.bincount(at[hit], minlength=len(values)).astype(np.int64))
+    return out
+
+
 def _breaks(values: np.ndarray) -> np.ndarray:
     """Where runs of equal values start, and the end: ``[0, ..., len]``.
 
@@ -571,7 +631,7 @@ def _distinct_pairs(pairs: np.ndarray) -> np.ndarray:
 _PAIRS = 3  # the tag of other records merged with the read ones (_DOC, _SKIP, _WARN)
 
 
-def _aligned(pairs: Any, docs: Any, starts: Any, config: Config, layout: _Layout) -> Any:
+def _aligned(pairs: Any, docs: Any, starts: Any, config: Config, layout: _Layout, stock: Any) -> Any:
     """``((a, b), agreeing window pairs, halves)`` of every candidate document pair.
 
     Two merges with the documents where they are (records keyed by their
@@ -579,7 +639,7 @@ def _aligned(pairs: Any, docs: Any, starts: Any, config: Config, layout: _Layout
     documents): on the first document's partition, the pairs pick up the
     first windows' signature rows and, for each other partition they go to,
     the first documents once (text and words); on the second document's
-    partition, ``lsh.agree`` filters them and ``compare.align_documents``
+    partition, ``lsh.witnessed`` and ``lsh.with_evidence`` filter them and ``compare.align_documents``
     aligns each document pair.
     """
 
@@ -588,7 +648,7 @@ def _aligned(pairs: Any, docs: Any, starts: Any, config: Config, layout: _Layout
         return docs.union(records.mapValues(lambda v: (_PAIRS, v))).partitionBy(layout.parts, _by_number)
 
     shipped = meet(pairs).mapPartitionsWithIndex(lambda part, it: _with_first_documents(part, _split(it, starts.value), layout)).partitionBy(layout.parts, _by_number)
-    return meet(shipped).mapPartitions(lambda it: _align(_split(it, starts.value), config, layout))
+    return meet(shipped).mapPartitions(lambda it: _align(_split(it, starts.value), config, layout, stock.value))
 
 
 def _split(records: Iterator[tuple[int, tuple[Any, ...]]], starts: np.ndarray) -> tuple[dict[int, Any], list[Any]]:
@@ -632,24 +692,27 @@ def _with_first_documents(part: int, merged: tuple[dict[int, Any], list[Any]], l
         yield target, (pairs, firsts, rows(firsts), shipped)
 
 
-def _align(merged: tuple[dict[int, Any], list[Any]], config: Config, layout: _Layout) -> Iterator[tuple[tuple[int, int], int, list[Half]]]:
+def _align(merged: tuple[dict[int, Any], list[Any]], config: Config, layout: _Layout, stock: np.ndarray) -> Iterator[tuple[tuple[int, int], int, list[Half]]]:
     """Executor side, on a second documents' partition: the halves of each
     candidate document pair, with the number of its window pairs that pass
-    the agreement filter (``lsh.agree``, as a local scan filters them)."""
+    the agreement filters (``lsh.witnessed``, ``lsh.with_evidence``, as a
+    local scan filters them)."""
     docs, chunks = merged
     if not chunks:
         return
     rows = _Rows(docs, layout.wbits)
     firsts = {n: d[:2] for n, d in docs.items()}
-    kept = []
+    kept, flags = [], []
     for pairs, windows, sigs, shipped in chunks:
         firsts.update(shipped)
-        keep = np.zeros(len(pairs), dtype=bool)
+        keep, stock_only = np.zeros(len(pairs), dtype=bool), np.zeros(len(pairs), dtype=bool)
         for lo in range(0, len(pairs), _AGREE_CHUNK):  # chunks bound the gathered rows' memory
             chunk = pairs[lo : lo + _AGREE_CHUNK]
-            keep[lo : lo + len(chunk)] = agree(sigs[np.searchsorted(windows, chunk[:, 0])], rows(chunk[:, 1]), config)
+            keep[lo : lo + len(chunk)], stock_only[lo : lo + len(chunk)] = witnessed(sigs[np.searchsorted(windows, chunk[:, 0])], rows(chunk[:, 1]), config, stock)
         kept.append(pairs[keep])
+        flags.append(stock_only[keep])
     pairs = np.concatenate(kept)
+    pairs = pairs[with_evidence(pairs >> layout.wbits, np.concatenate(flags))]  # a document pair's rows are all on this partition
     doc_a, doc_b = pairs[:, 0] >> layout.wbits, pairs[:, 1] >> layout.wbits
     order = np.lexsort((pairs[:, 1], pairs[:, 0], doc_b, doc_a))  # by document pair, then window pair
     pairs, doc_a, doc_b = pairs[order] & ((1 << layout.wbits) - 1), doc_a[order], doc_b[order]

@@ -9,7 +9,14 @@ import numpy as np
 from provenance import scan
 from provenance.config import Config
 from provenance.fingerprint import permutations, signatures, unpermute
-from provenance.lsh import _agree_by_column, agree, candidate_pairs, stock_shingles
+from provenance.lsh import (
+    _agree_by_column,
+    agree,
+    candidate_pairs,
+    stock_shingles,
+    with_evidence,
+    witnessed,
+)
 from provenance.normalize import word_hashes
 from provenance.spill import spill
 
@@ -71,11 +78,15 @@ def _two_phrase_windows() -> np.ndarray:
 def test_two_stock_phrases_are_chance_two_phrases_of_a_pair_are_not():
     sigs = _two_phrase_windows()
     stock = _stock(sigs, CONFIG.max_bucket_docs)
-    stocked, own = np.array([[0, 1], [5, 199]]), np.array([[200, 201], [398, 399]])
-    assert agree(sigs[stocked[:, 0]], sigs[stocked[:, 1]], CONFIG).all()  # counting every value
-    assert not agree(sigs[stocked[:, 0]], sigs[stocked[:, 1]], CONFIG, stock=stock).any()
-    assert agree(sigs[own[:, 0]], sigs[own[:, 1]], CONFIG, stock=stock).all()
-    found = {tuple(p) for p in candidate_pairs(sigs, np.arange(400), CONFIG).tolist()}
+    pairs = np.array([[0, 1], [5, 199], [200, 201], [398, 399]])
+    keep, stock_only = witnessed(sigs[pairs[:, 0]], sigs[pairs[:, 1]], CONFIG, stock)
+    assert keep.all()  # each pair agrees on two shingles
+    assert stock_only.tolist() == [True, True, False, False]
+    # Alone in their document pair they go; beside a better witnessed pair they stay.
+    assert with_evidence(pairs, stock_only).tolist() == [False, False, True, True]
+    assert with_evidence(np.array([[0, 1], [0, 1]]), np.array([True, False])).all()
+    found = {tuple(p) for p in candidate_pairs(sigs, np.arange(400), replace(CONFIG, stock_windows=0)).tolist()}
+    assert len(candidate_pairs(sigs, np.arange(400), CONFIG)) > len(found)  # a scan this small counts every shingle
     assert found == {(200 + 2 * k, 201 + 2 * k) for k in range(100)}
 
 
@@ -86,13 +97,12 @@ def test_the_column_by_column_rule_of_spilled_signatures_is_the_same(tmp_path):
     pairs = np.stack([rng.integers(0, 800, 6000), rng.integers(0, 800, 6000)], axis=1)
     pairs = np.concatenate([pairs, [[400, 401], [600, 601]]])
     parts = [spill(sigs[:150], str(tmp_path)), sigs[150:500], spill(sigs[500:], str(tmp_path))]
-    kept = []
     for stock in (np.zeros(0, dtype=np.uint32), _stock(sigs, 100)):
-        expected = agree(sigs[pairs[:, 0]], sigs[pairs[:, 1]], CONFIG, stock=stock)
-        assert 0 < expected.sum() < len(expected)
-        assert (_agree_by_column(parts, pairs, CONFIG, stock) == expected).all()
-        kept.append(int(expected.sum()))
-    assert kept[1] < kept[0]  # pairs of two shingles, one of them stock, are dropped
+        keep, stock_only = witnessed(sigs[pairs[:, 0]], sigs[pairs[:, 1]], CONFIG, stock)
+        assert 0 < keep.sum() < len(keep)
+        by_column = _agree_by_column(parts, pairs, CONFIG, stock)
+        assert (by_column[0] == keep).all() and (by_column[1] == stock_only).all()
+        assert stock_only.any() == bool(len(stock))
 
 
 def test_windows_sharing_only_a_stock_phrase_are_not_candidates():

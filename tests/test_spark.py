@@ -13,7 +13,7 @@ import provenance
 from provenance import spark as spark_engine
 from provenance.cli import cli
 from provenance.errors import InputError
-from tests.conftest import SAMPLES, random_text
+from tests.conftest import SAMPLES, WORDS, random_text
 
 # pyspark 3.5 (the lowest we declare, tested by `make test-min`) leaves the
 # socket each RDD.collect() reads its results from to the garbage collector
@@ -124,3 +124,15 @@ def test_cli_engine_spark_prints_the_same_json(spark):
     on_spark = CliRunner().invoke(cli, ["scan", "--engine", "spark", str(SAMPLES), "--format", "json"], catch_exceptions=False)
     assert on_spark.exit_code == 0
     assert json.loads(on_spark.stdout) == json.loads(local.stdout)
+
+
+def test_stock_phrases_counted_across_partitions_as_locally(spark, corpus):
+    # A small vocabulary: three-word phrases recur everywhere, and with a
+    # bucket cap of 4 windows many are stock (lsh.with_evidence); the Spark engine
+    # counts them over its partitions and drops the same window pairs.
+    rng = random.Random(11)
+    root = corpus({f"d/{i:02d}.txt": random_text(rng, 150, vocab=WORDS[:12]) for i in range(40)})
+    local = provenance.scan([root], max_bucket_docs=4, stock_windows=0, workers=1)
+    report = spark_engine.scan([root], spark=spark, max_bucket_docs=4, stock_windows=0)
+    assert report.stats["candidate_window_pairs"] == local.stats["candidate_window_pairs"] > 0
+    assert report.to_dict() == local.to_dict()
