@@ -7,9 +7,9 @@ which documents share them::
     >>> report = provenance.scan(["samples"])  # doctest: +SKIP
 """
 
-from provenance.cpu import tune_numpy
+from provenance import cpu as _cpu
 
-tune_numpy()  # before anything imports numpy: see provenance.cpu
+_cpu.tune_numpy()  # before anything imports numpy: see provenance.cpu
 
 from provenance.config import Config  # noqa: E402
 from provenance.errors import ConfigError, InputError, ProvenanceError  # noqa: E402
