@@ -559,8 +559,10 @@ def _stock(docs: Any, starts: Any, config: Config) -> np.ndarray:
     """
     floor = config.max_bucket_docs // docs.getNumPartitions()
     num_perm = config.num_perm
-    frequent = docs.mapPartitions(lambda it: [_frequent_values(_documents(it, starts.value), num_perm, floor)]).collect()
-    candidates = [np.unique(np.concatenate([f[j] for f in frequent])) for j in range(num_perm)]
+    bands, rows = lsh_params(config.threshold, num_perm)
+    columns = bands * rows  # the columns of the LSH bands, as a local scan counts them
+    frequent = docs.mapPartitions(lambda it: [_frequent_values(_documents(it, starts.value), num_perm, columns, floor)]).collect()
+    candidates = [np.unique(np.concatenate([f[j] for f in frequent])) for j in range(columns)]
     if not any(len(c) for c in candidates):
         return np.zeros(0, dtype=np.uint32)
     wanted = docs.context.broadcast(candidates)
@@ -575,11 +577,11 @@ def _partition_sigs(docs: Iterator[tuple[int, tuple[Document, np.ndarray, np.nda
     return np.concatenate(sigs) if sigs else np.zeros((0, num_perm), dtype=np.uint32)
 
 
-def _frequent_values(docs: Iterator[tuple[int, tuple[Document, np.ndarray, np.ndarray]]], num_perm: int, floor: int) -> list[np.ndarray]:
-    """Executor side: per signature column, the values more than ``floor`` windows of this partition have."""
+def _frequent_values(docs: Iterator[tuple[int, tuple[Document, np.ndarray, np.ndarray]]], num_perm: int, columns: int, floor: int) -> list[np.ndarray]:
+    """Executor side: per signature column (the first ``columns``), the values more than ``floor`` windows of this partition have."""
     sigs = _partition_sigs(docs, num_perm)
     out = []
-    for j in range(num_perm):
+    for j in range(columns):
         values, counts = np.unique(sigs[:, j], return_counts=True)
         out.append(values[counts > floor])
     return out
@@ -587,7 +589,7 @@ def _frequent_values(docs: Iterator[tuple[int, tuple[Document, np.ndarray, np.nd
 
 def _value_counts(docs: Iterator[tuple[int, tuple[Document, np.ndarray, np.ndarray]]], wanted: list[np.ndarray]) -> list[np.ndarray]:
     """Executor side: per signature column, how many windows of this partition have each wanted (sorted) value."""
-    sigs = _partition_sigs(docs, len(wanted))
+    sigs = _partition_sigs(docs, len(wanted))  # (0, columns) when empty: only those are read
     out = []
     for j, values in enumerate(wanted):
         at = np.minimum(np.searchsorted(values, sigs[:, j]), max(0, len(values) - 1))
