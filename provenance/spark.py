@@ -18,9 +18,10 @@ Spark scan reports the same passages and origins as a local one:
    (``lsh.band_key``) go to the partition of their (band, bucket), where
    ``lsh.band_pairs`` pairs each band's windows exactly as a local scan does
    (oversized buckets capped alike); the distinct window pairs go on to the
-   partition of their first document. The stock shingles
-   ``lsh.with_evidence`` discounts are counted where the documents are, in two light jobs
-   (``_stock``: the values frequent in some partition, then their counts in all).
+   partition of their first document. In a big scan, the stock shingles
+   that ``lsh.with_evidence`` discounts are counted where the documents
+   are, in two light jobs (``_stock``: the values frequent in some
+   partition, then their counts in all).
 3. **Align.** On the first document's partition, the pairs pick up their
    first windows' signature rows and, once per other partition they go to,
    the first documents (text and word hashes); on the second document's
@@ -641,8 +642,8 @@ def _aligned(pairs: Any, docs: Any, starts: Any, config: Config, layout: _Layout
     documents): on the first document's partition, the pairs pick up the
     first windows' signature rows and, for each other partition they go to,
     the first documents once (text and words); on the second document's
-    partition, ``lsh.witnessed`` and ``lsh.with_evidence`` filter them and ``compare.align_documents``
-    aligns each document pair.
+    partition, ``lsh.witnessed`` and ``lsh.with_evidence`` filter them and
+    ``compare.align_documents`` aligns each document pair.
     """
 
     def meet(records: Any) -> Any:
