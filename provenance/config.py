@@ -59,13 +59,14 @@ class Config:
         spill_mb: above this many MB of input, the window signatures (about
             twice the text's size) are kept in temporary files rather than in
             memory (``provenance.spill``); 0 spills every scan.
-        stock_windows: scans of more than this many windows (about 180 MB
-            of text) discount stock phrases: a document pair whose every
-            window pair is witnessed by two stock shingles alone is chance
-            (``lsh.with_evidence``). Such pairs grow with the square of the
-            corpus and, on a crawl, outnumber the reuse; in a smaller scan
-            they are aligned, and now and then one is heavily edited reuse.
-            0 discounts them in every scan.
+        stock_windows: scans of more than this many windows (about 90 MB of
+            text) discount weak evidence: a window pair whose agreeing
+            MinHash values come from one shingle is chance (``lsh.agree``),
+            and so is a document pair whose every window pair is witnessed
+            by two stock shingles alone (``lsh.with_evidence``). Such pairs
+            grow with the square of the corpus and, on a crawl, outnumber the
+            reuse; in a smaller scan they are aligned, and now and then one
+            is heavily edited reuse. 0 discounts them in every scan.
         follow_links: read symbolic links found under the scanned paths even
             when they lead outside them (by default such links are skipped).
         sensitivity: ``"normal"`` finds reuse that keeps runs of the same
@@ -98,7 +99,7 @@ class Config:
     follow_links: bool = False
     sensitivity: str = "normal"
     spill_mb: int = 256
-    stock_windows: int = 2_000_000
+    stock_windows: int = 1_000_000
     today: str | None = None
 
     def __post_init__(self) -> None:

@@ -116,13 +116,21 @@ def agree(sigs_a: np.ndarray, sigs_b: np.ndarray, config: Config) -> np.ndarray:
     return witnessed(sigs_a, sigs_b, config, np.zeros(0, dtype=np.uint32))[0]
 
 
-def witnessed(sigs_a: np.ndarray, sigs_b: np.ndarray, config: Config, stock: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``agree`` of each pair, and whether the two shingles behind an
-    agreeing pair are its only ones and both ``stock`` (sorted
-    ``stock_shingles``): such pairs are dropped by ``with_evidence`` unless
-    their document pair has a better witnessed one."""
+def witnessed(sigs_a: np.ndarray, sigs_b: np.ndarray, config: Config, stock: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Which pairs a scan aligns, and which of those are witnessed by two
+    stock shingles alone (``with_evidence`` drops them unless their document
+    pair has a better witnessed one).
+
+    A big scan (``stock``: its sorted ``stock_shingles``, ``counts_stock``)
+    keeps the pairs that ``agree``; a small one (``stock`` None) every pair
+    with the threshold's half share of agreeing values, however few
+    shingles set them: there chance pairs are few, and a heavily edited
+    passage may leave one shared phrase to find it by.
+    """
     same = sigs_a == sigs_b
     enough = same.mean(axis=1) >= config.threshold / 2
+    if stock is None:
+        return enough, np.zeros(len(enough), dtype=bool)
     shingle = unpermute(sigs_a, config)
     rows = np.arange(len(same))
     first = shingle[rows, same.argmax(axis=1)]  # the shingle of the first agreeing value
@@ -211,7 +219,7 @@ def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray | SpilledPart], doc_o
         # in order. Forked workers share the signatures instead of receiving copies.
         groups = [list(range(bands))[w::workers] for w in range(workers)]
         codes = np.zeros(0, dtype=np.int64)
-        found_stock: list[np.ndarray] = []
+        found_stock: list[np.ndarray | None] = []
         with pool(workers, _set_worker_input, (shared,)) as executor:
             for found, stock in executor.map(_band_codes_in_worker, groups):
                 codes = np.concatenate([codes, found])  # one worker's pairs at a time
@@ -220,7 +228,7 @@ def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray | SpilledPart], doc_o
                 found_stock.append(stock)
             chunks = np.array_split(codes, 2 * workers)
             del codes
-            stock = _distinct(np.concatenate(found_stock), owned=True)
+            stock = _distinct(np.concatenate(found_stock), owned=True) if counts_stock(n, config) else None
             judged = list(executor.map(_agreeing_in_worker, chunks, [stock] * len(chunks)))
             codes, stock_only = np.concatenate([c for c, _ in judged]), np.concatenate([f for _, f in judged])
     else:
@@ -231,7 +239,8 @@ def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray | SpilledPart], doc_o
 
 
 def counts_stock(n_windows: int, config: Config) -> bool:
-    """Whether a scan of ``n_windows`` windows discounts stock phrases (``config.stock_windows``)."""
+    """Whether a scan of ``n_windows`` windows is big (``config.stock_windows``):
+    its pairs must ``agree``, and stock phrases are discounted (``witnessed``)."""
     return n_windows > config.stock_windows
 
 
@@ -243,7 +252,7 @@ def _pairs_of(codes: np.ndarray, n: int) -> np.ndarray:
     return pairs
 
 
-def _agreeing(shared: _Bands, codes: np.ndarray, stock: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _agreeing(shared: _Bands, codes: np.ndarray, stock: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """The candidate pairs (coded as ``first * n + second``) that ``agree``, in
     order, and which of them are witnessed by two stock shingles only (``witnessed``)."""
     parts, config = shared.parts, shared.config
@@ -258,7 +267,7 @@ def _agreeing(shared: _Bands, codes: np.ndarray, stock: np.ndarray) -> tuple[np.
     return codes[keep], stock_only[keep]
 
 
-def _agree_by_column(parts: list[np.ndarray | SpilledPart], pairs: np.ndarray, config: Config, stock: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _agree_by_column(parts: list[np.ndarray | SpilledPart], pairs: np.ndarray, config: Config, stock: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """``witnessed`` for every pair, one signature column at a time: spilled
     signatures are then read once, a column at a time. Per pair it keeps the
     count of agreeing values, the first two shingles among them and whether
@@ -284,8 +293,11 @@ def _agree_by_column(parts: list[np.ndarray | SpilledPart], pairs: np.ndarray, c
         second[at[~seen]] = shingle[~seen]
         has_second[at[~seen]] = True
         same[hit] += 1
-    keep = (same / config.num_perm >= config.threshold / 2) & has_second
+    enough = same / config.num_perm >= config.threshold / 2
     stock_only = np.zeros(len(pairs), dtype=bool)
+    if stock is None:
+        return enough, stock_only
+    keep = enough & has_second
     if len(stock):
         two = np.flatnonzero(keep & ~third)
         stock_only[two[_isin_sorted(first[two], stock) & _isin_sorted(second[two], stock)]] = True
@@ -317,15 +329,15 @@ def _band_codes_in_worker(bands: list[int]) -> tuple[np.ndarray, np.ndarray]:
     return _band_codes(_worker_input, bands)
 
 
-def _agreeing_in_worker(codes: np.ndarray, stock: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _agreeing_in_worker(codes: np.ndarray, stock: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     assert _worker_input is not None, "a candidate worker starts with _set_worker_input"
     return _agreeing(_worker_input, codes, stock)
 
 
-def _band_codes(shared: _Bands, bands: list[int]) -> tuple[np.ndarray, np.ndarray]:
+def _band_codes(shared: _Bands, bands: list[int]) -> tuple[np.ndarray, np.ndarray | None]:
     """Distinct candidate pairs of some bands, each coded as ``first * n +
-    second``, and the ``stock_shingles`` of the bands' columns (sorted; none
-    when the scan does not count them, ``counts_stock``)."""
+    second``, and the ``stock_shingles`` of the bands' columns (sorted; None
+    in a small scan, ``counts_stock``)."""
     parts, doc_of, config = shared.parts, shared.doc_of, shared.config
     n = sum(len(p) for p in parts)
     index_bits = bucket_bits(n)
@@ -349,7 +361,8 @@ def _band_codes(shared: _Bands, bands: list[int]) -> tuple[np.ndarray, np.ndarra
         if pending > max(len(known), _MERGE_MIN_PAIRS):
             known = np.concatenate([known, *found])
             known, found, pending = _distinct(known, owned=True), [], 0
-    return _distinct(np.concatenate([known, *found]), owned=True), _distinct(np.concatenate(stock), owned=True)
+    codes = _distinct(np.concatenate([known, *found]), owned=True)
+    return codes, _distinct(np.concatenate(stock), owned=True) if counts_stock(n, config) else None
 
 
 _MERGE_MIN_PAIRS = 1 << 20

@@ -259,7 +259,7 @@ def _scan(spark: SparkSession, names: list[str | Piped], config: Config, progres
     if n_windows > 1:
         grouped = _candidates(docs, known, config, layout, n_windows).persist(StorageLevel.MEMORY_AND_DISK)
         grouped.count()
-        stock = sc.broadcast(_stock(docs, known, config) if counts_stock(n_windows, config) else np.zeros(0, dtype=np.uint32))
+        stock = sc.broadcast(_stock(docs, known, config) if counts_stock(n_windows, config) else None)
     timings["candidates"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
@@ -695,7 +695,7 @@ def _with_first_documents(part: int, merged: tuple[dict[int, Any], list[Any]], l
         yield target, (pairs, firsts, rows(firsts), shipped)
 
 
-def _align(merged: tuple[dict[int, Any], list[Any]], config: Config, layout: _Layout, stock: np.ndarray) -> Iterator[tuple[tuple[int, int], int, list[Half]]]:
+def _align(merged: tuple[dict[int, Any], list[Any]], config: Config, layout: _Layout, stock: np.ndarray | None) -> Iterator[tuple[tuple[int, int], int, list[Half]]]:
     """Executor side, on a second documents' partition: the halves of each
     candidate document pair, with the number of its window pairs that pass
     the agreement filters (``lsh.witnessed``, ``lsh.with_evidence``, as a
