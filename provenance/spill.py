@@ -64,6 +64,14 @@ class SpilledPart:
         """The whole ``(rows, width)`` array in memory."""
         return np.ascontiguousarray(self.columns(0, self.width))
 
+    def read_column(self, j: int, out: np.ndarray) -> None:
+        """Column ``j`` into ``out`` (``(rows,)`` uint32, contiguous), with no array of its own."""
+        with open(self.path, "rb") as fh:
+            fh.seek(j * self.rows * _ITEM)
+            view = memoryview(out).cast("B")
+            if fh.readinto(view) != len(view):
+                raise OSError(f"{self.path}: truncated signature file")
+
 
 @dataclass(frozen=True, slots=True)
 class SpilledWords:
@@ -164,6 +172,31 @@ def spill(sigs: np.ndarray, folder: str) -> SpilledPart:
 def columns(part: np.ndarray | SpilledPart, lo: int, hi: int) -> np.ndarray:
     """Columns ``lo:hi`` of signatures held in memory or spilled."""
     return part.columns(lo, hi) if isinstance(part, SpilledPart) else part[:, lo:hi]
+
+
+def column(parts: Sequence[np.ndarray | SpilledPart], j: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Signature column ``j`` of all windows, held in consecutive parts: a
+    view when they are one array in memory, else ``out`` (a buffer of
+    ``(total rows,)`` uint32 to reuse: a column of a big scan is tens of MB,
+    and filling fresh memory costs more than reading the column) or a new array.
+
+    >>> import tempfile
+    >>> sigs = np.arange(12, dtype=np.uint32).reshape(4, 3)
+    >>> column([spill(sigs[:3], tempfile.mkdtemp()), sigs[3:]], 1).tolist()
+    [1, 4, 7, 10]
+    """
+    if len(parts) == 1 and not isinstance(parts[0], SpilledPart):
+        return parts[0][:, j]
+    if out is None:
+        out = np.empty(sum(len(p) for p in parts), dtype=np.uint32)
+    at = 0
+    for p in parts:
+        if isinstance(p, SpilledPart):
+            p.read_column(j, out[at : at + len(p)])
+        else:
+            out[at : at + len(p)] = p[:, j]
+        at += len(p)
+    return out
 
 
 def load(part: np.ndarray | SpilledPart | SpilledWords) -> np.ndarray:
