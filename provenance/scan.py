@@ -16,7 +16,7 @@ from provenance.compare import Fingerprinted, Progress, compare, fingerprint_doc
 from provenance.config import Config, make_config
 from provenance.errors import InputError
 from provenance.models import Document, Report, Skipped
-from provenance.read import Piped, Source, choose_record, find_sources, read_source
+from provenance.read import Piped, Source, choose_record, find_sources, prefetch, read_source
 from provenance.spill import own_texts, spill, spill_texts, spill_words
 from provenance.workers import pool
 
@@ -41,8 +41,19 @@ class _Read:
 
 
 def _read_batch(
-    sources: Sequence[Source], config: Config, on_file: Callable[[int], None] | None = None, *, spill_to: str | None = None, texts_to: str | None = None,
+    sources: Sequence[Source],
+    config: Config,
+    on_file: Callable[[int], None] | None = None,
+    ahead: Sequence[Source] = (),
+    *,
+    spill_to: str | None = None,
+    texts_to: str | None = None,
 ) -> _Read:
+    # This batch's files are asked for at once (the first arrives while the
+    # rest are still on their way), and so are those of a batch to come
+    # (``ahead``), so that its reads overlap this batch's work.
+    prefetch(sources)
+    prefetch(ahead)
     out = _Read()
     docs: list[Document] = []
     for source in sources:
@@ -152,12 +163,15 @@ def _read_all(sources: list[Source], config: Config, progress: Progress | None, 
             progress("read", done, total)
 
     if workers == 1 or total < _PARALLEL_MIN_BYTES or len(batches) < 2:
-        for batch in batches:
-            merged.extend(_read_batch(batch, config, count, spill_to=spill_to, texts_to=texts_to))
+        for k, batch in enumerate(batches):
+            merged.extend(_read_batch(batch, config, count, spill_to=spill_to, texts_to=texts_to, ahead=batches[k + 1] if k + 1 < len(batches) else ()))
         return merged
+    # Each worker announces the batch one round ahead of its own: the one
+    # the next free worker takes.
+    ahead = [batches[k + workers] if k + workers < len(batches) else [] for k in range(len(batches))]
     with pool(workers) as executor:
         read_batch = partial(_read_batch, spill_to=spill_to, texts_to=texts_to)
-        for batch, part in zip(batches, executor.map(read_batch, batches, [config] * len(batches)), strict=True):
+        for batch, part in zip(batches, executor.map(read_batch, batches, [config] * len(batches), [None] * len(batches), ahead), strict=True):
             merged.extend(part)
             count(sum(s.size for s in batch))
     return merged

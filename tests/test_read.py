@@ -175,3 +175,29 @@ def test_a_parser_crash_skips_the_page_but_our_own_bug_crashes(corpus, monkeypat
     monkeypatch.setattr(provenance.extract, "html_metadata", provenance.metadata.html_metadata)
     with pytest.raises(KeyError, match="our own bug"):
         provenance.scan([root])
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise") or not os.path.isdir("/proc/self/fd"), reason="no posix_fadvise")
+def test_prefetch_announces_files_and_passes_over_what_it_cannot_open(tmp_path, monkeypatch):
+    from provenance.read import Source, prefetch
+
+    (tmp_path / "a.txt").write_text("Some words.\n")
+    (tmp_path / "a.txt.meta.json").write_text('{"url": "https://example.org/a"}')
+    os.mkfifo(tmp_path / "pipe.txt")  # opened without blocking: no writer ever comes
+    advised: list[str] = []
+    real = os.posix_fadvise
+
+    def spy(fd: int, offset: int, length: int, advice: int) -> None:
+        advised.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real(fd, offset, length, advice)
+
+    monkeypatch.setattr(os, "posix_fadvise", spy)
+    prefetch([
+        Source(str(tmp_path / "a.txt"), "a.txt"),
+        Source(str(tmp_path / "missing.txt"), "missing.txt"),
+        Source(str(tmp_path / "pipe.txt"), "pipe.txt", sidecar=False),
+        Source("-", "-", data=b"piped"),
+    ])
+    assert sorted(os.path.basename(p) for p in advised) == ["a.txt", "a.txt.meta.json", "pipe.txt"]
+    report = provenance.scan([tmp_path / "a.txt"])
+    assert [d.url for d in report.documents] == ["https://example.org/a"]
