@@ -39,7 +39,7 @@ from provenance.origins import attribute_passages
 from provenance.passages import Half, build_passages
 from provenance.rewrite import align_rewritten, worth_rewriting
 from provenance.sentences import sentences_of
-from provenance.spill import SpilledPart, SpilledWords, WordsReader, load
+from provenance.spill import SpilledPart, SpilledWords, WordsReader, load, remove_later
 from provenance.workers import pool
 
 Progress = Callable[[str, int, int], None]
@@ -393,9 +393,9 @@ def compare(
 ) -> Report:
     """What the documents of ``batch`` share with each other and with ``against``.
 
-    The batch's signatures are released (``batch.sigs`` emptied) once the
-    candidates are found: alignment needs only words, and a large scan's
-    signatures are its largest data.
+    The batch's signatures are released (``batch.sigs`` emptied, and the
+    files of spilled ones removed) once the candidates are found: alignment
+    needs only words, and a large scan's signatures are its largest data.
 
     Args:
         against: a corpus to compare with as well; a batch document whose
@@ -430,6 +430,7 @@ def compare(
         words.extend(word_hashes(d.text).astype(np.uint32) for d in others)
         candidates = candidates + Candidates.of_groups({(a, number[other]): pairs for (a, other), pairs in found.items() if other in number})
         timings["lookup"] = time.perf_counter() - t1
+    removed = remove_later(batch.sigs)  # spilled signatures go while the workers align
     batch.sigs.clear()  # alignment works on words; the signatures are done
 
     t2 = time.perf_counter()
@@ -442,6 +443,7 @@ def compare(
     passages = attributed_passages(halves, by_id, config)
     timings["passages"] = time.perf_counter() - t3
 
+    removed()
     shown = ids | {h.doc for h in halves}
     del halves
     stats: dict[str, Any] = {

@@ -24,10 +24,12 @@ page cache's, not the scan's memory.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -167,6 +169,36 @@ def spill(sigs: np.ndarray, folder: str) -> SpilledPart:
     with os.fdopen(fd, "wb") as fh:
         np.ascontiguousarray(sigs.T, dtype=np.uint32).tofile(fh)
     return SpilledPart(path, int(sigs.shape[0]), int(sigs.shape[1]))
+
+
+def remove_later(parts: Iterable[object]) -> Callable[[], None]:
+    """Start removing the files of these spilled signature parts (other
+    values are passed over) in a background thread; returns the call that
+    waits for it.
+
+    The signatures of a 1 GB scan are 2 GB of files, which take about a
+    second to remove on a disk mounted with ``discard``: removed once the
+    candidates are found, they go while the workers align instead of at the
+    scan's end.
+
+    >>> import tempfile
+    >>> part = spill(np.zeros((2, 3), dtype=np.uint32), tempfile.mkdtemp())
+    >>> wait = remove_later([part, np.zeros(1)])
+    >>> wait(); os.path.exists(part.path)
+    False
+    """
+    paths = [p.path for p in parts if isinstance(p, SpilledPart)]
+    if not paths:
+        return lambda: None
+    thread = threading.Thread(target=_unlink_all, args=(paths,), name="provenance-remove-signatures", daemon=True)
+    thread.start()
+    return thread.join
+
+
+def _unlink_all(paths: list[str]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):  # the scan's folder may be going at the same time
+            os.remove(path)
 
 
 def columns(part: np.ndarray | SpilledPart, lo: int, hi: int) -> np.ndarray:
