@@ -85,13 +85,12 @@ def _key_of_columns(cols: Iterable[np.ndarray], n: int, config: Config) -> np.nd
     _, rows = lsh_params(config.threshold, config.num_perm)
     mults = _band_mults(rows, config.seed)
     keys = np.zeros(n, dtype=np.uint64)
-    value = np.empty(n, dtype=np.uint64)  # one product at a time, in place: fresh memory costs more than the arithmetic
     with np.errstate(over="ignore"):
         for row, col in enumerate(cols):  # sums wrap modulo 2**64, in any order
-            np.multiply(col, mults[row], out=value)
+            value = col.astype(np.uint64)
+            value *= mults[row]
             keys += value
-        np.right_shift(keys, np.uint64(29), out=value)
-        keys ^= value
+        keys ^= keys >> np.uint64(29)
     return keys
 
 
