@@ -19,7 +19,7 @@ import numpy as np
 
 from provenance.config import Config
 from provenance.fingerprint import unpermute
-from provenance.spill import SpilledPart, column, columns
+from provenance.spill import SpilledPart, column, column_buffer
 from provenance.workers import pool
 
 HUB_LINKS = 4
@@ -77,7 +77,7 @@ def band_key(sigs: np.ndarray | SpilledPart, band: int, config: Config) -> np.nd
     """
     _, rows = lsh_params(config.threshold, config.num_perm)
     # Column by column: memory holds one column at a time, not the band's rows widened to 64 bits.
-    return _key_of_columns((columns(sigs, col, col + 1)[:, 0] for col in range(band * rows, (band + 1) * rows)), len(sigs), config)
+    return _key_of_columns((column([sigs], col) for col in range(band * rows, (band + 1) * rows)), len(sigs), config)
 
 
 def _key_of_columns(cols: Iterable[np.ndarray], n: int, config: Config) -> np.ndarray:
@@ -291,7 +291,7 @@ def _agree_by_column(parts: list[np.ndarray | SpilledPart], pairs: np.ndarray, c
     has_second = np.zeros(len(pairs), dtype=bool)
     third = np.zeros(len(pairs), dtype=bool)
     left, right = np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])
-    buffer = np.empty(sum(len(p) for p in parts), dtype=np.uint32)
+    buffer = column_buffer(parts)
     for j in range(config.num_perm):
         col = column(parts, j, buffer)
         values = col[left]
@@ -362,8 +362,7 @@ def _band_codes(shared: _Bands, bands: list[int]) -> tuple[np.ndarray, np.ndarra
     known, found, pending = np.zeros(0, dtype=np.int64), [], 0
     big = counts_stock(n, config)
     stock = [np.zeros(0, dtype=np.uint32)]
-    one_array = len(parts) == 1 and not isinstance(parts[0], SpilledPart)  # a column is a view of it
-    buffers = [None if one_array else np.empty(n, dtype=np.uint32) for _ in range(rows)]
+    buffers = [column_buffer(parts) for _ in range(rows)]
     for band in bands:
         band_columns = range(band * rows, (band + 1) * rows)
         cols = [column(parts, j, out) for j, out in zip(band_columns, buffers, strict=True)]

@@ -43,8 +43,8 @@ class _Read:
 def _read_batch(
     sources: Sequence[Source],
     config: Config,
-    on_file: Callable[[int], None] | None = None,
     ahead: Sequence[Source] = (),
+    on_file: Callable[[int], None] | None = None,
     *,
     spill_to: str | None = None,
     texts_to: str | None = None,
@@ -162,16 +162,18 @@ def _read_all(sources: list[Source], config: Config, progress: Progress | None, 
         if progress:
             progress("read", done, total)
 
-    if workers == 1 or total < _PARALLEL_MIN_BYTES or len(batches) < 2:
-        for k, batch in enumerate(batches):
-            merged.extend(_read_batch(batch, config, count, spill_to=spill_to, texts_to=texts_to, ahead=batches[k + 1] if k + 1 < len(batches) else ()))
+    parallel = not (workers == 1 or total < _PARALLEL_MIN_BYTES or len(batches) < 2)
+    # Each batch announces the one a round ahead: the one this process (or
+    # the next free worker) takes after it.
+    step = workers if parallel else 1
+    ahead = [batches[k + step] if k + step < len(batches) else [] for k in range(len(batches))]
+    if not parallel:
+        for batch, next_batch in zip(batches, ahead, strict=True):
+            merged.extend(_read_batch(batch, config, next_batch, count, spill_to=spill_to, texts_to=texts_to))
         return merged
-    # Each worker announces the batch one round ahead of its own: the one
-    # the next free worker takes.
-    ahead = [batches[k + workers] if k + workers < len(batches) else [] for k in range(len(batches))]
     with pool(workers) as executor:
         read_batch = partial(_read_batch, spill_to=spill_to, texts_to=texts_to)
-        for batch, part in zip(batches, executor.map(read_batch, batches, [config] * len(batches), [None] * len(batches), ahead), strict=True):
+        for batch, part in zip(batches, executor.map(read_batch, batches, [config] * len(batches), ahead), strict=True):
             merged.extend(part)
             count(sum(s.size for s in batch))
     return merged

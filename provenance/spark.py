@@ -71,7 +71,7 @@ from provenance.lsh import (
 )
 from provenance.models import Document, Report, Skipped
 from provenance.passages import Half
-from provenance.read import Piped, Source, find_sources, read_source, record_document
+from provenance.read import Piped, Source, find_sources, prefetch, read_source, record_document
 from provenance.scan import _BATCH_BYTES, _MIN_BATCH_BYTES, _batches
 
 if TYPE_CHECKING:
@@ -330,6 +330,7 @@ def _read_files(batches_in: Iterator[tuple[int, tuple[int, list[Source]]]], conf
 
 
 def _read_batch(first: int, batch: list[Source], config: Config) -> Iterator[tuple[Any, ...]]:
+    prefetch(batch)  # the batch's files are asked for at once, as a local scan's
     docs: list[Document] = []
     keys: list[tuple[int, int]] = []
     for number, source in enumerate(batch, start=first):

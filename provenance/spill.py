@@ -201,23 +201,18 @@ def _unlink_all(paths: list[str]) -> None:
             os.remove(path)
 
 
-def columns(part: np.ndarray | SpilledPart, lo: int, hi: int) -> np.ndarray:
-    """Columns ``lo:hi`` of signatures held in memory or spilled."""
-    return part.columns(lo, hi) if isinstance(part, SpilledPart) else part[:, lo:hi]
-
-
 def column(parts: Sequence[np.ndarray | SpilledPart], j: int, out: np.ndarray | None = None) -> np.ndarray:
     """Signature column ``j`` of all windows, held in consecutive parts: a
-    view when they are one array in memory, else ``out`` (a buffer of
-    ``(total rows,)`` uint32 to reuse: a column of a big scan is tens of MB,
-    and filling fresh memory costs more than reading the column) or a new array.
+    view when they are one array in memory, else ``out`` (``column_buffer``,
+    reused: a column of a big scan is tens of MB, and filling fresh memory
+    costs more than reading the column) or a new array.
 
     >>> import tempfile
     >>> sigs = np.arange(12, dtype=np.uint32).reshape(4, 3)
     >>> column([spill(sigs[:3], tempfile.mkdtemp()), sigs[3:]], 1).tolist()
     [1, 4, 7, 10]
     """
-    if len(parts) == 1 and not isinstance(parts[0], SpilledPart):
+    if _one_array(parts):
         return parts[0][:, j]
     if out is None:
         out = np.empty(sum(len(p) for p in parts), dtype=np.uint32)
@@ -229,6 +224,20 @@ def column(parts: Sequence[np.ndarray | SpilledPart], j: int, out: np.ndarray | 
             out[at : at + len(p)] = p[:, j]
         at += len(p)
     return out
+
+
+def column_buffer(parts: Sequence[np.ndarray | SpilledPart]) -> np.ndarray | None:
+    """A buffer for ``column`` to fill again and again, or None when the
+    parts are one array in memory (its columns are views).
+
+    >>> column_buffer([np.zeros((4, 3), dtype=np.uint32)]) is None, column_buffer([np.zeros((2, 3)), np.zeros((2, 3))]).shape
+    (True, (4,))
+    """
+    return None if _one_array(parts) else np.empty(sum(len(p) for p in parts), dtype=np.uint32)
+
+
+def _one_array(parts: Sequence[np.ndarray | SpilledPart]) -> bool:
+    return len(parts) == 1 and not isinstance(parts[0], SpilledPart)
 
 
 def load(part: np.ndarray | SpilledPart | SpilledWords) -> np.ndarray:
