@@ -80,18 +80,37 @@ def band_key(sigs: np.ndarray | SpilledPart, band: int, config: Config) -> np.nd
     return _key_of_columns((column([sigs], col) for col in range(band * rows, (band + 1) * rows)), len(sigs), config)
 
 
-def _key_of_columns(cols: Iterable[np.ndarray], n: int, config: Config) -> np.ndarray:
-    """``band_key`` of a band's columns (``(n,)`` uint32 arrays, in order)."""
+def _key_of_columns(cols: Iterable[np.ndarray], n: int, config: Config, scratch: _Scratch | None = None) -> np.ndarray:
+    """``band_key`` of a band's columns (``(n,)`` uint32 arrays, in order),
+    in ``scratch.keys`` when given."""
     _, rows = lsh_params(config.threshold, config.num_perm)
     mults = _band_mults(rows, config.seed)
-    keys = np.zeros(n, dtype=np.uint64)
+    if scratch is None:
+        scratch = _Scratch(n)
+    keys, value = scratch.keys, scratch.wide
+    keys.fill(0)
     with np.errstate(over="ignore"):
         for row, col in enumerate(cols):  # sums wrap modulo 2**64, in any order
-            value = col.astype(np.uint64)
-            value *= mults[row]
+            np.multiply(col, mults[row], out=value)
             keys += value
-        keys ^= keys >> np.uint64(29)
+        np.right_shift(keys, np.uint64(29), out=value)
+        keys ^= value
     return keys
+
+
+class _Scratch:
+    """Arrays of one length that a loop over bands fills again and again.
+
+    A big scan's band is tens of MB a value: fresh arrays that size are
+    mapped anew and their memory first touched on every band (glibc maps
+    allocations over 32 MB and unmaps them when freed), which cost more than
+    the arithmetic (a VM's fresh memory can run at half a GB a second).
+    """
+
+    def __init__(self, n: int) -> None:
+        self.keys = np.empty(n, dtype=np.uint64)
+        self.wide = np.empty(n, dtype=np.uint64)
+        self.narrow = self.wide.view(np.uint32)[:n]  # shares ``wide``: use one or the other at a time
 
 
 def agree(sigs_a: np.ndarray, sigs_b: np.ndarray, config: Config) -> np.ndarray:
@@ -174,11 +193,12 @@ def _isin_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     return sorted_set[at] == values
 
 
-def stock_shingles(column: int, values: np.ndarray, config: Config) -> np.ndarray:
+def stock_shingles(column: int, values: np.ndarray, config: Config, scratch: _Scratch | None = None) -> np.ndarray:
     """The shingles (as ``fingerprint.unpermute`` gives them) that are the
     minimum of more than ``config.max_bucket_docs`` windows in one signature
     column, ``values`` (every window's), sorted: the stock phrases
-    ``with_evidence`` discounts.
+    ``with_evidence`` discounts (``scratch``: arrays as long as ``values``
+    to work in, keys and all).
 
     >>> from provenance.config import Config
     >>> from provenance.fingerprint import permutations
@@ -188,10 +208,15 @@ def stock_shingles(column: int, values: np.ndarray, config: Config) -> np.ndarra
     [5]
     """
     # A value that many windows share fills its hash bucket as much: buckets
-    # are counted first, and only the values of full ones are sorted (a few
-    # in a hundred; sorting a whole column cost three times as long).
-    bits = min(_STOCK_BUCKET_BITS, max(1, len(values).bit_length() - 3))  # about eight values a bucket
-    bucket = values * np.uint32(_GOLDEN) >> np.uint32(32 - bits)
+    # are counted first, and only the values of full ones are sorted (few;
+    # sorting a whole column cost three times as long). With 16 to 32
+    # values a bucket, chance fills few, and the counts stay in the cache.
+    bits = max(1, len(values).bit_length() - 5)
+    if scratch is None:
+        scratch = _Scratch(len(values))
+    bucket = scratch.keys.view(np.int64)  # bincount's own index type: it would convert any other
+    np.multiply(values, np.uint32(_GOLDEN), out=scratch.narrow)
+    np.right_shift(scratch.narrow, np.uint32(32 - bits), out=bucket)
     full = np.bincount(bucket, minlength=1 << bits) > config.max_bucket_docs
     values = np.sort(values[full[bucket]])
     starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
@@ -199,7 +224,6 @@ def stock_shingles(column: int, values: np.ndarray, config: Config) -> np.ndarra
     return np.sort(unpermute(values[starts[counts > config.max_bucket_docs], None], config, start=column)[:, 0])
 
 
-_STOCK_BUCKET_BITS = 22  # the counts of 4M buckets: 32 MB
 _GOLDEN = 0x9E3779B1  # odd: multiplying by it mixes every bit of a value into the top ones
 
 
@@ -363,14 +387,15 @@ def _band_codes(shared: _Bands, bands: list[int]) -> tuple[np.ndarray, np.ndarra
     big = counts_stock(n, config)
     stock = [np.zeros(0, dtype=np.uint32)]
     buffers = [column_buffer(parts) for _ in range(rows)]
+    scratch = _Scratch(n)
     for band in bands:
         band_columns = range(band * rows, (band + 1) * rows)
         cols = [column(parts, j, out) for j, out in zip(band_columns, buffers, strict=True)]
-        keys = _key_of_columns(cols, n, config)
-        if big:
-            stock.extend(stock_shingles(j, col, config) for j, col in zip(band_columns, cols, strict=True))
+        if big:  # before the keys: it works in their array
+            stock.extend(stock_shingles(j, col, config, scratch) for j, col in zip(band_columns, cols, strict=True))
+        keys = _key_of_columns(cols, n, config, scratch)
         del cols
-        pairs = band_pairs(keys, doc_of, index_bits, config.max_bucket_docs, positions=windows)
+        pairs = band_pairs(keys, doc_of, index_bits, config.max_bucket_docs, positions=windows, scratch=scratch.wide)
         del keys
         found.append(pairs[:, 0] * n + pairs[:, 1])
         pending += len(pairs)
@@ -440,7 +465,9 @@ def bucket_bits(n_windows: int) -> int:
     return max(1, int(n_windows - 1).bit_length())
 
 
-def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: int, *, positions: np.ndarray | None = None) -> np.ndarray:
+def band_pairs(
+    keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: int, *, positions: np.ndarray | None = None, scratch: np.ndarray | None = None
+) -> np.ndarray:
     """Candidate pairs of one LSH band: windows of different documents in one bucket.
 
     The bucketing of ``candidate_pairs``, also run by engines that gather a
@@ -457,6 +484,7 @@ def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: 
             same for every part of one scan (positions must fit in them).
         max_docs: ``config.max_bucket_docs``: larger buckets are capped.
         positions: ``np.arange(k, dtype=np.uint64)``, when the caller keeps one.
+        scratch: a ``(k,)`` uint64 array to work in, when the caller keeps one.
 
     Returns:
         ``(n_pairs, 2)`` int64 positions among ``keys``, first < second, in no set order.
@@ -470,7 +498,7 @@ def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: 
     packed &= ~index_mask
     packed |= positions if positions is not None else np.arange(len(keys), dtype=np.uint64)
     packed.sort()
-    keys = packed >> np.uint64(index_bits)
+    keys = np.right_shift(packed, np.uint64(index_bits), out=scratch)
     # Most windows are alone in their bucket and pair with none: only the
     # others go on (in the same order), which bounds what the bucketing
     # holds by the shared windows rather than all of them.
