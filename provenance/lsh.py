@@ -437,11 +437,17 @@ def _distinct(codes: np.ndarray, *, owned: bool = False) -> np.ndarray:
 
 
 def _bucket_pairs(sorted_keys: np.ndarray, order: np.ndarray, doc_of: np.ndarray, max_docs: int) -> np.ndarray:
-    """Window pairs of different documents sharing a key (keys sorted, ``order`` the windows)."""
+    """Window pairs of different documents sharing a key (keys sorted, and
+    ``order`` the windows, ascending within a key: their documents are then
+    too, as windows are numbered document by document)."""
+    if not len(sorted_keys):
+        return np.zeros((0, 2), dtype=np.int64)
     boundaries = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
     starts = np.concatenate(([0], boundaries))
     lengths = np.diff(np.concatenate((starts, [len(sorted_keys)])))
-    multi = lengths >= 2
+    # Half the shared buckets hold overlapping windows of one document only
+    # (a big scan's every band): they pair nothing, and go before any pairing.
+    multi = (lengths >= 2) & (doc_of[order[starts]] != doc_of[order[starts + lengths - 1]])
     starts, lengths = starts[multi], lengths[multi]
     out: list[np.ndarray] = []
     small = lengths <= max_docs

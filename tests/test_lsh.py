@@ -12,6 +12,7 @@ from provenance.fingerprint import permutations, signatures, unpermute
 from provenance.lsh import (
     _agree_by_column,
     agree,
+    band_pairs,
     candidate_pairs,
     stock_shingles,
     with_evidence,
@@ -61,6 +62,14 @@ def test_stock_shingles_are_the_minima_of_more_windows_than_a_bucket_holds():
     values = _values(shingles)[:, 5].copy()
     assert stock_shingles(5, values, CONFIG).tolist() == [17, 18]
     assert _stock(_values(shingles), 64).tolist() == [17, 18]
+
+
+def test_a_bucket_of_one_documents_windows_pairs_nothing_others_pair_across_documents():
+    # Buckets 5 (two windows of document 0), 6 (documents 0 and 1), 7 (0, 1, 1, 2), 9 (one window).
+    keys = np.array([5, 5, 6, 7, 6, 7, 7, 9, 7], dtype=np.uint64) << np.uint64(8)
+    doc_of = np.array([0, 0, 0, 0, 1, 1, 1, 2, 2])
+    assert sorted(band_pairs(keys, doc_of, 4, 64).tolist()) == [[2, 4], [3, 5], [3, 6], [3, 8], [5, 8], [6, 8]]
+    assert band_pairs(keys[:2], doc_of[:2], 4, 64).shape == (0, 2)
 
 
 def _two_phrase_windows() -> np.ndarray:
