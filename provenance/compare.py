@@ -198,6 +198,7 @@ def align_documents(
     config: Config,
     *,
     offsets: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    texts: dict[str, str] | None = None,
     regions: list[tuple[int, int, int, int]] | None = None,
     linked: bool = False,
 ) -> list[Half]:
@@ -207,6 +208,7 @@ def align_documents(
         a, b: the documents; ``words_a``/``words_b`` their word hashes.
         window_pairs: ``(k, 2)`` candidate window numbers in a and in b.
         offsets: a cache of ``word_offsets`` by document id, filled as needed.
+        texts: a cache of texts by document id, the same way.
         regions: the window pairs' ``align.seed_regions``, when the caller
             computed them for many pairs at once (``align.seed_regions_many``).
         linked: the coarse channel of rewritten reuse links the two as well
@@ -216,11 +218,12 @@ def align_documents(
         Halves in character offsets, a's before b's for each passage.
     """
     cache = offsets if offsets is not None else {}
-    texts: dict[str, str] = {}
+    if texts is None:
+        texts = {}
 
     def text_of(doc: Document) -> str:
-        # Read once per pair, and only for a pair that aligns: a big scan's
-        # texts are read back from disk (``Document.stored``).
+        # Read only for a pair that aligns: a big scan's texts are read
+        # back from disk (``Document.stored``).
         if doc.id not in texts:
             texts[doc.id] = doc.text
         return texts[doc.id]
@@ -323,7 +326,8 @@ def _align_in_worker(bounds: tuple[np.ndarray, np.ndarray]) -> list[Half]:
 
 def _align_slice(job: _AlignInput, bounds: tuple[np.ndarray, np.ndarray], on_pair: Callable[[int], None] | None = None) -> list[Half]:
     docs, words, cands = job.docs, job.words, job.candidates
-    offsets: dict[str, tuple[np.ndarray, np.ndarray]] = _Recent(_OFFSETS_KEPT)
+    offsets: dict[str, tuple[np.ndarray, np.ndarray]] = _Recent(_DOCS_KEPT)
+    texts: dict[str, str] = _Recent(_DOCS_KEPT)
     halves: list[Half] = []
     starts, ends = bounds
     if not len(starts):
@@ -338,17 +342,18 @@ def _align_slice(job: _AlignInput, bounds: tuple[np.ndarray, np.ndarray], on_pai
             if a != last_a:  # pairs come sorted by their first document
                 last_a, words_a = a, read(words[a])
             halves.extend(
-                align_documents(docs[a], words_a, docs[b], read(words[b]), cands.windows[s:e], job.config, offsets=offsets, regions=pair_regions, linked=(a, b) in cands.linked)
+                align_documents(docs[a], words_a, docs[b], read(words[b]), cands.windows[s:e], job.config, offsets=offsets, texts=texts, regions=pair_regions, linked=(a, b) in cands.linked)
             )
             if on_pair is not None:
                 on_pair(1)
     return halves
 
 
-_OFFSETS_KEPT = 256
-"""Documents whose word offsets an alignment slice keeps (pairs come grouped
-by their first document, so it is mostly reused; a slice of a big scan
-spans far more documents than memory should hold the offsets of)."""
+_DOCS_KEPT = 256
+"""Documents whose word offsets and texts an alignment slice keeps (pairs
+come grouped by their first document, so it is mostly reused; a slice of a
+big scan spans far more documents than memory should hold the offsets of,
+and its texts are read back from disk)."""
 
 
 class _Recent(dict):  # type: ignore[type-arg]
