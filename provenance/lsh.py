@@ -11,7 +11,7 @@ linearly, not quadratically, with such text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -76,41 +76,35 @@ def band_key(sigs: np.ndarray | SpilledPart, band: int, config: Config) -> np.nd
     ('uint64', 2, True)
     """
     _, rows = lsh_params(config.threshold, config.num_perm)
-    # Column by column: memory holds one column at a time, not the band's rows widened to 64 bits.
-    return _key_of_columns((column([sigs], col) for col in range(band * rows, (band + 1) * rows)), len(sigs), config)
+    # Only the band's columns are read (of spilled signatures), and never widened to 64 bits whole.
+    return _key_of_columns([column([sigs], col) for col in range(band * rows, (band + 1) * rows)], len(sigs), config)
 
 
-def _key_of_columns(cols: Iterable[np.ndarray], n: int, config: Config, scratch: _Scratch | None = None) -> np.ndarray:
+def _key_of_columns(cols: Sequence[np.ndarray], n: int, config: Config, out: np.ndarray | None = None) -> np.ndarray:
     """``band_key`` of a band's columns (``(n,)`` uint32 arrays, in order),
-    in ``scratch.keys`` when given."""
+    into ``out`` (``(n,)`` uint64) when given."""
     _, rows = lsh_params(config.threshold, config.num_perm)
     mults = _band_mults(rows, config.seed)
-    if scratch is None:
-        scratch = _Scratch(n)
-    keys, value = scratch.keys, scratch.wide
-    keys.fill(0)
+    keys = np.empty(n, dtype=np.uint64) if out is None else out
+    value = np.empty(min(n, _PIECE), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for row, col in enumerate(cols):  # sums wrap modulo 2**64, in any order
-            np.multiply(col, mults[row], out=value)
-            keys += value
-        np.right_shift(keys, np.uint64(29), out=value)
-        keys ^= value
+        for lo in range(0, n, _PIECE):  # a piece at a time: the products stay in the CPU cache
+            hi = min(n, lo + _PIECE)
+            piece, product = keys[lo:hi], value[: hi - lo]
+            piece.fill(0)
+            for row, col in enumerate(cols):  # sums wrap modulo 2**64, in any order
+                np.multiply(col[lo:hi], mults[row], out=product)
+                piece += product
+            np.right_shift(piece, np.uint64(29), out=product)
+            piece ^= product
     return keys
 
 
-class _Scratch:
-    """Arrays of one length that a loop over bands fills again and again.
-
-    A big scan's band is tens of MB a value: fresh arrays that size are
-    mapped anew and their memory first touched on every band (glibc maps
-    allocations over 32 MB and unmaps them when freed), which cost more than
-    the arithmetic (a VM's fresh memory can run at half a GB a second).
-    """
-
-    def __init__(self, n: int) -> None:
-        self.keys = np.empty(n, dtype=np.uint64)
-        self.wide = np.empty(n, dtype=np.uint64)
-        self.narrow = self.wide.view(np.uint32)[:n]  # shares ``wide``: use one or the other at a time
+_PIECE = 1 << 16
+"""Values worked on at a time where a band's would need arrays of their own
+(a big scan's band is tens of MB a value: such arrays would be mapped anew,
+and their memory first touched, on every band, which cost more than the
+arithmetic)."""
 
 
 def agree(sigs_a: np.ndarray, sigs_b: np.ndarray, config: Config) -> np.ndarray:
@@ -193,12 +187,12 @@ def _isin_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     return sorted_set[at] == values
 
 
-def stock_shingles(column: int, values: np.ndarray, config: Config, scratch: _Scratch | None = None) -> np.ndarray:
+def stock_shingles(column: int, values: np.ndarray, config: Config, out: np.ndarray | None = None) -> np.ndarray:
     """The shingles (as ``fingerprint.unpermute`` gives them) that are the
     minimum of more than ``config.max_bucket_docs`` windows in one signature
     column, ``values`` (every window's), sorted: the stock phrases
-    ``with_evidence`` discounts (``scratch``: arrays as long as ``values``
-    to work in, keys and all).
+    ``with_evidence`` discounts (``out``: an int64 array as long as
+    ``values`` to count buckets in, when the caller keeps one).
 
     >>> from provenance.config import Config
     >>> from provenance.fingerprint import permutations
@@ -212,11 +206,12 @@ def stock_shingles(column: int, values: np.ndarray, config: Config, scratch: _Sc
     # sorting a whole column cost three times as long). With 16 to 32
     # values a bucket, chance fills few, and the counts stay in the cache.
     bits = max(1, len(values).bit_length() - 5)
-    if scratch is None:
-        scratch = _Scratch(len(values))
-    bucket = scratch.keys.view(np.int64)  # bincount's own index type: it would convert any other
-    np.multiply(values, np.uint32(_GOLDEN), out=scratch.narrow)
-    np.right_shift(scratch.narrow, np.uint32(32 - bits), out=bucket)
+    bucket = np.empty(len(values), dtype=np.int64) if out is None else out  # bincount's own index type: it would convert any other
+    product = np.empty(min(len(values), _PIECE), dtype=np.uint32)
+    for lo in range(0, len(values), _PIECE):
+        hi = min(len(values), lo + _PIECE)
+        np.multiply(values[lo:hi], np.uint32(_GOLDEN), out=product[: hi - lo])
+        np.right_shift(product[: hi - lo], np.uint32(32 - bits), out=bucket[lo:hi])
     full = np.bincount(bucket, minlength=1 << bits) > config.max_bucket_docs
     values = np.sort(values[full[bucket]])
     starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
@@ -387,16 +382,15 @@ def _band_codes(shared: _Bands, bands: list[int]) -> tuple[np.ndarray, np.ndarra
     big = counts_stock(n, config)
     stock = [np.zeros(0, dtype=np.uint32)]
     buffers = [column_buffer(parts) for _ in range(rows)]
-    scratch = _Scratch(n)
+    keys = np.empty(n, dtype=np.uint64)  # each band's, in turn
     for band in bands:
         band_columns = range(band * rows, (band + 1) * rows)
         cols = [column(parts, j, out) for j, out in zip(band_columns, buffers, strict=True)]
         if big:  # before the keys: it works in their array
-            stock.extend(stock_shingles(j, col, config, scratch) for j, col in zip(band_columns, cols, strict=True))
-        keys = _key_of_columns(cols, n, config, scratch)
+            stock.extend(stock_shingles(j, col, config, keys.view(np.int64)) for j, col in zip(band_columns, cols, strict=True))
+        _key_of_columns(cols, n, config, keys)
         del cols
-        pairs = band_pairs(keys, doc_of, index_bits, config.max_bucket_docs, positions=windows, scratch=scratch.wide)
-        del keys
+        pairs = band_pairs(keys, doc_of, index_bits, config.max_bucket_docs, positions=windows)
         found.append(pairs[:, 0] * n + pairs[:, 1])
         pending += len(pairs)
         if pending > max(len(known), _MERGE_MIN_PAIRS):
@@ -471,9 +465,7 @@ def bucket_bits(n_windows: int) -> int:
     return max(1, int(n_windows - 1).bit_length())
 
 
-def band_pairs(
-    keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: int, *, positions: np.ndarray | None = None, scratch: np.ndarray | None = None
-) -> np.ndarray:
+def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: int, *, positions: np.ndarray | None = None) -> np.ndarray:
     """Candidate pairs of one LSH band: windows of different documents in one bucket.
 
     The bucketing of ``candidate_pairs``, also run by engines that gather a
@@ -490,7 +482,6 @@ def band_pairs(
             same for every part of one scan (positions must fit in them).
         max_docs: ``config.max_bucket_docs``: larger buckets are capped.
         positions: ``np.arange(k, dtype=np.uint64)``, when the caller keeps one.
-        scratch: a ``(k,)`` uint64 array to work in, when the caller keeps one.
 
     Returns:
         ``(n_pairs, 2)`` int64 positions among ``keys``, first < second, in no set order.
@@ -504,7 +495,7 @@ def band_pairs(
     packed &= ~index_mask
     packed |= positions if positions is not None else np.arange(len(keys), dtype=np.uint64)
     packed.sort()
-    keys = np.right_shift(packed, np.uint64(index_bits), out=scratch)
+    keys = packed >> np.uint64(index_bits)
     # Most windows are alone in their bucket and pair with none: only the
     # others go on (in the same order), which bounds what the bucketing
     # holds by the shared windows rather than all of them.
