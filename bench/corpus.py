@@ -36,6 +36,7 @@ import re
 import shutil
 import time
 from array import array
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -307,6 +308,29 @@ def ensure_corpus(out: Path, size_mb: float, *, seed: int = 1) -> Corpus:
     t0 = time.perf_counter()
     meta = generate(root, size_mb, seed=seed)
     return Corpus(root, root / "docs", truth, meta["documents"], meta["bytes"], meta["files"], True, time.perf_counter() - t0)
+
+
+def warm(folder: Path, *, threads: int = 16) -> int:
+    """Read every file under ``folder`` once, so that a timed scan finds them
+    in the page cache; returns the number of files.
+
+    Each size is then timed alike: without it, a corpus read a moment before
+    (by the plain MinHash runs) is still cached and one read minutes before
+    is not, wherever the kernel reclaims idle page cache (this machine
+    pages out file pages left untouched for a minute). Threads keep many
+    reads in flight, which a disk of small files needs to go fast.
+    """
+    paths = sorted(p for p in folder.rglob("*") if p.is_file())
+
+    def read(path: Path) -> None:
+        with path.open("rb") as fh:
+            while fh.read(1 << 20):
+                pass
+
+    with ThreadPoolExecutor(threads) as executor:
+        for _ in executor.map(read, paths, chunksize=64):
+            pass
+    return len(paths)
 
 
 def generate(root: Path, size_mb: float, *, seed: int = 1) -> dict[str, Any]:

@@ -346,7 +346,8 @@ def settings(*, sizes: list[float], seed: int, workers: int, repeat: int, max_wa
         "timing": (
             "best (least wall time) of `repeat` runs, each in a fresh process started once other "
             f"processes use under {BUSY_LOAD} cores (or after max_wait), with up to 2 more runs while "
-            "the best one was disturbed"
+            "the best one was disturbed; every scan (local or Spark) starts with its corpus in the page "
+            "cache, each file read once just before it, outside the clock"
         ),
         "scan_config": asdict(Config(workers=workers)),
         "stage_budgets_s_per_100mb": STAGE_BUDGETS_100MB,
