@@ -495,17 +495,23 @@ def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: 
     packed &= ~index_mask
     packed |= positions if positions is not None else np.arange(len(keys), dtype=np.uint64)
     packed.sort()
-    keys = packed >> np.uint64(index_bits)
     # Most windows are alone in their bucket and pair with none: only the
     # others go on (in the same order), which bounds what the bucketing
-    # holds by the shared windows rather than all of them.
-    same = keys[1:] == keys[:-1]
-    shared = np.zeros(len(keys), dtype=bool)
+    # holds by the shared windows rather than all of them. A window shares
+    # the bucket of the one before when their packed keys differ in the
+    # position bits only (found a piece at a time, with no array of keys).
+    same = np.empty(max(0, len(packed) - 1), dtype=bool)
+    differ = np.empty(min(len(same), _PIECE), dtype=np.uint64)
+    for lo in range(0, len(same), _PIECE):
+        hi = min(len(same), lo + _PIECE)
+        np.bitwise_xor(packed[lo + 1 : hi + 1], packed[lo:hi], out=differ[: hi - lo])
+        np.less_equal(differ[: hi - lo], index_mask, out=same[lo:hi])
+    shared = np.zeros(len(packed), dtype=bool)
     shared[1:] = same
     shared[:-1] |= same
     del same
-    keys, packed = keys[shared], packed[shared]
-    return _bucket_pairs(keys, (packed & index_mask).astype(np.int64), doc_of, max_docs)
+    packed = packed[shared]
+    return _bucket_pairs(packed >> np.uint64(index_bits), (packed & index_mask).astype(np.int64), doc_of, max_docs)
 
 
 def _across(left: np.ndarray, right: np.ndarray, doc_of: np.ndarray) -> np.ndarray:
