@@ -11,7 +11,7 @@ linearly, not quadratically, with such text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -88,8 +88,7 @@ def _key_of_columns(cols: Sequence[np.ndarray], n: int, config: Config, out: np.
     keys = np.empty(n, dtype=np.uint64) if out is None else out
     value = np.empty(min(n, _PIECE), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for lo in range(0, n, _PIECE):  # a piece at a time: the products stay in the CPU cache
-            hi = min(n, lo + _PIECE)
+        for lo, hi in _pieces(n):  # the products stay in the CPU cache
             piece, product = keys[lo:hi], value[: hi - lo]
             piece.fill(0)
             for row, col in enumerate(cols):  # sums wrap modulo 2**64, in any order
@@ -105,6 +104,16 @@ _PIECE = 1 << 16
 (a big scan's band is tens of MB a value: such arrays would be mapped anew,
 and their memory first touched, on every band, which cost more than the
 arithmetic)."""
+
+
+def _pieces(n: int) -> Iterator[tuple[int, int]]:
+    """``(lo, hi)`` bounds of ``range(n)`` cut into pieces of ``_PIECE``.
+
+    >>> list(_pieces(3)), len(list(_pieces(_PIECE + 1)))
+    ([(0, 3)], 2)
+    """
+    for lo in range(0, n, _PIECE):
+        yield lo, min(n, lo + _PIECE)
 
 
 def agree(sigs_a: np.ndarray, sigs_b: np.ndarray, config: Config) -> np.ndarray:
@@ -208,8 +217,7 @@ def stock_shingles(column: int, values: np.ndarray, config: Config, out: np.ndar
     bits = max(1, len(values).bit_length() - 5)
     bucket = np.empty(len(values), dtype=np.int64) if out is None else out  # bincount's own index type: it would convert any other
     product = np.empty(min(len(values), _PIECE), dtype=np.uint32)
-    for lo in range(0, len(values), _PIECE):
-        hi = min(len(values), lo + _PIECE)
+    for lo, hi in _pieces(len(values)):
         np.multiply(values[lo:hi], np.uint32(_GOLDEN), out=product[: hi - lo])
         np.right_shift(product[: hi - lo], np.uint32(32 - bits), out=bucket[lo:hi])
     full = np.bincount(bucket, minlength=1 << bits) > config.max_bucket_docs
@@ -502,8 +510,7 @@ def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: 
     # position bits only (found a piece at a time, with no array of keys).
     same = np.empty(max(0, len(packed) - 1), dtype=bool)
     differ = np.empty(min(len(same), _PIECE), dtype=np.uint64)
-    for lo in range(0, len(same), _PIECE):
-        hi = min(len(same), lo + _PIECE)
+    for lo, hi in _pieces(len(same)):
         np.bitwise_xor(packed[lo + 1 : hi + 1], packed[lo:hi], out=differ[: hi - lo])
         np.less_equal(differ[: hi - lo], index_mask, out=same[lo:hi])
     shared = np.zeros(len(packed), dtype=bool)
