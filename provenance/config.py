@@ -63,8 +63,9 @@ class Config:
             text) discount weak evidence: a window pair whose agreeing
             MinHash values come from one shingle is chance (``lsh.agree``),
             and so is a document pair whose every window pair is witnessed
-            by two stock shingles alone (``lsh.with_evidence``). Such pairs
-            grow with the square of the corpus and, on a crawl, outnumber the
+            by two stock shingles alone (``lsh.with_evidence``); an LSH band
+            whose values one shingle sets pairs nothing (``lsh.one_shingle``).
+            Such pairs grow with the square of the corpus and, on a crawl, outnumber the
             reuse; in a smaller scan they are aligned, and now and then one
             is heavily edited reuse. 0 discounts them in every scan.
         follow_links: read symbolic links found under the scanned paths even

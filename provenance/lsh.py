@@ -6,7 +6,8 @@ to one 64-bit bucket key, windows are sorted by key, and windows sharing a
 bucket become candidate pairs. A bucket holding more than
 ``config.max_bucket_docs`` windows (a stock phrase, a licence, a share bar)
 links each of its documents to the first few only, so that pairs grow
-linearly, not quadratically, with such text.
+linearly, not quadratically, with such text. In a big scan, a window whose
+band is set by one shingle alone sits that band out (``one_shingle``).
 """
 
 from __future__ import annotations
@@ -277,9 +278,37 @@ def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray | SpilledPart], doc_o
     return pairs[with_evidence(doc_of[pairs], stock_only)]
 
 
+def one_shingle(cols: Sequence[np.ndarray], start: int, config: Config, out: np.ndarray | None = None) -> np.ndarray:
+    """Which windows have a band whose values one shingle sets alone (the
+    band's columns ``cols``, from column ``start``; into ``out`` when given).
+
+    In a big scan (``counts_stock``) such a window is not bucketed in that
+    band. Its bucket is one shared phrase, the commonest chance there is:
+    half a crawl's candidate pairs came from such buckets, and ``agree``
+    rejected 49 in 50 of them (it wants two shingles). Windows that share
+    a passage share bands set by two shingles, and find each other there.
+
+    >>> from provenance.config import Config
+    >>> from provenance.fingerprint import permutations
+    >>> a, b = permutations(48, 1)
+    >>> cols = [a[j] * np.array(shingles, dtype=np.uint32) + b[j] for j, shingles in ((2, [5, 5]), (3, [5, 6]))]
+    >>> one_shingle(cols, 2, Config()).tolist()
+    [True, False]
+    """
+    single = np.empty(len(cols[0]), dtype=bool) if out is None else out
+    for lo, hi in _pieces(len(single)):
+        piece = single[lo:hi]
+        piece.fill(True)
+        first = unpermute(cols[0][lo:hi, None], config, start=start)[:, 0]
+        for k in range(1, len(cols)):
+            piece &= unpermute(cols[k][lo:hi, None], config, start=start + k)[:, 0] == first
+    return single
+
+
 def counts_stock(n_windows: int, config: Config) -> bool:
     """Whether a scan of ``n_windows`` windows is big (``config.stock_windows``):
-    its pairs must ``agree``, and stock phrases are discounted (``witnessed``)."""
+    its pairs must ``agree``, stock phrases are discounted (``witnessed``),
+    and bands set by one shingle bucket nothing (``one_shingle``)."""
     return n_windows > config.stock_windows
 
 
@@ -391,14 +420,16 @@ def _band_codes(shared: _Bands, bands: list[int]) -> tuple[np.ndarray, np.ndarra
     stock = [np.zeros(0, dtype=np.uint32)]
     buffers = [column_buffer(parts) for _ in range(rows)]
     keys = np.empty(n, dtype=np.uint64)  # each band's, in turn
+    single = np.empty(n, dtype=bool) if big else None  # likewise
     for band in bands:
         band_columns = range(band * rows, (band + 1) * rows)
         cols = [column(parts, j, out) for j, out in zip(band_columns, buffers, strict=True)]
         if big:  # before the keys: it works in their array
             stock.extend(stock_shingles(j, col, config, keys.view(np.int64)) for j, col in zip(band_columns, cols, strict=True))
         _key_of_columns(cols, n, config, keys)
+        drop = one_shingle(cols, band * rows, config, single) if big else None
         del cols
-        pairs = band_pairs(keys, doc_of, index_bits, config.max_bucket_docs, positions=windows)
+        pairs = band_pairs(keys, doc_of, index_bits, config.max_bucket_docs, positions=windows, drop=drop)
         found.append(pairs[:, 0] * n + pairs[:, 1])
         pending += len(pairs)
         if pending > max(len(known), _MERGE_MIN_PAIRS):
@@ -473,7 +504,7 @@ def bucket_bits(n_windows: int) -> int:
     return max(1, int(n_windows - 1).bit_length())
 
 
-def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: int, *, positions: np.ndarray | None = None) -> np.ndarray:
+def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: int, *, positions: np.ndarray | None = None, drop: np.ndarray | None = None) -> np.ndarray:
     """Candidate pairs of one LSH band: windows of different documents in one bucket.
 
     The bucketing of ``candidate_pairs``, also run by engines that gather a
@@ -490,6 +521,8 @@ def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: 
             same for every part of one scan (positions must fit in them).
         max_docs: ``config.max_bucket_docs``: larger buckets are capped.
         positions: ``np.arange(k, dtype=np.uint64)``, when the caller keeps one.
+        drop: windows (a bool per position) not to bucket: a big scan's
+            ``one_shingle`` windows.
 
     Returns:
         ``(n_pairs, 2)`` int64 positions among ``keys``, first < second, in no set order.
@@ -518,6 +551,8 @@ def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: 
     shared[:-1] |= same
     del same
     packed = packed[shared]
+    if drop is not None:  # after the sharing ones are picked out: far fewer to look up
+        packed = packed[~drop[(packed & index_mask).astype(np.int64)]]
     return _bucket_pairs(packed >> np.uint64(index_bits), (packed & index_mask).astype(np.int64), doc_of, max_docs)
 
 

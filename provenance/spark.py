@@ -66,6 +66,7 @@ from provenance.lsh import (
     bucket_bits,
     counts_stock,
     lsh_params,
+    one_shingle,
     with_evidence,
     witnessed,
 )
@@ -487,18 +488,21 @@ def _candidates(docs: Any, starts: Any, config: Config, layout: _Layout, n_windo
     local scan does; the pairs go on to the partition of their first document.
     """
     bands, _ = lsh_params(config.threshold, config.num_perm)
+    big = counts_stock(n_windows, config)
     band_parts = max(2 * docs.context.defaultParallelism, -(-n_windows * bands * 17 // _BAND_SHUFFLE_BYTES))
     return (
-        docs.mapPartitions(lambda it: _band_chunks(_documents(it, starts.value), config, bands, layout, band_parts))
+        docs.mapPartitions(lambda it: _band_chunks(_documents(it, starts.value), config, bands, layout, band_parts, big))
         .partitionBy(band_parts, _by_number)
         .mapPartitions(lambda it: _band_pairs(it, layout, config.max_bucket_docs))
         .partitionBy(layout.parts, _by_number)
     )
 
 
-def _band_chunks(docs: Iterator[tuple[int, tuple[Document, np.ndarray, np.ndarray]]], config: Config, bands: int, layout: _Layout, parts: int) -> Iterator[tuple[int, list[tuple[np.ndarray, np.ndarray]]]]:
+def _band_chunks(docs: Iterator[tuple[int, tuple[Document, np.ndarray, np.ndarray]]], config: Config, bands: int, layout: _Layout, parts: int, big: bool) -> Iterator[tuple[int, list[tuple[np.ndarray, np.ndarray]]]]:
     """Executor side: ``(partition, [(band keys, window numbers) of each band])``,
-    one record per partition of (band, bucket), for a partition of documents."""
+    one record per partition of (band, bucket), for a partition of documents
+    (in a big scan, ``lsh.counts_stock``, without the windows whose band
+    ``lsh.one_shingle`` leaves out, as a local scan)."""
     numbers, sigs = [], []
     for number, (_, _, doc_sigs) in docs:
         if len(doc_sigs):
@@ -512,14 +516,19 @@ def _band_chunks(docs: Iterator[tuple[int, tuple[Document, np.ndarray, np.ndarra
     n = len(windows)
     keys = np.empty(n * bands, dtype=np.uint64)
     spread = np.empty(n * bands, dtype=np.uint64)
+    left_out = np.zeros(n * bands, dtype=bool)
+    _, rows = lsh_params(config.threshold, config.num_perm)
     with np.errstate(over="ignore"):
         for band in range(bands):
+            if big:
+                one_shingle([all_sigs[:, j] for j in range(band * rows, (band + 1) * rows)], band * rows, config, left_out[band * n : (band + 1) * n])
             keys[band * n : (band + 1) * n] = band_key(all_sigs, band, config)
             np.right_shift(keys[band * n : (band + 1) * n], np.uint64(layout.index_bits), out=spread[band * n : (band + 1) * n])
             spread[band * n : (band + 1) * n] += np.uint64(band)
         spread *= _MIX
     target = ((spread >> np.uint64(33)) % np.uint64(parts)).astype(np.min_scalar_type(parts))
-    del spread
+    target[left_out] = parts  # past the last partition: sent nowhere
+    del spread, left_out
     # Stable: each band's windows stay in window order within a record.
     order = np.argsort(target, kind="stable")  # a radix sort on small numbers
     bounds = np.searchsorted(target[order], np.arange(parts + 1))

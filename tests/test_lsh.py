@@ -14,6 +14,7 @@ from provenance.lsh import (
     agree,
     band_pairs,
     candidate_pairs,
+    one_shingle,
     stock_shingles,
     with_evidence,
     witnessed,
@@ -75,12 +76,13 @@ def test_a_bucket_of_one_documents_windows_pairs_nothing_others_pair_across_docu
 def _two_phrase_windows() -> np.ndarray:
     """400 windows: the first 200 share two stock phrases (each the minimum
     of a few columns in all of them), the other 200 are pairs sharing two
-    phrases of their own; nothing else in common."""
+    phrases of their own; nothing else in common. The two phrases set the
+    two rows of the same bands (0 and 10)."""
     rng = np.random.default_rng(4)
     shingles = rng.integers(10**6, 2**32, size=(400, CONFIG.num_perm), dtype=np.uint64)
-    shingles[:200, 0:2], shingles[:200, 20:22] = 7, 8
+    shingles[:200, 0:21:20], shingles[:200, 1:22:20] = 7, 8
     pair = np.arange(100).repeat(2)
-    shingles[200:, 0:2], shingles[200:, 20:22] = (1000 + pair)[:, None], (5000 + pair)[:, None]
+    shingles[200:, 0:21:20], shingles[200:, 1:22:20] = (1000 + pair)[:, None], (5000 + pair)[:, None]
     return _values(shingles)
 
 
@@ -97,6 +99,24 @@ def test_two_stock_phrases_are_chance_two_phrases_of_a_pair_are_not():
     found = {tuple(p) for p in candidate_pairs(sigs, np.arange(400), replace(CONFIG, stock_windows=0)).tolist()}
     assert len(candidate_pairs(sigs, np.arange(400), CONFIG)) > len(found)  # a scan this small counts every shingle
     assert found == {(200 + 2 * k, 201 + 2 * k) for k in range(100)}
+
+
+def test_in_a_big_scan_a_band_set_by_one_shared_phrase_pairs_nothing():
+    # Pairs of windows sharing two phrases: in pairs 0-99 one phrase sets
+    # both rows of band 0 and the other both rows of band 10; in pairs
+    # 100-199 each of those bands has a row of each phrase.
+    rng = np.random.default_rng(6)
+    shingles = rng.integers(10**6, 2**32, size=(400, CONFIG.num_perm), dtype=np.uint64)
+    pair = np.arange(200).repeat(2)
+    one, two = (1000 + pair)[:, None], (5000 + pair)[:, None]
+    shingles[:200, 0:2], shingles[:200, 20:22] = one[:200], two[:200]
+    shingles[200:, 0:21:20], shingles[200:, 1:22:20] = one[200:], two[200:]
+    sigs = _values(shingles)
+    assert one_shingle([sigs[:, 0], sigs[:, 1]], 0, CONFIG).tolist() == [True] * 200 + [False] * 200
+    everything = {(2 * k, 2 * k + 1) for k in range(200)}
+    assert {tuple(p) for p in candidate_pairs(sigs, np.arange(400), CONFIG).tolist()} == everything  # a small scan
+    big = {tuple(p) for p in candidate_pairs(sigs, np.arange(400), replace(CONFIG, stock_windows=0)).tolist()}
+    assert big == {(2 * k, 2 * k + 1) for k in range(100, 200)}
 
 
 def test_the_column_by_column_rule_of_spilled_signatures_is_the_same(tmp_path):
