@@ -330,7 +330,7 @@ def _dist_version(name: str) -> str | None:
         return None
 
 
-def settings(*, sizes: list[float], seed: int, workers: int, repeat: int, max_wait: float) -> dict[str, Any]:
+def settings(*, sizes: list[float], seed: int, workers: int, repeat: int, scan_repeat: int, max_wait: float) -> dict[str, Any]:
     """Everything that decides the figures besides the machine."""
     from bench.baseline import NUM_PERM, SHINGLE
     from provenance import Config
@@ -342,9 +342,11 @@ def settings(*, sizes: list[float], seed: int, workers: int, repeat: int, max_wa
         "generator": GENERATOR_VERSION,
         "workers": workers,
         "repeat": repeat,
+        "scan_repeat": scan_repeat,
         "max_wait_for_quiet_s": max_wait,
         "timing": (
-            "best (least wall time) of `repeat` runs, each in a fresh process started once other "
+            "best (least wall time) of `repeat` runs (plain datasketch) or `scan_repeat` runs (scans, "
+            "local or Spark), each in a fresh process started once other "
             f"processes use under {BUSY_LOAD} cores (or after max_wait), with up to 2 more runs while "
             "the best one was disturbed; every scan (local or Spark) starts with its corpus in the page "
             "cache, each file read once just before it, outside the clock"
