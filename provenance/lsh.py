@@ -410,7 +410,6 @@ def _band_codes(shared: _Bands, bands: list[int]) -> tuple[np.ndarray, np.ndarra
     parts, doc_of, config = shared.parts, shared.doc_of, shared.config
     n = sum(len(p) for p in parts)
     index_bits = bucket_bits(n)
-    windows = np.arange(n, dtype=np.uint64)
     _, rows = lsh_params(config.threshold, config.num_perm)
     # The same pair turns up in many bands: the distinct ones found so far
     # (``known``) absorb the new ones whenever those outgrow them, so memory
@@ -429,7 +428,7 @@ def _band_codes(shared: _Bands, bands: list[int]) -> tuple[np.ndarray, np.ndarra
         _key_of_columns(cols, n, config, keys)
         drop = one_shingle(cols, band * rows, config, single) if big else None
         del cols
-        pairs = band_pairs(keys, doc_of, index_bits, config.max_bucket_docs, positions=windows, drop=drop)
+        pairs = band_pairs(keys, doc_of, index_bits, config.max_bucket_docs, drop=drop)
         found.append(pairs[:, 0] * n + pairs[:, 1])
         pending += len(pairs)
         if pending > max(len(known), _MERGE_MIN_PAIRS):
@@ -504,7 +503,7 @@ def bucket_bits(n_windows: int) -> int:
     return max(1, int(n_windows - 1).bit_length())
 
 
-def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: int, *, positions: np.ndarray | None = None, drop: np.ndarray | None = None) -> np.ndarray:
+def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: int, *, drop: np.ndarray | None = None) -> np.ndarray:
     """Candidate pairs of one LSH band: windows of different documents in one bucket.
 
     The bucketing of ``candidate_pairs``, also run by engines that gather a
@@ -520,7 +519,6 @@ def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: 
         index_bits: ``bucket_bits`` of the whole scan's window count, the
             same for every part of one scan (positions must fit in them).
         max_docs: ``config.max_bucket_docs``: larger buckets are capped.
-        positions: ``np.arange(k, dtype=np.uint64)``, when the caller keeps one.
         drop: windows (a bool per position) not to bucket: a big scan's
             ``one_shingle`` windows.
 
@@ -534,7 +532,8 @@ def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: 
     index_mask = np.uint64((1 << index_bits) - 1)
     packed = keys
     packed &= ~index_mask
-    packed |= positions if positions is not None else np.arange(len(keys), dtype=np.uint64)
+    for lo, hi in _pieces(len(packed)):  # no array of all positions
+        packed[lo:hi] |= np.arange(lo, hi, dtype=np.uint64)
     packed.sort()
     # Most windows are alone in their bucket and pair with none: only the
     # others go on (in the same order), which bounds what the bucketing
