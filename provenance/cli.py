@@ -148,6 +148,8 @@ def scan(
         raise click.UsageError("--spark-master and URL paths need --engine spark")
     if engine == "spark" and "-" in paths:
         raise click.UsageError("'-' (standard input) needs --engine local")
+    if engine == "spark" and sensitivity != "normal":
+        raise click.UsageError(f"--sensitivity {sensitivity} needs --engine local: the Spark engine has no coarse channel for rewritten reuse yet")
     try:
         config = Config(threshold=threshold, min_tokens=min_words, workers=workers, max_file_bytes=max_file_mb * 1024 * 1024, follow_links=follow_links, sensitivity=sensitivity, spill_mb=spill_mb, today=today)
     except ConfigError as e:

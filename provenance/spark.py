@@ -163,9 +163,12 @@ def scan(
 
     Raises:
         InputError: a path does not exist, or a table has no ``text`` column.
-        ConfigError: a setting is invalid.
+        ConfigError: a setting is invalid, or ``sensitivity`` is not ``"normal"``.
     """
     config = make_config(config, **overrides).dated()  # one day for the whole scan, on every executor
+    if config.sensitivity != "normal":
+        # It would align only the exact channel's pairs: fewer passages than a local scan, silently.
+        raise ConfigError(f"sensitivity {config.sensitivity!r} needs the local engine: the Spark engine has no coarse channel for rewritten reuse yet")
     names = [p if isinstance(p, Piped) else os.fspath(p) for p in paths]
     if not names:
         raise InputError("no path given: name a folder or file to scan")

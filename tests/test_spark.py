@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import provenance
 from provenance import spark as spark_engine
 from provenance.cli import cli
-from provenance.errors import InputError
+from provenance.errors import ConfigError, InputError
 from tests.conftest import SAMPLES, WORDS, random_text
 
 # pyspark 3.5 (the lowest we declare, tested by `make test-min`) leaves the
@@ -136,3 +136,13 @@ def test_stock_phrases_counted_across_partitions_as_locally(spark, corpus):
     report = spark_engine.scan([root], spark=spark, max_bucket_docs=4, stock_windows=0)
     assert report.stats["candidate_window_pairs"] == local.stats["candidate_window_pairs"] > 0
     assert report.to_dict() == local.to_dict()
+
+
+def test_high_sensitivity_is_refused_rather_than_finding_less_than_locally():
+    # The Spark engine has no coarse channel: it would align the exact
+    # channel's pairs only. No session is started to say so.
+    result = CliRunner().invoke(cli, ["scan", "--engine", "spark", "--sensitivity", "high", str(SAMPLES)])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1] == "Error: --sensitivity high needs --engine local: the Spark engine has no coarse channel for rewritten reuse yet"
+    with pytest.raises(ConfigError, match="needs the local engine"):
+        spark_engine.scan([SAMPLES], sensitivity="high")
