@@ -284,8 +284,8 @@ def one_shingle(cols: Sequence[np.ndarray], start: int, config: Config, out: np.
 
     In a big scan (``counts_stock``) such a window is not bucketed in that
     band. Its bucket is one shared phrase, the commonest chance there is:
-    half a crawl's candidate pairs came from such buckets, and ``agree``
-    rejected 49 in 50 of them (it wants two shingles). Windows that share
+    half the candidate pairs of the 1 GB bench corpus came from such
+    buckets, and ``agree`` rejected 49 in 50 of them (it wants two shingles). Windows that share
     a passage share bands set by two shingles, and find each other there.
 
     >>> from provenance.config import Config
