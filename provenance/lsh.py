@@ -285,8 +285,9 @@ def one_shingle(cols: Sequence[np.ndarray], start: int, config: Config, out: np.
     In a big scan (``counts_stock``) such a window is not bucketed in that
     band. Its bucket is one shared phrase, the commonest chance there is:
     half the candidate pairs of the 1 GB bench corpus came from such
-    buckets, and ``agree`` rejected 49 in 50 of them (it wants two shingles). Windows that share
-    a passage share bands set by two shingles, and find each other there.
+    buckets, and ``agree`` rejected 49 in 50 of them (it wants two
+    shingles). Windows that share a passage share bands set by two
+    shingles, and find each other there.
 
     >>> from provenance.config import Config
     >>> from provenance.fingerprint import permutations
@@ -550,9 +551,11 @@ def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: 
     shared[:-1] |= same
     del same
     packed = packed[shared]
+    positions = (packed & index_mask).astype(np.int64)
     if drop is not None:  # after the sharing ones are picked out: far fewer to look up
-        packed = packed[~drop[(packed & index_mask).astype(np.int64)]]
-    return _bucket_pairs(packed >> np.uint64(index_bits), (packed & index_mask).astype(np.int64), doc_of, max_docs)
+        kept = ~drop[positions]
+        packed, positions = packed[kept], positions[kept]
+    return _bucket_pairs(packed >> np.uint64(index_bits), positions, doc_of, max_docs)
 
 
 def _across(left: np.ndarray, right: np.ndarray, doc_of: np.ndarray) -> np.ndarray:
