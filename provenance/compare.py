@@ -121,20 +121,21 @@ class Candidates:
 
     @classmethod
     def of_window_pairs(cls, pairs: np.ndarray, doc_of: np.ndarray, first_window: np.ndarray) -> Candidates:
-        """From ``(k, 2)`` pairs of global window numbers (``lsh.candidate_pairs``)."""
+        """From ``(k, 2)`` pairs of global window numbers, grouped by
+        document pair as ``lsh.candidate_pairs`` gives them (sorted here
+        when they are not). Document numbers keep ``doc_of``'s type, and
+        the pairs' array becomes the window numbers in place: a big scan
+        holds millions of pairs."""
         if not len(pairs):
             return cls.empty()
-        first, second = pairs[:, 0], pairs[:, 1]
-        if bool(((first[1:] > first[:-1]) | ((first[1:] == first[:-1]) & (second[1:] > second[:-1]))).all()):
-            # Sorted already (as candidate_pairs gives them): one stable
-            # sort by document pair keeps that order within each.
-            order = np.argsort(doc_of[first].astype(np.int64) * len(first_window) + doc_of[second], kind="stable")
-        else:
-            order = np.lexsort((second, first, doc_of[second], doc_of[first]))
-        pairs = pairs[order]
-        del order
-        docs = doc_of[pairs].astype(np.int64)
-        pairs -= first_window[docs]
+        docs = doc_of[pairs]
+        key = docs[:, 0].astype(np.int64) * len(first_window) + docs[:, 1]
+        if not bool((key[1:] >= key[:-1]).all()):
+            order = np.lexsort((pairs[:, 1], pairs[:, 0], key))
+            pairs, docs = pairs[order], docs[order]
+        del key
+        for side in (0, 1):
+            pairs[:, side] -= first_window[docs[:, side]]
         return cls(docs, pairs)
 
     @classmethod

@@ -12,9 +12,12 @@ band is set by one shingle alone sits that band out (``one_shingle``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 
@@ -242,8 +245,10 @@ def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray | SpilledPart], doc_o
         workers: processes for the bands on large inputs.
 
     Returns:
-        ``(n_pairs, 2)`` int64 array of window numbers, first < second, sorted,
-        with an estimated Jaccard similarity of at least half the threshold.
+        ``(n_pairs, 2)`` int64 array of window numbers, first < second,
+        with an estimated Jaccard similarity of at least half the threshold,
+        grouped by document pair: sorted by the first window's document,
+        the second's, then the windows.
     """
     parts = [sigs] if isinstance(sigs, np.ndarray) else list(sigs)
     n = sum(len(p) for p in parts)
@@ -251,31 +256,70 @@ def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray | SpilledPart], doc_o
         return np.zeros((0, 2), dtype=np.int64)
     bands, _ = lsh_params(config.threshold, config.num_perm)
     shared = _Bands(parts, doc_of, config)
-    if workers > 1 and n >= _PARALLEL_MIN_WINDOWS:
-        # Each worker buckets whole bands (and finds the stock shingles of
-        # their columns); the pairs are merged here (a pair turns up in many
-        # bands), and the distinct ones are shared out again to be judged by
-        # ``agree``, each once, in contiguous ranges whose results come back
-        # in order. Forked workers share the signatures instead of receiving copies.
-        groups = [list(range(bands))[w::workers] for w in range(workers)]
-        codes = np.zeros(0, dtype=np.int64)
-        found_stock: list[np.ndarray | None] = []
-        with pool(workers, _set_worker_input, (shared,)) as executor:
-            for found, stock in executor.map(_band_codes_in_worker, groups):
-                codes = np.concatenate([codes, found])  # one worker's pairs at a time
-                del found
-                codes = _distinct(codes, owned=True)
-                found_stock.append(stock)
-            chunks = np.array_split(codes, 2 * workers)
-            del codes
-            stock = _distinct(np.concatenate(found_stock), owned=True) if counts_stock(n, config) else None
-            judged = list(executor.map(_agreeing_in_worker, chunks, [stock] * len(chunks)))
-            codes, stock_only = np.concatenate([c for c, _ in judged]), np.concatenate([f for _, f in judged])
-    else:
+    if not (workers > 1 and n >= _PARALLEL_MIN_WINDOWS):
         codes, stock = _band_codes(shared, list(range(bands)))
-        codes, stock_only = _agreeing(shared, codes, stock)
-    pairs = _pairs_of(codes, n)
-    return pairs[with_evidence(doc_of[pairs], stock_only)]
+        return _judged(shared, codes, stock)
+    # Each worker buckets whole bands (and finds the stock shingles of their
+    # columns) and writes their distinct pairs out in sorted runs; then each
+    # worker takes a range of first documents, merges that range of every
+    # run (a pair turns up in many bands) and judges the distinct pairs
+    # with ``agree``. Ranges come back in order. The pairs found before
+    # judging (several times those kept) are never all in memory, nor ever
+    # in this process, and forked workers share the signatures instead of
+    # receiving copies.
+    groups = [list(range(bands))[w::workers] for w in range(workers)]
+    folder = tempfile.mkdtemp(prefix="provenance-pairs-")
+    try:
+        with pool(workers, _set_worker_input, (shared,)) as executor:
+            found = list(executor.map(_band_codes_in_worker, groups, [os.path.join(folder, str(w)) for w in range(workers)]))
+            stock = _distinct(np.concatenate([s for _, s in found]), owned=True) if counts_stock(n, config) else None
+            runs = [run for worker_runs, _ in found for run in worker_runs]
+            files = [path for path, _, _ in runs]
+            count = max(2 * workers, -(-sum(k for _, k, _ in runs) // _RANGE_PAIRS))
+            bounds = _ranges(np.concatenate([np.zeros(0, dtype=np.int64), *(sample for _, _, sample in runs)]), doc_of, n, count)
+            judged = executor.map(_judged_in_worker, [files] * (len(bounds) - 1), bounds[:-1], bounds[1:], [stock] * (len(bounds) - 1))
+            return np.concatenate(list(judged))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _judged(shared: _Bands, codes: np.ndarray, stock: np.ndarray | None) -> np.ndarray:
+    """The candidate pairs (distinct codes ``first * n + second``, sorted) that
+    ``agree`` and have evidence (``with_evidence``): ``(k, 2)`` window pairs
+    grouped by document pair (``_by_document_pair``). The codes must hold
+    every pair of their documents' pairs, as a range of first documents does."""
+    doc_of = shared.doc_of
+    codes, stock_only = _agreeing(shared, codes, stock)
+    pairs = _pairs_of(codes, len(doc_of))
+    del codes
+    pairs = pairs[with_evidence(doc_of[pairs], stock_only)]
+    return pairs[_by_document_pair(pairs, doc_of)]
+
+
+def _by_document_pair(pairs: np.ndarray, doc_of: np.ndarray) -> np.ndarray:
+    """The order of ``pairs`` (sorted by window) that groups them by document
+    pair, keeping window order within each (windows are numbered document
+    by document, so first windows' documents are in order already)."""
+    return np.argsort(doc_of[pairs[:, 0]].astype(np.int64) * (int(doc_of[-1]) + 1) + doc_of[pairs[:, 1]], kind="stable")
+
+
+_SAMPLE = 1 << 10
+"""One in this many of a worker's distinct pairs is sent back to choose the
+ranges that the judging shares out."""
+
+
+def _ranges(sample: np.ndarray, doc_of: np.ndarray, n: int, count: int) -> list[int]:
+    """Bounds of ``count`` ranges of pair codes (``first * n + second``) with
+    about as many of the ``sample`` in each, each starting at a document's
+    first window: a document pair's pairs all fall in one range.
+
+    >>> _ranges(np.array([0, 5, 9, 14]), np.array([0, 0, 1, 1]), 4, 2)
+    [0, 8, 16]
+    """
+    sample = np.sort(sample)
+    cuts = sample[(np.arange(1, count) * len(sample)) // count] // n if len(sample) else np.zeros(0, dtype=np.int64)
+    firsts = np.searchsorted(doc_of, doc_of[cuts])  # the first window of each cut's document
+    return sorted({0, n * n, *(int(f) * n for f in firsts.tolist())})
 
 
 def one_shingle(cols: Sequence[np.ndarray], start: int, config: Config, out: np.ndarray | None = None) -> np.ndarray:
@@ -304,6 +348,11 @@ def one_shingle(cols: Sequence[np.ndarray], start: int, config: Config, out: np.
         for k in range(1, len(cols)):
             piece &= unpermute(cols[k][lo:hi, None], config, start=start + k)[:, 0] == first
     return single
+
+
+def _one_shingle_at(cols: Sequence[np.ndarray], start: int, config: Config, positions: np.ndarray) -> np.ndarray:
+    """``one_shingle`` of the windows at ``positions`` only."""
+    return one_shingle([col[positions] for col in cols], start, config)
 
 
 def counts_stock(n_windows: int, config: Config) -> bool:
@@ -394,45 +443,75 @@ def _set_worker_input(shared: _Bands) -> None:
     _worker_input = shared
 
 
-def _band_codes_in_worker(bands: list[int]) -> tuple[np.ndarray, np.ndarray]:
+def _band_codes_in_worker(bands: list[int], stem: str) -> tuple[list[tuple[str, int, np.ndarray]], np.ndarray]:
+    """``_band_codes`` of some bands, written out in runs (files ``stem.k``);
+    returns each run's file, its count and a sample of it (``_SAMPLE``), and the stock shingles."""
     assert _worker_input is not None, "a candidate worker starts with _set_worker_input"
-    return _band_codes(_worker_input, bands)
+    runs: list[tuple[str, int, np.ndarray]] = []
+
+    def write(codes: np.ndarray) -> None:
+        if not len(codes):
+            return
+        path = f"{stem}.{len(runs)}"
+        codes.tofile(path)
+        runs.append((path, len(codes), codes[::_SAMPLE].copy()))
+
+    codes, stock = _band_codes(_worker_input, bands, write)
+    write(codes)
+    return runs, stock if stock is not None else np.zeros(0, dtype=np.uint32)
 
 
-def _agreeing_in_worker(codes: np.ndarray, stock: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def _judged_in_worker(files: list[str], lo: int, hi: int, stock: np.ndarray | None) -> np.ndarray:
+    """``_judged`` of the distinct codes in ``[lo, hi)`` of all the files."""
     assert _worker_input is not None, "a candidate worker starts with _set_worker_input"
-    return _agreeing(_worker_input, codes, stock)
+    return _judged(_worker_input, _distinct(np.concatenate([np.zeros(0, dtype=np.int64), *(_read_range(f, lo, hi) for f in files)]), owned=True), stock)
 
 
-def _band_codes(shared: _Bands, bands: list[int]) -> tuple[np.ndarray, np.ndarray | None]:
+def _read_range(path: str, lo: int, hi: int) -> np.ndarray:
+    """The codes in ``[lo, hi)`` of a file of sorted int64 codes (found by
+    binary search in a map of it; read, not kept mapped)."""
+    mapped = np.memmap(path, dtype=np.int64, mode="r")
+    start, end = (int(x) for x in np.searchsorted(mapped, [lo, hi]))
+    del mapped
+    return np.fromfile(path, dtype=np.int64, count=end - start, offset=8 * start)
+
+
+def _band_codes(shared: _Bands, bands: list[int], flush: Callable[[np.ndarray], None] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Distinct candidate pairs of some bands, each coded as ``first * n +
     second``, and the ``stock_shingles`` of the bands' columns (sorted; None
-    in a small scan, ``counts_stock``)."""
+    in a small scan, ``counts_stock``).
+
+    With ``flush``, pairs are handed to it as sorted distinct runs of about
+    ``_RUN_PAIRS`` whenever that many are pending, instead of being kept
+    (a run may repeat pairs of another); the pairs returned are the rest."""
     parts, doc_of, config = shared.parts, shared.doc_of, shared.config
     n = sum(len(p) for p in parts)
     index_bits = bucket_bits(n)
     _, rows = lsh_params(config.threshold, config.num_perm)
-    # The same pair turns up in many bands: the distinct ones found so far
-    # (``known``) absorb the new ones whenever those outgrow them, so memory
-    # holds about twice the distinct pairs, not every band's.
+    # The same pair turns up in many bands: without ``flush`` the distinct
+    # ones found so far (``known``) absorb the new ones whenever those
+    # outgrow them, so memory holds about twice the distinct pairs, not
+    # every band's.
     known, found, pending = np.zeros(0, dtype=np.int64), [], 0
     big = counts_stock(n, config)
     stock = [np.zeros(0, dtype=np.uint32)]
     buffers = [column_buffer(parts) for _ in range(rows)]
     keys = np.empty(n, dtype=np.uint64)  # each band's, in turn
-    single = np.empty(n, dtype=bool) if big else None  # likewise
     for band in bands:
         band_columns = range(band * rows, (band + 1) * rows)
         cols = [column(parts, j, out) for j, out in zip(band_columns, buffers, strict=True)]
         if big:  # before the keys: it works in their array
             stock.extend(stock_shingles(j, col, config, keys.view(np.int64)) for j, col in zip(band_columns, cols, strict=True))
         _key_of_columns(cols, n, config, keys)
-        drop = one_shingle(cols, band * rows, config, single) if big else None
-        del cols
+        drop = partial(_one_shingle_at, cols, band * rows, config) if big else None
         pairs = band_pairs(keys, doc_of, index_bits, config.max_bucket_docs, drop=drop)
+        del cols, drop
         found.append(pairs[:, 0] * n + pairs[:, 1])
         pending += len(pairs)
-        if pending > max(len(known), _MERGE_MIN_PAIRS):
+        if flush is not None and pending > _RUN_PAIRS:
+            flush(_distinct(np.concatenate(found), owned=True))
+            found, pending = [], 0
+        elif flush is None and pending > max(len(known), _MERGE_MIN_PAIRS):
             known = np.concatenate([known, *found])
             known, found, pending = _distinct(known, owned=True), [], 0
     codes = _distinct(np.concatenate([known, *found]), owned=True)
@@ -440,6 +519,10 @@ def _band_codes(shared: _Bands, bands: list[int]) -> tuple[np.ndarray, np.ndarra
 
 
 _MERGE_MIN_PAIRS = 1 << 20
+_RUN_PAIRS = 1 << 21
+"""Pairs a candidate worker holds before it writes them out as a run (16 MB)."""
+_RANGE_PAIRS = 1 << 24
+"""Pairs (counted in the runs, repeats and all) a judging range holds at most."""
 
 
 def _rows(parts: list[np.ndarray], index: np.ndarray) -> np.ndarray:
@@ -504,7 +587,7 @@ def bucket_bits(n_windows: int) -> int:
     return max(1, int(n_windows - 1).bit_length())
 
 
-def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: int, *, drop: np.ndarray | None = None) -> np.ndarray:
+def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: int, *, drop: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
     """Candidate pairs of one LSH band: windows of different documents in one bucket.
 
     The bucketing of ``candidate_pairs``, also run by engines that gather a
@@ -520,8 +603,8 @@ def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: 
         index_bits: ``bucket_bits`` of the whole scan's window count, the
             same for every part of one scan (positions must fit in them).
         max_docs: ``config.max_bucket_docs``: larger buckets are capped.
-        drop: windows (a bool per position) not to bucket: a big scan's
-            ``one_shingle`` windows.
+        drop: which windows not to bucket, asked of the positions of those
+            that share a bucket (few): a big scan's ``one_shingle`` windows.
 
     Returns:
         ``(n_pairs, 2)`` int64 positions among ``keys``, first < second, in no set order.
@@ -553,7 +636,7 @@ def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: 
     packed = packed[shared]
     positions = (packed & index_mask).astype(np.int64)
     if drop is not None:  # after the sharing ones are picked out: far fewer to look up
-        kept = ~drop[positions]
+        kept = ~drop(positions)
         packed, positions = packed[kept], positions[kept]
     return _bucket_pairs(packed >> np.uint64(index_bits), positions, doc_of, max_docs)
 

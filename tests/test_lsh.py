@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
-from provenance import scan
+from provenance import lsh, scan
 from provenance.config import Config
 from provenance.fingerprint import permutations, signatures, unpermute
 from provenance.lsh import (
@@ -160,3 +161,22 @@ def test_a_short_edited_passage_is_still_found(tmp_path):
     (tmp_path / "b.txt").write_text(" ".join(list(rng.choice(vocab, 150)) + edited + list(rng.choice(vocab, 150))))
     report = scan([tmp_path], workers=1)
     assert sorted(p.document for p in report.passages) == ["a.txt", "b.txt"]
+
+
+@pytest.mark.parametrize("stock_windows", [10**9, 0])  # a small scan, and a big one (stock discounted)
+def test_workers_judging_ranges_of_documents_find_the_pairs_of_one_process(monkeypatch, stock_windows):
+    rng = np.random.default_rng(5)
+    sigs = rng.integers(0, 40, size=(600, 48), dtype=np.uint32)  # few values: many shared buckets
+    doc_of = np.repeat(np.arange(60), 10)
+    config = replace(CONFIG, threshold=0.15, stock_windows=stock_windows)
+    alone = candidate_pairs(sigs, doc_of, config)
+    monkeypatch.setattr(lsh, "_PARALLEL_MIN_WINDOWS", 0)
+    monkeypatch.setattr(lsh, "_SAMPLE", 1)
+    monkeypatch.setattr(lsh, "_RUN_PAIRS", 0)  # a run written after every band
+    monkeypatch.setattr(lsh, "_RANGE_PAIRS", 200)  # many ranges, cut at documents
+    shared_out = candidate_pairs(sigs, doc_of, config, workers=2)
+    assert len(alone) > 100
+    assert shared_out.tolist() == alone.tolist()
+    key = doc_of[alone[:, 0]] * 60 + doc_of[alone[:, 1]]
+    assert (np.diff(key) >= 0).all() and (alone[:, 0] < alone[:, 1]).all()  # grouped by document pair
+    assert candidate_pairs(np.arange(96, dtype=np.uint32).reshape(2, 48), np.array([0, 1]), config, workers=2).shape == (0, 2)
