@@ -17,7 +17,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 
 import numpy as np
 
@@ -200,12 +200,12 @@ def _isin_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     return sorted_set[at] == values
 
 
-def stock_shingles(column: int, values: np.ndarray, config: Config, out: np.ndarray | None = None) -> np.ndarray:
+def stock_shingles(column: int, values: np.ndarray, config: Config) -> np.ndarray:
     """The shingles (as ``fingerprint.unpermute`` gives them) that are the
     minimum of more than ``config.max_bucket_docs`` windows in one signature
     column, ``values`` (every window's), sorted: the stock phrases
-    ``with_evidence`` discounts (``out``: an int64 array as long as
-    ``values`` to count buckets in, when the caller keeps one).
+    ``with_evidence`` discounts. ``_StockCount`` counts the same a piece
+    of the column at a time.
 
     >>> from provenance.config import Config
     >>> from provenance.fingerprint import permutations
@@ -214,21 +214,49 @@ def stock_shingles(column: int, values: np.ndarray, config: Config, out: np.ndar
     >>> stock_shingles(3, values, Config()).tolist()
     [5]
     """
-    # A value that many windows share fills its hash bucket as much: buckets
-    # are counted first, and only the values of full ones are sorted (few;
-    # sorting a whole column cost three times as long). With 16 to 32
-    # values a bucket, chance fills few, and the counts stay in the cache.
-    bits = max(1, len(values).bit_length() - 5)
-    bucket = np.empty(len(values), dtype=np.int64) if out is None else out  # bincount's own index type: it would convert any other
-    product = np.empty(min(len(values), _PIECE), dtype=np.uint32)
-    for lo, hi in _pieces(len(values)):
-        np.multiply(values[lo:hi], np.uint32(_GOLDEN), out=product[: hi - lo])
-        np.right_shift(product[: hi - lo], np.uint32(32 - bits), out=bucket[lo:hi])
-    full = np.bincount(bucket, minlength=1 << bits) > config.max_bucket_docs
-    values = np.sort(values[full[bucket]])
-    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
-    counts = np.diff(np.concatenate((starts, [len(values)])))
-    return np.sort(unpermute(values[starts[counts > config.max_bucket_docs], None], config, start=column)[:, 0])
+    count = _StockCount(column, len(values), config)
+    count.add(values)
+    count.full()
+    count.gather(values)
+    return count.shingles()
+
+
+class _StockCount:
+    """``stock_shingles`` of one column read in pieces, twice: ``add`` every
+    piece, ``full()``, ``gather`` every piece again, then ``shingles()``.
+
+    A value that many windows share fills its hash bucket as much: buckets
+    are counted first, and only the values of full ones are sorted and
+    counted (few; sorting a whole column cost three times as long). With
+    16 to 32 values a bucket, chance fills few.
+    """
+
+    def __init__(self, column: int, n: int, config: Config) -> None:
+        self.column, self.config = column, config
+        self.bits = max(1, n.bit_length() - 5)
+        self.counts = np.zeros(1 << self.bits, dtype=np.int64)
+        self.is_full = np.zeros(0, dtype=bool)
+        self.values: list[np.ndarray] = []
+
+    def _buckets(self, values: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return ((values * np.uint32(_GOLDEN)) >> np.uint32(32 - self.bits)).astype(np.intp)
+
+    def add(self, values: np.ndarray) -> None:
+        self.counts += np.bincount(self._buckets(values), minlength=len(self.counts))
+
+    def full(self) -> None:
+        self.is_full = self.counts > self.config.max_bucket_docs
+        del self.counts
+
+    def gather(self, values: np.ndarray) -> None:
+        self.values.append(values[self.is_full[self._buckets(values)]])
+
+    def shingles(self) -> np.ndarray:
+        values = np.sort(np.concatenate([np.zeros(0, dtype=np.uint32), *self.values]))
+        starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+        counts = np.diff(np.concatenate((starts, [len(values)])))
+        return np.sort(unpermute(values[starts[counts > self.config.max_bucket_docs], None], self.config, start=self.column)[:, 0])
 
 
 _GOLDEN = 0x9E3779B1  # odd: multiplying by it mixes every bit of a value into the top ones
@@ -348,11 +376,6 @@ def one_shingle(cols: Sequence[np.ndarray], start: int, config: Config, out: np.
         for k in range(1, len(cols)):
             piece &= unpermute(cols[k][lo:hi, None], config, start=start + k)[:, 0] == first
     return single
-
-
-def _one_shingle_at(cols: Sequence[np.ndarray], start: int, config: Config, positions: np.ndarray) -> np.ndarray:
-    """``one_shingle`` of the windows at ``positions`` only."""
-    return one_shingle([col[positions] for col in cols], start, config)
 
 
 def counts_stock(n_windows: int, config: Config) -> bool:
@@ -483,7 +506,13 @@ def _band_codes(shared: _Bands, bands: list[int], flush: Callable[[np.ndarray], 
 
     With ``flush``, pairs are handed to it as sorted distinct runs of about
     ``_RUN_PAIRS`` whenever that many are pending, instead of being kept
-    (a run may repeat pairs of another); the pairs returned are the rest."""
+    (a run may repeat pairs of another); the pairs returned are the rest.
+
+    The band's columns are read a chunk of windows at a time
+    (``_CHUNK_WINDOWS``), never whole, and its windows are bucketed in
+    ``_passes`` passes, each over one range of keys: what a worker holds
+    grows with the windows of a pass, not with the corpus.
+    """
     parts, doc_of, config = shared.parts, shared.doc_of, shared.config
     n = sum(len(p) for p in parts)
     index_bits = bucket_bits(n)
@@ -495,27 +524,98 @@ def _band_codes(shared: _Bands, bands: list[int], flush: Callable[[np.ndarray], 
     known, found, pending = np.zeros(0, dtype=np.int64), [], 0
     big = counts_stock(n, config)
     stock = [np.zeros(0, dtype=np.uint32)]
-    buffers = [column_buffer(parts) for _ in range(rows)]
-    keys = np.empty(n, dtype=np.uint64)  # each band's, in turn
+    chunks = _chunks(parts)
+    buffers = [np.empty(max(size for _, size, _ in chunks), dtype=np.uint32) for _ in range(rows)]
+    passes = _passes(n)
     for band in bands:
         band_columns = range(band * rows, (band + 1) * rows)
-        cols = [column(parts, j, out) for j, out in zip(band_columns, buffers, strict=True)]
-        if big:  # before the keys: it works in their array
-            stock.extend(stock_shingles(j, col, config, keys.view(np.int64)) for j, col in zip(band_columns, cols, strict=True))
-        _key_of_columns(cols, n, config, keys)
-        drop = partial(_one_shingle_at, cols, band * rows, config) if big else None
-        pairs = band_pairs(keys, doc_of, index_bits, config.max_bucket_docs, drop=drop)
-        del cols, drop
-        found.append(pairs[:, 0] * n + pairs[:, 1])
-        pending += len(pairs)
-        if flush is not None and pending > _RUN_PAIRS:
-            flush(_distinct(np.concatenate(found), owned=True))
-            found, pending = [], 0
-        elif flush is None and pending > max(len(known), _MERGE_MIN_PAIRS):
-            known = np.concatenate([known, *found])
-            known, found, pending = _distinct(known, owned=True), [], 0
+        counting = [_StockCount(j, n, config) for j in band_columns] if big else []
+        for k in range(passes):
+            packed = []
+            for start, size, chunk in chunks:
+                cols = [column(chunk, j, out[:size]) for j, out in zip(band_columns, buffers, strict=True)]
+                if k == 0 and big:
+                    for count, col in zip(counting, cols, strict=True):
+                        count.add(col)
+                packed.append(_packed_keys(cols, start, band * rows, k, passes, index_bits, big, config))
+            pairs = bucketed_pairs(np.concatenate(packed), doc_of, index_bits, config.max_bucket_docs)
+            del packed
+            found.append(pairs[:, 0] * n + pairs[:, 1])
+            pending += len(pairs)
+            del pairs
+            if flush is not None and pending > _RUN_PAIRS:
+                flush(_distinct(np.concatenate(found), owned=True))
+                found, pending = [], 0
+            elif flush is None and pending > max(len(known), _MERGE_MIN_PAIRS):
+                known = np.concatenate([known, *found])
+                known, found, pending = _distinct(known, owned=True), [], 0
+        if big:
+            for count in counting:
+                count.full()
+            for _, size, chunk in chunks:
+                for count, j, out in zip(counting, band_columns, buffers, strict=True):
+                    count.gather(column(chunk, j, out[:size]))
+            stock.extend(count.shingles() for count in counting)
     codes = _distinct(np.concatenate([known, *found]), owned=True)
     return codes, _distinct(np.concatenate(stock), owned=True) if big else None
+
+
+_CHUNK_WINDOWS = 1 << 20
+"""Windows whose band columns a candidate worker reads at a time."""
+_PASS_WINDOWS = 1 << 24
+"""Windows a candidate worker buckets at a time, at most (128 MB of keys):
+a band of more is bucketed in passes over ranges of its keys."""
+
+
+def _passes(n: int) -> int:
+    """Passes over ranges of keys that bucket a band of ``n`` windows.
+
+    >>> _passes(1000), _passes(_PASS_WINDOWS + 1)
+    (1, 2)
+    """
+    return max(1, -(-n // _PASS_WINDOWS))
+
+
+def _chunks(parts: Sequence[np.ndarray | SpilledPart]) -> list[tuple[int, int, list[np.ndarray | SpilledPart]]]:
+    """Consecutive parts grouped into chunks of at most ``_CHUNK_WINDOWS``
+    windows (or one bigger spilled part; an array in memory is cut into
+    such), each with its first window and its number of windows.
+
+    >>> [(start, size, [len(p) for p in chunk]) for start, size, chunk in _chunks([np.zeros((3, 1)), np.zeros((2, 1))])]
+    [(0, 5, [3, 2])]
+    """
+    pieces: list[np.ndarray | SpilledPart] = []
+    for p in parts:
+        if isinstance(p, SpilledPart) or len(p) <= _CHUNK_WINDOWS:
+            pieces.append(p)
+        else:
+            pieces.extend(p[lo : lo + _CHUNK_WINDOWS] for lo in range(0, len(p), _CHUNK_WINDOWS))
+    chunks: list[tuple[int, int, list[np.ndarray | SpilledPart]]] = []
+    at = 0
+    for p in pieces:
+        if not chunks or chunks[-1][1] + len(p) > _CHUNK_WINDOWS:
+            chunks.append((at, 0, []))
+        start, size, members = chunks[-1]
+        chunks[-1] = (start, size + len(p), [*members, p])
+        at += len(p)
+    return chunks or [(0, 0, [])]
+
+
+def _packed_keys(cols: list[np.ndarray], start: int, first_column: int, k: int, passes: int, index_bits: int, big: bool, config: Config) -> np.ndarray:
+    """Band keys of a chunk's windows (its band columns ``cols``, the first
+    window ``start``) that fall in pass ``k`` of ``passes``, each packed with
+    its window number in the low ``index_bits`` (``bucketed_pairs``); in a
+    big scan, not those whose band one shingle sets (``one_shingle``)."""
+    m = len(cols[0]) if cols else 0
+    keys = _key_of_columns(cols, m, config)
+    keep = np.ones(m, dtype=bool) if passes == 1 else (keys >> np.uint64(48)) * np.uint64(passes) >> np.uint64(16) == np.uint64(k)
+    if big:
+        keep &= ~one_shingle(cols, first_column, config)
+    at = np.flatnonzero(keep)
+    packed = keys[at]
+    packed &= ~np.uint64((1 << index_bits) - 1)
+    packed |= (at + start).astype(np.uint64)
+    return packed
 
 
 _MERGE_MIN_PAIRS = 1 << 20
@@ -587,14 +687,12 @@ def bucket_bits(n_windows: int) -> int:
     return max(1, int(n_windows - 1).bit_length())
 
 
-def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: int, *, drop: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: int) -> np.ndarray:
     """Candidate pairs of one LSH band: windows of different documents in one bucket.
 
     The bucketing of ``candidate_pairs``, also run by engines that gather a
     band's windows themselves (``provenance.spark``, any subset of the
-    band's buckets at a time). A bucket is a key's high ``64 - index_bits``
-    bits: the low ones make room for the window's position, so that one
-    plain sort orders windows by bucket, then position.
+    band's buckets at a time).
 
     Args:
         keys: ``(k,)`` uint64 band keys (``band_key``) of windows in window
@@ -603,8 +701,6 @@ def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: 
         index_bits: ``bucket_bits`` of the whole scan's window count, the
             same for every part of one scan (positions must fit in them).
         max_docs: ``config.max_bucket_docs``: larger buckets are capped.
-        drop: which windows not to bucket, asked of the positions of those
-            that share a bucket (few): a big scan's ``one_shingle`` windows.
 
     Returns:
         ``(n_pairs, 2)`` int64 positions among ``keys``, first < second, in no set order.
@@ -613,11 +709,20 @@ def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: 
     >>> sorted(band_pairs(keys, np.array([0, 1, 1, 2]), 4, 64).tolist())
     [[0, 1], [0, 3], [1, 3]]
     """
-    index_mask = np.uint64((1 << index_bits) - 1)
     packed = keys
-    packed &= ~index_mask
+    packed &= ~np.uint64((1 << index_bits) - 1)
     for lo, hi in _pieces(len(packed)):  # no array of all positions
         packed[lo:hi] |= np.arange(lo, hi, dtype=np.uint64)
+    return bucketed_pairs(packed, doc_of, index_bits, max_docs)
+
+
+def bucketed_pairs(packed: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: int) -> np.ndarray:
+    """``band_pairs`` of windows whose keys are packed with their positions
+    already: a bucket is a key's high ``64 - index_bits`` bits, and the low
+    ones hold the window's position (its index in ``doc_of``), so that one
+    plain sort orders windows by bucket, then position. ``packed`` is
+    sorted in place."""
+    index_mask = np.uint64((1 << index_bits) - 1)
     packed.sort()
     # Most windows are alone in their bucket and pair with none: only the
     # others go on (in the same order), which bounds what the bucketing
@@ -634,11 +739,9 @@ def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: 
     shared[:-1] |= same
     del same
     packed = packed[shared]
-    positions = (packed & index_mask).astype(np.int64)
-    if drop is not None:  # after the sharing ones are picked out: far fewer to look up
-        kept = ~drop(positions)
-        packed, positions = packed[kept], positions[kept]
-    return _bucket_pairs(packed >> np.uint64(index_bits), positions, doc_of, max_docs)
+    positions = (packed & index_mask).view(np.int64)
+    packed >>= np.uint64(index_bits)
+    return _bucket_pairs(packed, positions, doc_of, max_docs)
 
 
 def _across(left: np.ndarray, right: np.ndarray, doc_of: np.ndarray) -> np.ndarray:

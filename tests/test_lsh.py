@@ -180,3 +180,19 @@ def test_workers_judging_ranges_of_documents_find_the_pairs_of_one_process(monke
     key = doc_of[alone[:, 0]] * 60 + doc_of[alone[:, 1]]
     assert (np.diff(key) >= 0).all() and (alone[:, 0] < alone[:, 1]).all()  # grouped by document pair
     assert candidate_pairs(np.arange(96, dtype=np.uint32).reshape(2, 48), np.array([0, 1]), config, workers=2).shape == (0, 2)
+
+
+@pytest.mark.parametrize("stock_windows", [10**9, 0])
+def test_bands_read_in_chunks_and_bucketed_in_passes_pair_as_one_go(monkeypatch, tmp_path, stock_windows):
+    rng = np.random.default_rng(6)
+    sigs = rng.integers(0, 40, size=(600, 48), dtype=np.uint32)
+    sigs[:200] = sigs[0]  # one window repeated in 20 documents: stock values, an oversized bucket
+    doc_of = np.repeat(np.arange(60), 10)
+    config = replace(CONFIG, threshold=0.15, stock_windows=stock_windows)
+    one_go = candidate_pairs(sigs, doc_of, config)
+    monkeypatch.setattr(lsh, "_CHUNK_WINDOWS", 37)
+    monkeypatch.setattr(lsh, "_PASS_WINDOWS", 100)  # six passes over ranges of keys
+    assert len(one_go) > 100
+    assert candidate_pairs(sigs, doc_of, config).tolist() == one_go.tolist()
+    spilled = [spill(sigs[lo : lo + 50], str(tmp_path)) for lo in range(0, 600, 50)]
+    assert candidate_pairs(spilled, doc_of, config).tolist() == one_go.tolist()
