@@ -23,7 +23,7 @@ import numpy as np
 
 from provenance.config import Config
 from provenance.fingerprint import unpermute
-from provenance.spill import SpilledPart, column, column_buffer
+from provenance.spill import SpilledPart, column
 from provenance.workers import pool
 
 HUB_LINKS = 4
@@ -419,12 +419,16 @@ def _agree_by_column(parts: list[np.ndarray | SpilledPart], pairs: np.ndarray, c
     second = np.zeros(len(pairs), dtype=np.uint32)
     has_second = np.zeros(len(pairs), dtype=bool)
     third = np.zeros(len(pairs), dtype=bool)
-    left, right = np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])
-    buffer = column_buffer(parts)
+    chunks = _chunks(parts)
+    buffer = np.empty(max(size for _, size, _ in chunks), dtype=np.uint32)
+    left, right = _Gather(pairs[:, 0], chunks), _Gather(pairs[:, 1], chunks)
+    values, right_values = np.empty(len(pairs), dtype=np.uint32), np.empty(len(pairs), dtype=np.uint32)
     for j in range(config.num_perm):
-        col = column(parts, j, buffer)
-        values = col[left]
-        hit = np.flatnonzero(values == col[right])
+        for c, (_, size, chunk) in enumerate(chunks):
+            col = column(chunk, j, buffer[:size])
+            left.fill(values, c, col)
+            right.fill(right_values, c, col)
+        hit = np.flatnonzero(values == right_values)
         shingle = unpermute(values[hit, None], config, start=j)[:, 0]
         known = same[hit] > 0
         first[hit[~known]] = shingle[~known]
@@ -444,6 +448,28 @@ def _agree_by_column(parts: list[np.ndarray | SpilledPart], pairs: np.ndarray, c
         two = np.flatnonzero(keep & ~third)
         stock_only[two[_isin_sorted(first[two], stock) & _isin_sorted(second[two], stock)]] = True
     return keep, stock_only
+
+
+class _Gather:
+    """Gathers the values of a column at some windows (``positions``, in
+    any order) a chunk (``_chunks``) at a time, so that no whole column is
+    read into memory: ``fill(out, c, values)`` with chunk ``c``'s values
+    of the column, for every chunk, fills ``out`` as ``column[positions]``."""
+
+    def __init__(self, positions: np.ndarray, chunks: list[tuple[int, int, list[np.ndarray | SpilledPart]]]) -> None:
+        in_order = len(positions) < 2 or bool((positions[1:] >= positions[:-1]).all())
+        self.order = None if in_order else np.argsort(positions, kind="stable")
+        self.positions = np.ascontiguousarray(positions) if in_order else positions[self.order]
+        self.starts = [start for start, _, _ in chunks]
+        self.cuts = np.searchsorted(self.positions, [*self.starts, self.starts[-1] + chunks[-1][1]]).tolist()
+
+    def fill(self, out: np.ndarray, c: int, values: np.ndarray) -> None:
+        lo, hi = self.cuts[c], self.cuts[c + 1]
+        got = values[self.positions[lo:hi] - self.starts[c]]
+        if self.order is None:
+            out[lo:hi] = got
+        else:
+            out[self.order[lo:hi]] = got
 
 
 _PARALLEL_MIN_WINDOWS = 200_000  # below this, starting processes costs more than it saves

@@ -203,9 +203,9 @@ def _unlink_all(paths: list[str]) -> None:
 
 def column(parts: Sequence[np.ndarray | SpilledPart], j: int, out: np.ndarray | None = None) -> np.ndarray:
     """Signature column ``j`` of all windows, held in consecutive parts: a
-    view when they are one array in memory, else ``out`` (``column_buffer``,
-    reused: a column of a big scan is tens of MB, and filling fresh memory
-    costs more than reading the column) or a new array.
+    view when they are one array in memory, else ``out`` (a buffer the
+    caller reuses: filling fresh memory costs more than reading the column)
+    or a new array.
 
     >>> import tempfile
     >>> sigs = np.arange(12, dtype=np.uint32).reshape(4, 3)
@@ -224,16 +224,6 @@ def column(parts: Sequence[np.ndarray | SpilledPart], j: int, out: np.ndarray | 
             out[at : at + len(p)] = p[:, j]
         at += len(p)
     return out
-
-
-def column_buffer(parts: Sequence[np.ndarray | SpilledPart]) -> np.ndarray | None:
-    """A buffer for ``column`` to fill again and again, or None when the
-    parts are one array in memory (its columns are views).
-
-    >>> column_buffer([np.zeros((4, 3), dtype=np.uint32)]) is None, column_buffer([np.zeros((2, 3)), np.zeros((2, 3))]).shape
-    (True, (4,))
-    """
-    return None if _one_array(parts) else np.empty(sum(len(p) for p in parts), dtype=np.uint32)
 
 
 def _one_array(parts: Sequence[np.ndarray | SpilledPart]) -> bool:
