@@ -238,19 +238,27 @@ class _StockCount:
         self.is_full = np.zeros(0, dtype=bool)
         self.values: list[np.ndarray] = []
 
-    def _buckets(self, values: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore"):
-            return ((values * np.uint32(_GOLDEN)) >> np.uint32(32 - self.bits)).astype(np.intp)
+    def _buckets(self, values: np.ndarray, out: np.ndarray) -> None:
+        """Each value's hash bucket into ``out``, a piece at a time (the
+        products stay in the CPU cache)."""
+        product = np.empty(min(len(values), _PIECE), dtype=np.uint32)
+        for lo, hi in _pieces(len(values)):
+            np.multiply(values[lo:hi], np.uint32(_GOLDEN), out=product[: hi - lo])
+            np.right_shift(product[: hi - lo], np.uint32(32 - self.bits), out=out[lo:hi])
 
     def add(self, values: np.ndarray) -> None:
-        self.counts += np.bincount(self._buckets(values), minlength=len(self.counts))
+        bucket = np.empty(len(values), dtype=np.intp)  # bincount's own index type: it would convert any other
+        self._buckets(values, bucket)
+        self.counts += np.bincount(bucket, minlength=len(self.counts))
 
     def full(self) -> None:
         self.is_full = self.counts > self.config.max_bucket_docs
         del self.counts
 
     def gather(self, values: np.ndarray) -> None:
-        self.values.append(values[self.is_full[self._buckets(values)]])
+        bucket = np.empty(len(values), dtype=np.uint32)
+        self._buckets(values, bucket)
+        self.values.append(values[self.is_full[bucket]])
 
     def shingles(self) -> np.ndarray:
         values = np.sort(np.concatenate([np.zeros(0, dtype=np.uint32), *self.values]))
@@ -551,15 +559,21 @@ def _band_codes(shared: _Bands, bands: list[int], flush: Callable[[np.ndarray], 
     big = counts_stock(n, config)
     stock = [np.zeros(0, dtype=np.uint32)]
     chunks = _chunks(parts)
-    buffers = [np.empty(max(size for _, size, _ in chunks), dtype=np.uint32) for _ in range(rows)]
     passes = _passes(n)
+    # A band of one pass is kept as read, so that counting its stock
+    # shingles reads it once (in memory, a band's columns are views).
+    whole = passes == 1
+    buffers = [np.empty(n if whole else max(size for _, size, _ in chunks), dtype=np.uint32) for _ in range(rows)]
     for band in bands:
         band_columns = range(band * rows, (band + 1) * rows)
         counting = [_StockCount(j, n, config) for j in band_columns] if big else []
+        kept = []  # each chunk's columns, when whole
         for k in range(passes):
             packed = []
             for start, size, chunk in chunks:
-                cols = [column(chunk, j, out[:size]) for j, out in zip(band_columns, buffers, strict=True)]
+                cols = [column(chunk, j, out[start : start + size] if whole else out[:size]) for j, out in zip(band_columns, buffers, strict=True)]
+                if whole:
+                    kept.append(cols)
                 if k == 0 and big:
                     for count, col in zip(counting, cols, strict=True):
                         count.add(col)
@@ -578,9 +592,10 @@ def _band_codes(shared: _Bands, bands: list[int], flush: Callable[[np.ndarray], 
         if big:
             for count in counting:
                 count.full()
-            for _, size, chunk in chunks:
-                for count, j, out in zip(counting, band_columns, buffers, strict=True):
-                    count.gather(column(chunk, j, out[:size]))
+            for c, (_, size, chunk) in enumerate(chunks):
+                cols = kept[c] if whole else [column(chunk, j, out[:size]) for j, out in zip(band_columns, buffers, strict=True)]
+                for count, col in zip(counting, cols, strict=True):
+                    count.gather(col)
             stock.extend(count.shingles() for count in counting)
     codes = _distinct(np.concatenate([known, *found]), owned=True)
     return codes, _distinct(np.concatenate(stock), owned=True) if big else None
@@ -634,14 +649,13 @@ def _packed_keys(cols: list[np.ndarray], start: int, first_column: int, k: int, 
     big scan, not those whose band one shingle sets (``one_shingle``)."""
     m = len(cols[0]) if cols else 0
     keys = _key_of_columns(cols, m, config)
-    keep = np.ones(m, dtype=bool) if passes == 1 else (keys >> np.uint64(48)) * np.uint64(passes) >> np.uint64(16) == np.uint64(k)
+    keep = None if passes == 1 else (keys >> np.uint64(48)) * np.uint64(passes) >> np.uint64(16) == np.uint64(k)
     if big:
-        keep &= ~one_shingle(cols, first_column, config)
-    at = np.flatnonzero(keep)
-    packed = keys[at]
-    packed &= ~np.uint64((1 << index_bits) - 1)
-    packed |= (at + start).astype(np.uint64)
-    return packed
+        single = one_shingle(cols, first_column, config)
+        keep = ~single if keep is None else keep & ~single
+    keys &= ~np.uint64((1 << index_bits) - 1)
+    keys |= np.arange(start, start + m, dtype=np.uint64)
+    return keys if keep is None else keys[keep]
 
 
 _MERGE_MIN_PAIRS = 1 << 20
