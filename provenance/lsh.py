@@ -564,12 +564,16 @@ def _band_codes(shared: _Bands, bands: list[int], flush: Callable[[np.ndarray], 
     # shingles reads it once (in memory, a band's columns are views).
     whole = passes == 1
     buffers = [np.empty(n if whole else max(size for _, size, _ in chunks), dtype=np.uint32) for _ in range(rows)]
+    # Reused from band to band: fresh memory costs more to touch than the
+    # arithmetic that fills it. A pass holds about n / passes keys.
+    chunk_keys = np.empty(max(size for _, size, _ in chunks), dtype=np.uint64)
+    packed = np.empty(n if whole else n // passes + n // (4 * passes), dtype=np.uint64)
     for band in bands:
         band_columns = range(band * rows, (band + 1) * rows)
         counting = [_StockCount(j, n, config) for j in band_columns] if big else []
         kept = []  # each chunk's columns, when whole
         for k in range(passes):
-            packed = []
+            fill = 0
             for start, size, chunk in chunks:
                 cols = [column(chunk, j, out[start : start + size] if whole else out[:size]) for j, out in zip(band_columns, buffers, strict=True)]
                 if whole:
@@ -577,9 +581,16 @@ def _band_codes(shared: _Bands, bands: list[int], flush: Callable[[np.ndarray], 
                 if k == 0 and big:
                     for count, col in zip(counting, cols, strict=True):
                         count.add(col)
-                packed.append(_packed_keys(cols, start, band * rows, k, passes, index_bits, big, config))
-            pairs = bucketed_pairs(np.concatenate(packed), doc_of, index_bits, config.max_bucket_docs)
-            del packed
+                keys, keep = _packed_keys(cols, start, band * rows, k, passes, index_bits, big, config, chunk_keys[:size])
+                count = size if keep is None else int(np.count_nonzero(keep))
+                if fill + count > len(packed):  # a pass of more keys than its share
+                    packed = np.concatenate([packed[:fill], np.empty(fill + count, dtype=np.uint64)])
+                if keep is None:
+                    packed[fill : fill + count] = keys
+                else:
+                    np.compress(keep, keys, out=packed[fill : fill + count])
+                fill += count
+            pairs = bucketed_pairs(packed[:fill], doc_of, index_bits, config.max_bucket_docs)
             found.append(pairs[:, 0] * n + pairs[:, 1])
             pending += len(pairs)
             del pairs
@@ -601,7 +612,7 @@ def _band_codes(shared: _Bands, bands: list[int], flush: Callable[[np.ndarray], 
     return codes, _distinct(np.concatenate(stock), owned=True) if big else None
 
 
-_CHUNK_WINDOWS = 1 << 20
+_CHUNK_WINDOWS = 1 << 22
 """Windows whose band columns a candidate worker reads at a time."""
 _PASS_WINDOWS = 1 << 24
 """Windows a candidate worker buckets at a time, at most (128 MB of keys):
@@ -642,20 +653,21 @@ def _chunks(parts: Sequence[np.ndarray | SpilledPart]) -> list[tuple[int, int, l
     return chunks or [(0, 0, [])]
 
 
-def _packed_keys(cols: list[np.ndarray], start: int, first_column: int, k: int, passes: int, index_bits: int, big: bool, config: Config) -> np.ndarray:
+def _packed_keys(cols: list[np.ndarray], start: int, first_column: int, k: int, passes: int, index_bits: int, big: bool, config: Config, out: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """Band keys of a chunk's windows (its band columns ``cols``, the first
-    window ``start``) that fall in pass ``k`` of ``passes``, each packed with
-    its window number in the low ``index_bits`` (``bucketed_pairs``); in a
-    big scan, not those whose band one shingle sets (``one_shingle``)."""
-    m = len(cols[0]) if cols else 0
-    keys = _key_of_columns(cols, m, config)
+    window ``start``), into ``out``, each packed with its window number in
+    the low ``index_bits`` (``bucketed_pairs``), and which of them to bucket
+    (None: all): those that fall in pass ``k`` of ``passes`` and, in a big
+    scan, not those whose band one shingle sets (``one_shingle``)."""
+    keys = _key_of_columns(cols, len(out), config, out)
     keep = None if passes == 1 else (keys >> np.uint64(48)) * np.uint64(passes) >> np.uint64(16) == np.uint64(k)
     if big:
         single = one_shingle(cols, first_column, config)
         keep = ~single if keep is None else keep & ~single
     keys &= ~np.uint64((1 << index_bits) - 1)
-    keys |= np.arange(start, start + m, dtype=np.uint64)
-    return keys if keep is None else keys[keep]
+    for lo, hi in _pieces(len(keys)):  # no array of all positions
+        keys[lo:hi] |= np.arange(start + lo, start + hi, dtype=np.uint64)
+    return keys, keep
 
 
 _MERGE_MIN_PAIRS = 1 << 20
