@@ -427,7 +427,9 @@ def _agree_by_column(parts: list[np.ndarray | SpilledPart], pairs: np.ndarray, c
     second = np.zeros(len(pairs), dtype=np.uint32)
     has_second = np.zeros(len(pairs), dtype=bool)
     third = np.zeros(len(pairs), dtype=bool)
-    chunks = _chunks(parts)
+    n = sum(len(p) for p in parts)
+    # Whole columns while they are as small as a band's pass; else chunks.
+    chunks = [(0, n, list(parts))] if n <= _PASS_WINDOWS else _chunks(parts)
     buffer = np.empty(max(size for _, size, _ in chunks), dtype=np.uint32)
     left, right = _Gather(pairs[:, 0], chunks), _Gather(pairs[:, 1], chunks)
     values, right_values = np.empty(len(pairs), dtype=np.uint32), np.empty(len(pairs), dtype=np.uint32)
@@ -460,24 +462,26 @@ def _agree_by_column(parts: list[np.ndarray | SpilledPart], pairs: np.ndarray, c
 
 class _Gather:
     """Gathers the values of a column at some windows (``positions``, in
-    any order) a chunk (``_chunks``) at a time, so that no whole column is
-    read into memory: ``fill(out, c, values)`` with chunk ``c``'s values
+    any order) a chunk (``_chunks``) at a time, so that no whole column need
+    be read into memory: ``fill(out, c, values)`` with chunk ``c``'s values
     of the column, for every chunk, fills ``out`` as ``column[positions]``."""
 
     def __init__(self, positions: np.ndarray, chunks: list[tuple[int, int, list[np.ndarray | SpilledPart]]]) -> None:
-        in_order = len(positions) < 2 or bool((positions[1:] >= positions[:-1]).all())
-        self.order = None if in_order else np.argsort(positions, kind="stable")
-        self.positions = np.ascontiguousarray(positions) if in_order else positions[self.order]
-        self.starts = [start for start, _, _ in chunks]
-        self.cuts = np.searchsorted(self.positions, [*self.starts, self.starts[-1] + chunks[-1][1]]).tolist()
+        in_order = len(chunks) == 1 or len(positions) < 2 or bool((positions[1:] >= positions[:-1]).all())
+        order = None if in_order else np.argsort(positions, kind="stable")
+        ordered = positions if order is None else positions[order]
+        cuts = np.searchsorted(ordered, [start for start, _, _ in chunks[1:]]).tolist()
+        bounds = list(zip([0, *cuts], [*cuts, len(positions)], strict=True))
+        # Per chunk: the windows' places in it, and where their values go.
+        self.local = [ordered[lo:hi] - start for (lo, hi), (start, _, _) in zip(bounds, chunks, strict=True)]
+        self.where: list[slice | np.ndarray] = [slice(lo, hi) if order is None else order[lo:hi] for lo, hi in bounds]
 
     def fill(self, out: np.ndarray, c: int, values: np.ndarray) -> None:
-        lo, hi = self.cuts[c], self.cuts[c + 1]
-        got = values[self.positions[lo:hi] - self.starts[c]]
-        if self.order is None:
-            out[lo:hi] = got
+        where = self.where[c]
+        if isinstance(where, slice):
+            np.take(values, self.local[c], out=out[where])
         else:
-            out[self.order[lo:hi]] = got
+            out[where] = values[self.local[c]]
 
 
 _PARALLEL_MIN_WINDOWS = 200_000  # below this, starting processes costs more than it saves
