@@ -135,7 +135,7 @@ class Candidates:
             pairs, docs = pairs[order], docs[order]
         del key
         for side in (0, 1):
-            pairs[:, side] -= first_window[docs[:, side]]
+            pairs[:, side] -= first_window[docs[:, side]].astype(pairs.dtype)
         return cls(docs, pairs)
 
     @classmethod

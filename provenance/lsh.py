@@ -281,7 +281,8 @@ def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray | SpilledPart], doc_o
         workers: processes for the bands on large inputs.
 
     Returns:
-        ``(n_pairs, 2)`` int64 array of window numbers, first < second,
+        ``(n_pairs, 2)`` array of window numbers (int32 while they fit
+        it, else int64), first < second,
         with an estimated Jaccard similarity of at least half the threshold,
         grouped by document pair: sorted by the first window's document,
         the second's, then the windows.
@@ -289,7 +290,7 @@ def candidate_pairs(sigs: np.ndarray | Sequence[np.ndarray | SpilledPart], doc_o
     parts = [sigs] if isinstance(sigs, np.ndarray) else list(sigs)
     n = sum(len(p) for p in parts)
     if n < 2:
-        return np.zeros((0, 2), dtype=np.int64)
+        return _pairs_of(np.zeros(0, dtype=np.int64), n)
     bands, _ = lsh_params(config.threshold, config.num_perm)
     shared = _Bands(parts, doc_of, config)
     if not (workers > 1 and n >= _PARALLEL_MIN_WINDOWS):
@@ -394,8 +395,9 @@ def counts_stock(n_windows: int, config: Config) -> bool:
 
 
 def _pairs_of(codes: np.ndarray, n: int) -> np.ndarray:
-    """``(k, 2)`` window pairs of codes ``first * n + second``."""
-    pairs = np.empty((len(codes), 2), dtype=np.int64)
+    """``(k, 2)`` window pairs of codes ``first * n + second`` (int32 while
+    window numbers fit it: a big scan holds millions of pairs)."""
+    pairs = np.empty((len(codes), 2), dtype=np.int32 if n <= 2**31 else np.int64)
     np.floor_divide(codes, n, out=pairs[:, 0])
     np.remainder(codes, n, out=pairs[:, 1])
     return pairs
