@@ -548,10 +548,10 @@ def _band_codes(shared: _Bands, bands: list[int], flush: Callable[[np.ndarray], 
     ``_RUN_PAIRS`` whenever that many are pending, instead of being kept
     (a run may repeat pairs of another); the pairs returned are the rest.
 
-    The band's columns are read a chunk of windows at a time
-    (``_CHUNK_WINDOWS``), never whole, and its windows are bucketed in
-    ``_passes`` passes, each over one range of keys: what a worker holds
-    grows with the windows of a pass, not with the corpus.
+    A band's columns are read a chunk of windows at a time
+    (``_CHUNK_WINDOWS``), and its windows are bucketed in ``_passes``
+    passes, each over one range of keys: what a worker holds grows with
+    the windows of a pass (``_PASS_WINDOWS``), not with the corpus.
     """
     parts, doc_of, config = shared.parts, shared.doc_of, shared.config
     n = sum(len(p) for p in parts)
@@ -588,15 +588,15 @@ def _band_codes(shared: _Bands, bands: list[int], flush: Callable[[np.ndarray], 
                     for count, col in zip(counting, cols, strict=True):
                         count.add(col)
                 keys, keep = _packed_keys(cols, start, band * rows, k, passes, index_bits, big, config, chunk_keys[:size])
-                count = size if keep is None else int(np.count_nonzero(keep))
-                if fill + count > len(packed):  # a pass of more keys than its share
-                    packed = np.concatenate([packed[:fill], np.empty(fill + count, dtype=np.uint64)])
+                taken = size if keep is None else int(np.count_nonzero(keep))
+                if fill + taken > len(packed):  # a pass of more keys than its share
+                    packed = np.concatenate([packed[:fill], np.empty(fill + taken, dtype=np.uint64)])
                 if keep is None:
-                    packed[fill : fill + count] = keys
+                    packed[fill : fill + taken] = keys
                 else:
-                    np.compress(keep, keys, out=packed[fill : fill + count])
-                fill += count
-            pairs = bucketed_pairs(packed[:fill], doc_of, index_bits, config.max_bucket_docs)
+                    np.compress(keep, keys, out=packed[fill : fill + taken])
+                fill += taken
+            pairs = _bucketed_pairs(packed[:fill], doc_of, index_bits, config.max_bucket_docs)
             found.append(pairs[:, 0] * n + pairs[:, 1])
             pending += len(pairs)
             del pairs
@@ -662,7 +662,7 @@ def _chunks(parts: Sequence[np.ndarray | SpilledPart]) -> list[tuple[int, int, l
 def _packed_keys(cols: list[np.ndarray], start: int, first_column: int, k: int, passes: int, index_bits: int, big: bool, config: Config, out: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """Band keys of a chunk's windows (its band columns ``cols``, the first
     window ``start``), into ``out``, each packed with its window number in
-    the low ``index_bits`` (``bucketed_pairs``), and which of them to bucket
+    the low ``index_bits`` (``_bucketed_pairs``), and which of them to bucket
     (None: all): those that fall in pass ``k`` of ``passes`` and, in a big
     scan, not those whose band one shingle sets (``one_shingle``)."""
     keys = _key_of_columns(cols, len(out), config, out)
@@ -771,10 +771,10 @@ def band_pairs(keys: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: 
     packed &= ~np.uint64((1 << index_bits) - 1)
     for lo, hi in _pieces(len(packed)):  # no array of all positions
         packed[lo:hi] |= np.arange(lo, hi, dtype=np.uint64)
-    return bucketed_pairs(packed, doc_of, index_bits, max_docs)
+    return _bucketed_pairs(packed, doc_of, index_bits, max_docs)
 
 
-def bucketed_pairs(packed: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: int) -> np.ndarray:
+def _bucketed_pairs(packed: np.ndarray, doc_of: np.ndarray, index_bits: int, max_docs: int) -> np.ndarray:
     """``band_pairs`` of windows whose keys are packed with their positions
     already: a bucket is a key's high ``64 - index_bits`` bits, and the low
     ones hold the window's position (its index in ``doc_of``), so that one
