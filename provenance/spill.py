@@ -67,12 +67,22 @@ class SpilledPart:
         return np.ascontiguousarray(self.columns(0, self.width))
 
     def read_column(self, j: int, out: np.ndarray) -> None:
-        """Column ``j`` into ``out`` (``(rows,)`` uint32, contiguous), with no array of its own."""
-        with open(self.path, "rb") as fh:
-            fh.seek(j * self.rows * _ITEM)
-            view = memoryview(out).cast("B")
-            if fh.readinto(view) != len(view):
-                raise OSError(f"{self.path}: truncated signature file")
+        """Column ``j`` into ``out`` (``(rows,)`` uint32, contiguous), with no
+        array of its own (and no file object: a big scan reads tens of
+        thousands of columns of parts)."""
+        view = memoryview(out).cast("B")
+        if hasattr(os, "preadv"):
+            fd = os.open(self.path, os.O_RDONLY)
+            try:
+                got = os.preadv(fd, [view], j * self.rows * _ITEM)
+            finally:
+                os.close(fd)
+        else:  # pragma: no cover - platforms without preadv
+            with open(self.path, "rb") as fh:
+                fh.seek(j * self.rows * _ITEM)
+                got = fh.readinto(view)
+        if got != len(view):
+            raise OSError(f"{self.path}: truncated signature file")
 
 
 @dataclass(frozen=True, slots=True)
