@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -187,6 +188,15 @@ class Document:
     date_source: str | None = None
     credits: tuple[Credit, ...] = ()
     record: str | None = None  # in a JSON lines file: the record's id, or its line number
+
+    def __post_init__(self) -> None:
+        # A crawl repeats a few sites and dates across many documents, whose
+        # metadata a big scan holds in memory: one string each (and a batch
+        # of documents sent between processes carries each once).
+        for name in ("site", "date", "date_source"):
+            value = self.__dict__[name]
+            if type(value) is str:  # intern takes exact strings only
+                object.__setattr__(self, name, sys.intern(value))
 
     @classmethod
     def of(cls, id: str, text: str, path: str, meta: Meta, **rest: Any) -> Document:
