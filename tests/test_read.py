@@ -201,3 +201,12 @@ def test_prefetch_announces_files_and_passes_over_what_it_cannot_open(tmp_path, 
     assert sorted(os.path.basename(p) for p in advised) == ["a.txt", "a.txt.meta.json", "pipe.txt"]
     report = provenance.scan([tmp_path / "a.txt"])
     assert [d.url for d in report.documents] == ["https://example.org/a"]
+
+
+def test_documents_share_one_string_per_site_and_date(tmp_path):
+    # A big scan holds every document's metadata: a crawl's repeated sites and dates are kept once.
+    lines = [json.dumps({"id": i, "text": f"text {i}", "url": f"https://{'example'}.org/{i}", "date": "2020-01-0" + "2"}) for i in range(3)]
+    (tmp_path / "feed.jsonl").write_text("\n".join(lines) + "\n")
+    docs, _, _ = read_path(tmp_path / "feed.jsonl")
+    assert len(docs) == 3 and docs[0].site == "example.org"
+    assert len({id(d.site) for d in docs}) == 1 and len({id(d.date) for d in docs}) == 1
