@@ -205,7 +205,7 @@ def test_prefetch_announces_files_and_passes_over_what_it_cannot_open(tmp_path, 
 
 def test_documents_share_one_string_per_site_and_date(tmp_path):
     # A big scan holds every document's metadata: a crawl's repeated sites and dates are kept once.
-    lines = [json.dumps({"id": i, "text": f"text {i}", "url": f"https://{'example'}.org/{i}", "date": "2020-01-0" + "2"}) for i in range(3)]
+    lines = [json.dumps({"id": i, "text": f"text {i}", "url": f"https://example.org/{i}", "date": "2020-01-02"}) for i in range(3)]
     (tmp_path / "feed.jsonl").write_text("\n".join(lines) + "\n")
     docs, _, _ = read_path(tmp_path / "feed.jsonl")
     assert len(docs) == 3 and docs[0].site == "example.org"
