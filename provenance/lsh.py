@@ -326,8 +326,7 @@ def _judged(shared: _Bands, codes: np.ndarray, stock: np.ndarray | None) -> np.n
     grouped by document pair (``_by_document_pair``). The codes must hold
     every pair of their documents' pairs, as a range of first documents does."""
     doc_of = shared.doc_of
-    codes, stock_only = _agreeing(shared, codes, stock)
-    pairs = _pairs_of(codes, len(doc_of))
+    pairs, stock_only = _agreeing(shared, codes, stock)
     del codes
     pairs = pairs[with_evidence(doc_of[pairs], stock_only)]
     return pairs[_by_document_pair(pairs, doc_of)]
@@ -404,8 +403,9 @@ def _pairs_of(codes: np.ndarray, n: int) -> np.ndarray:
 
 
 def _agreeing(shared: _Bands, codes: np.ndarray, stock: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """The candidate pairs (coded as ``first * n + second``) that ``agree``, in
-    order, and which of them are witnessed by two stock shingles only (``witnessed``)."""
+    """The candidate pairs (coded as ``first * n + second``) that ``agree``,
+    as ``(k, 2)`` window pairs in order, and which of them are witnessed by
+    two stock shingles only (``witnessed``)."""
     parts, config = shared.parts, shared.config
     pairs = _pairs_of(codes, sum(len(p) for p in parts))
     if any(isinstance(p, SpilledPart) for p in parts):
@@ -415,7 +415,7 @@ def _agreeing(shared: _Bands, codes: np.ndarray, stock: np.ndarray | None) -> tu
         for lo in range(0, len(pairs), _AGREE_CHUNK):  # chunks bound the gathered rows' memory
             chunk = pairs[lo : lo + _AGREE_CHUNK]
             keep[lo : lo + len(chunk)], stock_only[lo : lo + len(chunk)] = witnessed(_rows(parts, chunk[:, 0]), _rows(parts, chunk[:, 1]), config, stock)
-    return codes[keep], stock_only[keep]
+    return pairs[keep], stock_only[keep]
 
 
 def _agree_by_column(parts: list[np.ndarray | SpilledPart], pairs: np.ndarray, config: Config, stock: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
