@@ -422,8 +422,9 @@ def _agree_by_column(parts: list[np.ndarray | SpilledPart], pairs: np.ndarray, c
     """``witnessed`` for every pair, one signature column at a time: spilled
     signatures are then read once, a column at a time. Per pair it keeps the
     count of agreeing values, the first two shingles among them and whether
-    a third agreed too; only the pairs that agree on a column are updated (a
-    few in a hundred)."""
+    a third agreed too. Candidate pairs agree on about half the columns, so
+    every pair is updated with whole-array operations into buffers kept
+    from column to column, rather than the agreeing ones picked out."""
     same = np.zeros(len(pairs), dtype=np.uint16 if config.num_perm < 2**16 else np.int64)  # a count per pair, kept small
     first = np.zeros(len(pairs), dtype=np.uint32)
     second = np.zeros(len(pairs), dtype=np.uint32)
@@ -435,22 +436,28 @@ def _agree_by_column(parts: list[np.ndarray | SpilledPart], pairs: np.ndarray, c
     buffer = np.empty(max(size for _, size, _ in chunks), dtype=np.uint32)
     left, right = _Gather(pairs[:, 0], chunks), _Gather(pairs[:, 1], chunks)
     values, right_values = np.empty(len(pairs), dtype=np.uint32), np.empty(len(pairs), dtype=np.uint32)
+    agree, new, other = (np.empty(len(pairs), dtype=bool) for _ in range(3))
     for j in range(config.num_perm):
         for c, (_, size, chunk) in enumerate(chunks):
             col = column(chunk, j, buffer[:size])
             left.fill(values, c, col)
             right.fill(right_values, c, col)
-        hit = np.flatnonzero(values == right_values)
-        shingle = unpermute(values[hit, None], config, start=j)[:, 0]
-        known = same[hit] > 0
-        first[hit[~known]] = shingle[~known]
-        other = known & (shingle != first[hit])
-        at, shingle = hit[other], shingle[other]
-        seen = has_second[at]
-        third[at[seen & (shingle != second[at])]] = True
-        second[at[~seen]] = shingle[~seen]
-        has_second[at[~seen]] = True
-        same[hit] += 1
+        np.equal(values, right_values, out=agree)
+        shingle = unpermute(values[:, None], config, start=j)[:, 0]
+        np.equal(same, 0, out=new)
+        new &= agree
+        np.copyto(first, shingle, where=new)
+        np.not_equal(shingle, first, out=other)  # false where the first was just set
+        other &= agree
+        np.not_equal(shingle, second, out=new)
+        new &= other
+        new &= has_second
+        third |= new
+        np.logical_not(has_second, out=new)
+        new &= other
+        np.copyto(second, shingle, where=new)
+        has_second |= other
+        same += agree
     enough = same / config.num_perm >= config.threshold / 2
     stock_only = np.zeros(len(pairs), dtype=bool)
     if stock is None:
