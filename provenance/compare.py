@@ -48,6 +48,7 @@ what they count: ``read`` bytes of input files read (and fingerprinted),
 ``align`` document pairs aligned, ``index`` documents added to an index."""
 
 _PARALLEL_MIN_PAIRS = 100_000  # window pairs below which one process aligns faster
+_SLICE_PAIRS = 1 << 17  # window pairs an alignment slice takes at most
 
 
 @dataclass
@@ -289,11 +290,15 @@ def align_candidates(
     starts, ends = candidates.groups()
     job = _AlignInput(candidates, docs, words, config, np.fromiter(map(len, words), dtype=np.int64, count=len(words)))
     workers = config.processes
-    # Contiguous slices of document pairs, several per worker for balance;
-    # results come back in slice order, so the output never depends on workers.
-    n_slices = 1 if workers == 1 or len(candidates) < _PARALLEL_MIN_PAIRS else workers * 8
-    bounds = np.linspace(0, len(starts), n_slices + 1).astype(int)
-    slices = [(starts[lo:hi], ends[lo:hi]) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True) if hi > lo]
+    parallel = workers > 1 and len(candidates) >= _PARALLEL_MIN_PAIRS
+    # Contiguous slices of document pairs, of about as many window pairs
+    # each: several per worker for balance, and none of more than
+    # _SLICE_PAIRS, since a slice's seed regions and halves are held at
+    # once. Results come back in slice order, so the output never depends
+    # on workers.
+    n_slices = max(workers * 8 if parallel else 1, -(-len(candidates) // _SLICE_PAIRS))
+    bounds = np.unique(np.searchsorted(starts, np.linspace(0, len(candidates), n_slices + 1)[1:-1]))
+    slices = [(starts[lo:hi], ends[lo:hi]) for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), len(starts)], strict=True) if hi > lo]
     total, done = len(starts), 0
 
     def count(pairs: int) -> None:
@@ -302,9 +307,11 @@ def align_candidates(
         if progress:
             progress("align", done, total)
 
-    if len(slices) == 1:
-        return _align_slice(job, slices[0], count)
-    halves = []
+    halves: list[Half] = []
+    if not parallel:
+        for piece in slices:
+            halves.extend(_align_slice(job, piece, count))
+        return halves
     with pool(workers, _set_worker_input, (job,), method=method) as executor:
         for piece, part in zip(slices, executor.map(_align_in_worker, slices), strict=True):
             halves.extend(part)

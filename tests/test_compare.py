@@ -105,3 +105,22 @@ def test_alignment_in_workers_equals_one_process(method, monkeypatch):
     monkeypatch.setattr(provenance.compare, "_PARALLEL_MIN_PAIRS", 0)
     many = align_candidates(cands, docs, batch.words, Config(workers=2), method=method)
     assert one and many == one
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_alignment_in_many_small_slices_equals_one_slice(workers, monkeypatch):
+    # A big scan aligns its pairs a bounded slice at a time, in one process or many.
+    texts = _texts(8, seed=5)
+    docs = [Document(f"d{i}", t + " " + texts[(i + 3) % 8][:1200], f"d{i}") for i, t in enumerate(texts)]
+    batch = fingerprint_documents(docs, Config())
+    cands = batch_candidates(batch, Config())
+    one = align_candidates(cands, docs, batch.words, Config(workers=1))
+    assert len(cands.groups()[0]) > 4
+    monkeypatch.setattr(provenance.compare, "_PARALLEL_MIN_PAIRS", 0)
+    monkeypatch.setattr(provenance.compare, "_SLICE_PAIRS", 3)
+    sliced: list[int] = []
+    original = provenance.compare._align_slice
+    monkeypatch.setattr(provenance.compare, "_align_slice", lambda job, bounds, *rest: sliced.append(len(bounds[0])) or original(job, bounds, *rest))
+    assert align_candidates(cands, docs, batch.words, Config(workers=workers), method="fork") == one
+    if workers == 1:  # the forked workers' calls are not seen here
+        assert len(sliced) > 1 and sum(sliced) == len(cands.groups()[0])
